@@ -1,0 +1,21 @@
+//! `spinn-arch`: the SpiNNaker bit layouts and architectural vocabulary, defined once.
+//!
+//! Every other crate (the rust-hdl router, the verification references, the CLI) takes packet
+//! formats, routing-entry layout, router register layouts and link directions from here.
+//! This crate depends on no other workspace crate and knows nothing about rust-hdl.
+//! Sources for every layout are in `../shared/spec/hardware.md` §1–4.
+
+pub mod entry;
+pub mod geom;
+pub mod packet;
+pub mod registers;
+pub mod route;
+
+pub use entry::{EntryError, McEntry, McTable};
+pub use geom::{CoreId, LinkDir, CORES_PER_CHIP, LINKS_PER_CHIP};
+pub use packet::{Emergency, Packet, PacketError, PacketType};
+pub use registers::{
+    p2p_index, Counter, DumpStatus, EmergencyRotation, P2pRoute, RouterControl, WaitTime,
+    DEFAULT_P2P_COORD_BITS, N_COUNTERS,
+};
+pub use route::{InputPort, OutputPort, RouteSet, N_INPUT_PORTS, N_OUTPUT_PORTS};
