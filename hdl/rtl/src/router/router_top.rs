@@ -1,0 +1,348 @@
+//! The router top: input arbitration, the lookup stage and the output stage wired together
+//! (`spec/hardware.md` §2.4). [`MulticastRouter`] uses the parallel [`RegisterTable`]; [`BankedMulticastRouter`]
+//! the block-RAM [`BankedTable`]. Both are generated from one definition and have identical
+//! ports and behaviour apart from the lookup time of MC packets.
+//!
+//! Pipeline and latency (register table): a packet taken from an input at the end of cycle
+//! `t` sits in the lookup register in cycle `t + 1`, is decided and moves to the output stage at
+//! the end of it, and is offered on its outputs in cycle `t + 2`: **2 cycles input to output**,
+//! one packet per cycle sustained while outputs are free. The banked table adds its scan time to
+//! MC packets and handles one lookup at a time.
+//!
+//! Ports (every data port is a valid/ready pair; a transfer happens at a rising edge where both
+//! are high):
+//! * `link_in_*[6]`, `core_in_*[18]`: packet sources, 72-bit bus form.
+//! * `reinject_*`: the monitor's re-injection port; `reinject_source` names the input port the
+//!   packet originally arrived on, so default routing still works.
+//! * `link_out_*[6]`, `core_out_valid/ready[18]`: outputs. All cores share `core_out_packet`.
+//!   A valid output is withdrawn without a transfer only when its wait phase expires.
+//! * configuration: when `cfg_write` is high at a rising edge, `cfg_target` selects
+//!   0 MC entry `cfg_index` ← (`cfg_key`, `cfg_mask`, `cfg_data[23:0]`),
+//!   1 control register ← `cfg_data` (layout of `spinn_arch::RouterControl`),
+//!   2 P2P entry `cfg_index` ← `cfg_data[2:0]`, 3 fixed-route register ← `cfg_data[23:0]`,
+//!   4 clear the dump status (the monitor's read of DSTAT).
+//! * dump registers `dump_header` ([7:0] header, [12:8] input port), `dump_key`,
+//!   `dump_payload`, `dump_outputs`, `dump_status` (`spinn_arch::DumpStatus`), and
+//!   `dump_interrupt` = status bit 31 and control bit 2.
+//! * `count[12]`: diagnostic counters (`spinn_arch::Counter`); `output_stage_empty`.
+//!
+//! Reset (synchronous, active high) empties the pipeline, clears counters and the dump status,
+//! sets the control register to the SC&MP boot value and clears the fixed route. The MC and P2P
+//! tables keep their contents and power up cleared (MC: nothing matches; P2P: every code 6).
+
+use super::{
+    BankedTable, DiagnosticCounters, InputArbiter, OutputStage, P2pTable, RegisterTable,
+    RouteDecision,
+};
+use rust_hdl::prelude::*;
+use spinn_arch::{RouterControl, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS};
+
+/// The build-time choices of a router that are not sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouterParams {
+    /// Emergency detours go clockwise (`(d + 5) mod 6` first) rather than anticlockwise.
+    pub rotate_clockwise: bool,
+}
+
+impl RouterParams {
+    /// TickySim's convention (`spec/hardware.md` §3.5).
+    pub const CLOCKWISE: RouterParams = RouterParams { rotate_clockwise: true };
+}
+
+macro_rules! define_router {
+    (
+        $(#[$doc:meta])*
+        $name:ident < $(const $g:ident : usize),* >,
+        table: $table:ty
+    ) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $name<$(const $g: usize),*> {
+            pub clock: Signal<In, Clock>,
+            pub reset: Signal<In, Bit>,
+            // Link inputs
+            pub link_in_valid: [Signal<In, Bit>; LINKS_PER_CHIP],
+            pub link_in_ready: [Signal<Out, Bit>; LINKS_PER_CHIP],
+            pub link_in_packet: [Signal<In, Bits<72>>; LINKS_PER_CHIP],
+            // Core inputs
+            pub core_in_valid: [Signal<In, Bit>; CORES_PER_CHIP],
+            pub core_in_ready: [Signal<Out, Bit>; CORES_PER_CHIP],
+            pub core_in_packet: [Signal<In, Bits<72>>; CORES_PER_CHIP],
+            // Re-injection
+            pub reinject_valid: Signal<In, Bit>,
+            pub reinject_ready: Signal<Out, Bit>,
+            pub reinject_packet: Signal<In, Bits<72>>,
+            pub reinject_source: Signal<In, Bits<5>>,
+            // Link outputs
+            pub link_out_valid: [Signal<Out, Bit>; LINKS_PER_CHIP],
+            pub link_out_ready: [Signal<In, Bit>; LINKS_PER_CHIP],
+            pub link_out_packet: [Signal<Out, Bits<72>>; LINKS_PER_CHIP],
+            // Core outputs
+            pub core_out_valid: [Signal<Out, Bit>; CORES_PER_CHIP],
+            pub core_out_ready: [Signal<In, Bit>; CORES_PER_CHIP],
+            pub core_out_packet: Signal<Out, Bits<72>>,
+            // Configuration
+            pub cfg_write: Signal<In, Bit>,
+            pub cfg_target: Signal<In, Bits<3>>,
+            pub cfg_index: Signal<In, Bits<16>>,
+            pub cfg_key: Signal<In, Bits<32>>,
+            pub cfg_mask: Signal<In, Bits<32>>,
+            pub cfg_data: Signal<In, Bits<32>>,
+            // Dump registers
+            pub dump_header: Signal<Out, Bits<16>>,
+            pub dump_key: Signal<Out, Bits<32>>,
+            pub dump_payload: Signal<Out, Bits<32>>,
+            pub dump_outputs: Signal<Out, Bits<24>>,
+            pub dump_status: Signal<Out, Bits<32>>,
+            pub dump_interrupt: Signal<Out, Bit>,
+            // Status
+            pub count: [Signal<Out, Bits<32>>; N_COUNTERS],
+            pub output_stage_empty: Signal<Out, Bit>,
+            arbiter: InputArbiter,
+            mc_table: $table,
+            p2p: P2pTable<P2P_ENTRIES>,
+            decision: RouteDecision,
+            stage: OutputStage,
+            counters: DiagnosticCounters,
+            control: DFF<Bits<32>>,
+            fixed_route: DFF<Bits<24>>,
+            lookup_valid: DFF<Bit>,
+            lookup_packet: DFF<Bits<72>>,
+            lookup_source: DFF<Bits<5>>,
+            boot_control: Constant<Bits<32>>,
+            target_mc: Constant<Bits<3>>,
+            target_control: Constant<Bits<3>>,
+            target_p2p: Constant<Bits<3>>,
+            target_fixed_route: Constant<Bits<3>>,
+            target_dump_clear: Constant<Bits<3>>,
+            reinject_port: Constant<Bits<5>>,
+            port_number: [Constant<Bits<5>>; 24],
+            selected_packet: Signal<Local, Bits<72>>,
+            selected_source: Signal<Local, Bits<5>>,
+            is_mc: Signal<Local, Bit>,
+            table_ready: Signal<Local, Bit>,
+            lookup_advance: Signal<Local, Bit>,
+            lookup_can_accept: Signal<Local, Bit>,
+            out_ready_vector: Signal<Local, Bits<24>>,
+        }
+
+        impl<$(const $g: usize),*> $name<$($g),*> {
+            pub fn new(params: RouterParams) -> Self {
+                Self {
+                    clock: Default::default(),
+                    reset: Default::default(),
+                    link_in_valid: Default::default(),
+                    link_in_ready: Default::default(),
+                    link_in_packet: Default::default(),
+                    core_in_valid: Default::default(),
+                    core_in_ready: Default::default(),
+                    core_in_packet: Default::default(),
+                    reinject_valid: Default::default(),
+                    reinject_ready: Default::default(),
+                    reinject_packet: Default::default(),
+                    reinject_source: Default::default(),
+                    link_out_valid: Default::default(),
+                    link_out_ready: Default::default(),
+                    link_out_packet: Default::default(),
+                    core_out_valid: Default::default(),
+                    core_out_ready: Default::default(),
+                    core_out_packet: Default::default(),
+                    cfg_write: Default::default(),
+                    cfg_target: Default::default(),
+                    cfg_index: Default::default(),
+                    cfg_key: Default::default(),
+                    cfg_mask: Default::default(),
+                    cfg_data: Default::default(),
+                    dump_header: Default::default(),
+                    dump_key: Default::default(),
+                    dump_payload: Default::default(),
+                    dump_outputs: Default::default(),
+                    dump_status: Default::default(),
+                    dump_interrupt: Default::default(),
+                    count: Default::default(),
+                    output_stage_empty: Default::default(),
+                    arbiter: Default::default(),
+                    mc_table: Default::default(),
+                    p2p: Default::default(),
+                    decision: RouteDecision::new(params.rotate_clockwise),
+                    stage: OutputStage::new(params.rotate_clockwise),
+                    counters: Default::default(),
+                    control: Default::default(),
+                    fixed_route: Default::default(),
+                    lookup_valid: Default::default(),
+                    lookup_packet: Default::default(),
+                    lookup_source: Default::default(),
+                    boot_control: Constant::new(
+                        (RouterControl::SCAMP_BOOT.to_register() as u64).into(),
+                    ),
+                    target_mc: Constant::new(0.into()),
+                    target_control: Constant::new(1.into()),
+                    target_p2p: Constant::new(2.into()),
+                    target_fixed_route: Constant::new(3.into()),
+                    target_dump_clear: Constant::new(4.into()),
+                    reinject_port: Constant::new(24.into()),
+                    port_number: std::array::from_fn(|i| Constant::new((i as u64).into())),
+                    selected_packet: Default::default(),
+                    selected_source: Default::default(),
+                    is_mc: Default::default(),
+                    table_ready: Default::default(),
+                    lookup_advance: Default::default(),
+                    lookup_can_accept: Default::default(),
+                    out_ready_vector: Default::default(),
+                }
+            }
+        }
+
+        impl<$(const $g: usize),*> Logic for $name<$($g),*> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                dff_setup!(self, clock, control, fixed_route, lookup_valid, lookup_packet, lookup_source);
+                self.arbiter.clock.next = self.clock.val();
+                self.arbiter.reset.next = self.reset.val();
+                self.mc_table.clock.next = self.clock.val();
+                self.p2p.clock.next = self.clock.val();
+                self.stage.clock.next = self.clock.val();
+                self.stage.reset.next = self.reset.val();
+                self.counters.clock.next = self.clock.val();
+                self.counters.reset.next = self.reset.val();
+                // Configuration port.
+                self.mc_table.write_enable.next =
+                    self.cfg_write.val() & (self.cfg_target.val() == self.target_mc.val());
+                self.mc_table.write_index.next = self.cfg_index.val();
+                self.mc_table.write_key.next = self.cfg_key.val();
+                self.mc_table.write_mask.next = self.cfg_mask.val();
+                self.mc_table.write_route.next = self.cfg_data.val().get_bits::<24>(0);
+                self.p2p.write_enable.next =
+                    self.cfg_write.val() & (self.cfg_target.val() == self.target_p2p.val());
+                self.p2p.write_index.next = self.cfg_index.val();
+                self.p2p.write_code.next = self.cfg_data.val().get_bits::<3>(0);
+                if self.cfg_write.val() & (self.cfg_target.val() == self.target_control.val()) {
+                    self.control.d.next = self.cfg_data.val();
+                }
+                if self.cfg_write.val() & (self.cfg_target.val() == self.target_fixed_route.val()) {
+                    self.fixed_route.d.next = self.cfg_data.val().get_bits::<24>(0);
+                }
+                self.stage.dump_clear.next =
+                    self.cfg_write.val() & (self.cfg_target.val() == self.target_dump_clear.val());
+                // Input arbitration.
+                for l in 0..6 {
+                    self.arbiter.request[l].next = self.link_in_valid[l].val();
+                }
+                for c in 0..18 {
+                    self.arbiter.request[c + 6].next = self.core_in_valid[c].val();
+                }
+                self.arbiter.request[24].next = self.reinject_valid.val();
+                self.selected_packet.next = self.reinject_packet.val();
+                self.selected_source.next = self.reinject_source.val();
+                for l in 0..6 {
+                    if self.arbiter.grant.val() == self.port_number[l].val() {
+                        self.selected_packet.next = self.link_in_packet[l].val();
+                        self.selected_source.next = self.port_number[l].val();
+                    }
+                }
+                for c in 0..18 {
+                    if self.arbiter.grant.val() == self.port_number[c + 6].val() {
+                        self.selected_packet.next = self.core_in_packet[c].val();
+                        self.selected_source.next = self.port_number[c + 6].val();
+                    }
+                }
+                // Lookup stage.
+                self.is_mc.next =
+                    !self.lookup_packet.q.val().get_bit(7) & !self.lookup_packet.q.val().get_bit(6);
+                self.mc_table.reset.next = self.reset.val();
+                self.mc_table.lookup_valid.next = self.lookup_valid.q.val() & self.is_mc.val();
+                self.mc_table.lookup_key.next = self.lookup_packet.q.val().get_bits::<32>(8);
+                self.table_ready.next = !self.is_mc.val() | self.mc_table.result_valid.val();
+                self.p2p.read_chip.next = self.lookup_packet.q.val().get_bits::<16>(8);
+                self.decision.packet.next = self.lookup_packet.q.val();
+                self.decision.source.next = self.lookup_source.q.val();
+                self.decision.table_hit.next = self.mc_table.hit.val();
+                self.decision.table_route.next = self.mc_table.route.val();
+                self.decision.p2p_code.next = self.p2p.read_code.val();
+                self.decision.fr_route.next = self.fixed_route.q.val();
+                self.decision.monitor.next = self.control.q.val().get_bits::<5>(8);
+                self.lookup_advance.next = self.lookup_valid.q.val()
+                    & self.table_ready.val()
+                    & (self.decision.drop.val() | self.stage.in_ready.val());
+                self.lookup_can_accept.next = !self.lookup_valid.q.val() | self.lookup_advance.val();
+                self.mc_table.result_taken.next = self.lookup_advance.val();
+                self.arbiter.advance.next = self.lookup_can_accept.val();
+                if self.lookup_can_accept.val() {
+                    self.lookup_valid.d.next = self.arbiter.grant_valid.val();
+                    self.lookup_packet.d.next = self.selected_packet.val();
+                    self.lookup_source.d.next = self.selected_source.val();
+                }
+                for l in 0..6 {
+                    self.link_in_ready[l].next = self.lookup_can_accept.val()
+                        & self.arbiter.grant_valid.val()
+                        & (self.arbiter.grant.val() == self.port_number[l].val());
+                }
+                for c in 0..18 {
+                    self.core_in_ready[c].next = self.lookup_can_accept.val()
+                        & self.arbiter.grant_valid.val()
+                        & (self.arbiter.grant.val() == self.port_number[c + 6].val());
+                }
+                self.reinject_ready.next = self.lookup_can_accept.val()
+                    & self.arbiter.grant_valid.val()
+                    & (self.arbiter.grant.val() == self.reinject_port.val());
+                // Output stage.
+                self.stage.in_valid.next =
+                    self.lookup_valid.q.val() & self.table_ready.val() & !self.decision.drop.val();
+                self.stage.in_packet.next = self.decision.out_packet.val();
+                self.stage.in_source.next = self.lookup_source.q.val();
+                self.stage.in_route.next = self.decision.route.val();
+                self.stage.in_er_last.next = self.decision.er_last.val();
+                self.stage.wait1.next = self.control.q.val().get_bits::<8>(16);
+                self.stage.wait2.next = self.control.q.val().get_bits::<8>(24);
+                self.out_ready_vector.next = 0.into();
+                for l in 0..6 {
+                    self.out_ready_vector.next =
+                        self.out_ready_vector.val().replace_bit(l, self.link_out_ready[l].val());
+                    self.link_out_valid[l].next = self.stage.out_valid.val().get_bit(l);
+                    self.link_out_packet[l].next = self.stage.link_packet[l].val();
+                }
+                for c in 0..18 {
+                    self.out_ready_vector.next =
+                        self.out_ready_vector.val().replace_bit(c + 6, self.core_out_ready[c].val());
+                    self.core_out_valid[c].next = self.stage.out_valid.val().get_bit(c + 6);
+                }
+                self.stage.out_ready.next = self.out_ready_vector.val();
+                self.core_out_packet.next = self.stage.core_packet.val();
+                // Counters and status.
+                self.counters.increment.next = self.stage.events.val();
+                if self.lookup_advance.val() {
+                    self.counters.increment.next = self.stage.events.val() | self.decision.counts.val();
+                }
+                for k in 0..12 {
+                    self.count[k].next = self.counters.count[k].val();
+                }
+                self.dump_header.next = self.stage.dump_header.val();
+                self.dump_key.next = self.stage.dump_key.val();
+                self.dump_payload.next = self.stage.dump_payload.val();
+                self.dump_outputs.next = self.stage.dump_outputs.val();
+                self.dump_status.next = self.stage.dump_status.val();
+                self.dump_interrupt.next =
+                    self.stage.dump_status.val().get_bit(31) & self.control.q.val().get_bit(2);
+                self.output_stage_empty.next = !self.stage.busy.val();
+                if self.reset.val() {
+                    self.control.d.next = self.boot_control.val();
+                    self.fixed_route.d.next = 0.into();
+                    self.lookup_valid.d.next = false;
+                }
+            }
+        }
+    };
+}
+
+define_router! {
+    /// The router with a parallel register table of `ENTRIES` entries and a P2P table of
+    /// `P2P_ENTRIES` (a power of four) entries.
+    MulticastRouter<const ENTRIES: usize, const P2P_ENTRIES: usize>,
+    table: RegisterTable<ENTRIES>
+}
+
+define_router! {
+    /// The router with a block-RAM table of `BANKS · 2^DEPTH_BITS` entries searched in banks.
+    BankedMulticastRouter<const BANKS: usize, const DEPTH_BITS: usize, const P2P_ENTRIES: usize>,
+    table: BankedTable<BANKS, DEPTH_BITS>
+}

@@ -1,0 +1,84 @@
+//! Co-simulation: the same stimulus through the rust-hdl router (stepped by hand) and through
+//! its exported Verilog in Icarus Verilog; the sampled outputs must be identical every cycle.
+
+use crate::tools::{IVERILOG, VVP};
+use spinn_rtl::config::{self, RouterConfig};
+use spinn_rtl::verilog::{decode_output_line, input_line, output_line, testbench};
+use spinn_rtl::{RouterInputs, RouterOutputs};
+use std::path::Path;
+use std::process::Command;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CosimError {
+    #[error("{0}")]
+    Config(#[from] spinn_rtl::ConfigError),
+    #[error("writing the co-simulation files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("`{tool}` failed ({status}): {stderr}")]
+    Tool { tool: String, status: String, stderr: String },
+    #[error("the Verilog trace has {verilog} cycles, the rust-hdl trace {rust}")]
+    Length { verilog: usize, rust: usize },
+    #[error("cycle {cycle}: Verilog differs from rust-hdl in {}", .fields.iter().map(|(n, v, r)| format!("{n} (verilog {v}, rust-hdl {r})")).collect::<Vec<_>>().join(", "))]
+    Mismatch { cycle: usize, fields: Vec<(String, String, String)> },
+}
+
+/// What a successful co-simulation ran.
+#[derive(Debug, Clone)]
+pub struct CosimReport {
+    pub cycles: usize,
+    /// The outputs of the last cycle, for checking what the stimulus exercised.
+    pub last_outputs: RouterOutputs,
+    pub verilog_seconds: f64,
+    pub rust_seconds: f64,
+}
+
+fn run(tool: &str, args: &[&str], dir: &Path) -> Result<(), CosimError> {
+    let out = Command::new(tool).args(args).current_dir(dir).output()?;
+    if !out.status.success() {
+        return Err(CosimError::Tool {
+            tool: tool.to_string(),
+            status: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout),
+        });
+    }
+    Ok(())
+}
+
+/// Runs `stimulus` through both simulators in `dir` and compares them cycle by cycle.
+pub fn cosimulate(config: &RouterConfig, stimulus: &[RouterInputs], dir: &Path) -> Result<CosimReport, CosimError> {
+    let started = std::time::Instant::now();
+    let mut rtl = config::simulate(config)?;
+    let rust_lines: Vec<String> = stimulus.iter().map(|i| output_line(&rtl.cycle(i))).collect();
+    let rust_seconds = started.elapsed().as_secs_f64();
+    let mut last_outputs = RouterOutputs::default();
+    if let Some(last) = stimulus.last() {
+        last_outputs = rtl.cycle(last);
+    }
+
+    std::fs::write(dir.join("router.v"), config::verilog(config)?)?;
+    std::fs::write(dir.join("tb.v"), testbench(stimulus.len(), "stimulus.txt", "trace.txt"))?;
+    let lines: Vec<String> = stimulus.iter().map(input_line).collect();
+    std::fs::write(dir.join("stimulus.txt"), lines.join("\n") + "\n")?;
+    let started = std::time::Instant::now();
+    run(IVERILOG.command, &["-g2005", "-o", "sim", "tb.v", "router.v"], dir)?;
+    run(VVP.command, &["-n", "sim"], dir)?;
+    let verilog_seconds = started.elapsed().as_secs_f64();
+    let trace = std::fs::read_to_string(dir.join("trace.txt"))?;
+    let verilog_lines: Vec<&str> = trace.lines().collect();
+    if verilog_lines.len() != rust_lines.len() {
+        return Err(CosimError::Length { verilog: verilog_lines.len(), rust: rust_lines.len() });
+    }
+    for (cycle, (v, r)) in verilog_lines.iter().zip(&rust_lines).enumerate() {
+        if *v != r {
+            let fields = decode_output_line(v)
+                .into_iter()
+                .zip(decode_output_line(r))
+                .filter(|(a, b)| a.1 != b.1)
+                .map(|(a, b)| (a.0, a.1, b.1))
+                .collect();
+            return Err(CosimError::Mismatch { cycle, fields });
+        }
+    }
+    Ok(CosimReport { cycles: stimulus.len(), last_outputs, verilog_seconds, rust_seconds })
+}
