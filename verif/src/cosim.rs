@@ -4,6 +4,7 @@
 use crate::tools::{IVERILOG, VVP};
 use spinn_rtl::config::{self, RouterConfig};
 use spinn_rtl::verilog::{decode_output_line, input_line, output_line, testbench};
+use spinn_arch::N_COUNTERS;
 use spinn_rtl::{RouterInputs, RouterOutputs};
 use std::path::Path;
 use std::process::Command;
@@ -27,8 +28,9 @@ pub enum CosimError {
 #[derive(Debug, Clone)]
 pub struct CosimReport {
     pub cycles: usize,
-    /// The outputs of the last cycle, for checking what the stimulus exercised.
-    pub last_outputs: RouterOutputs,
+    /// Counter increments over the whole run (resets included), in `spinn_arch::Counter`
+    /// order: what the stimulus exercised.
+    pub events: [u64; N_COUNTERS],
     pub verilog_seconds: f64,
     pub rust_seconds: f64,
 }
@@ -49,12 +51,19 @@ fn run(tool: &str, args: &[&str], dir: &Path) -> Result<(), CosimError> {
 pub fn cosimulate(config: &RouterConfig, stimulus: &[RouterInputs], dir: &Path) -> Result<CosimReport, CosimError> {
     let started = std::time::Instant::now();
     let mut rtl = config::simulate(config)?;
-    let rust_lines: Vec<String> = stimulus.iter().map(|i| output_line(&rtl.cycle(i))).collect();
-    let rust_seconds = started.elapsed().as_secs_f64();
-    let mut last_outputs = RouterOutputs::default();
-    if let Some(last) = stimulus.last() {
-        last_outputs = rtl.cycle(last);
+    let mut events = [0u64; N_COUNTERS];
+    let mut previous = RouterOutputs::default().count;
+    let mut rust_lines = Vec::with_capacity(stimulus.len());
+    for inputs in stimulus {
+        let outputs = rtl.cycle(inputs);
+        for (k, (now, before)) in outputs.count.iter().zip(previous).enumerate() {
+            // A counter only goes down when reset clears it.
+            events[k] += u64::from(if *now >= before { now - before } else { *now });
+        }
+        previous = outputs.count;
+        rust_lines.push(output_line(&outputs));
     }
+    let rust_seconds = started.elapsed().as_secs_f64();
 
     std::fs::write(dir.join("router.v"), config::verilog(config)?)?;
     std::fs::write(dir.join("tb.v"), testbench(stimulus.len(), "stimulus.txt", "trace.txt"))?;
@@ -80,5 +89,5 @@ pub fn cosimulate(config: &RouterConfig, stimulus: &[RouterInputs], dir: &Path) 
             return Err(CosimError::Mismatch { cycle, fields });
         }
     }
-    Ok(CosimReport { cycles: stimulus.len(), last_outputs, verilog_seconds, rust_seconds })
+    Ok(CosimReport { cycles: stimulus.len(), events, verilog_seconds, rust_seconds })
 }

@@ -162,6 +162,14 @@ mod tests {
     }
 
     #[test]
+    fn an_inversion_widened_by_a_cast_is_rejected() {
+        // `bit_cast::<88, 32>(!key)`: Verilog sizes `~key` at 88 bits before inverting, so the
+        // upper bits come out as ones where the rust-hdl simulation has zeros.
+        let out = "%Warning-WIDTH: b.v:1962:24: Operator NOT expects 88 bits on the LHS, but LHS's VARREF 'write_key' generates 32 bits.\n";
+        assert_eq!(classify(out).rejected.len(), 1);
+    }
+
+    #[test]
     fn a_narrowing_and_is_not_a_widening_cast() {
         let msg = "Operator AND expects 4 bits on the LHS, but LHS's SEL generates 20 bits.";
         assert_eq!(classify_width(msg), None);

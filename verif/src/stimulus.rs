@@ -112,6 +112,8 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
         src.hold -= 1;
         (src.packet.is_some(), src.packet.unwrap_or(0))
     };
+    let mut reset_done = false;
+    let mut reprogram = false;
     while res.len() < cfg.cycles {
         let now = res.len();
         let mut inputs = RouterInputs::idle();
@@ -151,7 +153,18 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
                 inputs.cfg_target = ConfigTarget::Control as u8;
                 inputs.cfg_data = short_waits(&mut rng).to_register();
             }
-            19 if now > cfg.cycles / 2 => inputs.reset = true,
+            19 if now > cfg.cycles / 2 && !reset_done => {
+                inputs.reset = true;
+                reset_done = true;
+                reprogram = true;
+            }
+            _ if reprogram => {
+                // Reset restored the 240-cycle boot wait1: shorten the waits again.
+                inputs.cfg_write = true;
+                inputs.cfg_target = ConfigTarget::Control as u8;
+                inputs.cfg_data = short_waits(&mut rng).to_register();
+                reprogram = false;
+            }
             _ => {}
         }
         res.push(inputs);

@@ -45,10 +45,11 @@ pub struct BankedTable<const BANKS: usize, const DEPTH_BITS: usize> {
     found: DFF<Bit>,
     found_route: DFF<Bits<24>>,
     bank_mask: Constant<Bits<16>>,
-    bank_shift: Constant<Bits<16>>,
+    bank_shift: Constant<Bits<4>>,
     last_step: Constant<Bits<DEPTH_BITS>>,
     bank_select: Signal<Local, Bits<16>>,
     write_address: Signal<Local, Bits<DEPTH_BITS>>,
+    write_key_complement: Signal<Local, Bits<32>>,
     write_word: Signal<Local, TableWord>,
     read_address: Signal<Local, Bits<DEPTH_BITS>>,
     scan_hit: Signal<Local, Bit>,
@@ -85,6 +86,7 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Default for BankedTable<BANKS,
             last_step: Constant::new(Bits::<DEPTH_BITS>::mask()),
             bank_select: Default::default(),
             write_address: Default::default(),
+            write_key_complement: Default::default(),
             write_word: Default::default(),
             read_address: Default::default(),
             scan_hit: Default::default(),
@@ -98,9 +100,14 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Logic for BankedTable<BANKS, D
     fn update(&mut self) {
         dff_setup!(self, clock, scanning, done, step, found, found_route);
         self.bank_select.next = self.write_index.val() & self.bank_mask.val();
-        self.write_address.next =
-            bit_cast::<DEPTH_BITS, 16>(self.write_index.val() >> self.bank_shift.val());
-        self.write_word.next = bit_cast::<88, 32>(!self.write_key.val())
+        self.write_address.next = self
+            .write_index
+            .val()
+            .get_bits::<DEPTH_BITS>(self.bank_shift.val().index());
+        // Invert at 32 bits first: inside a widening cast Verilog would size `~key` at 88 bits
+        // and set the upper bits (rust-hdl emits the cast as an AND with a wider mask).
+        self.write_key_complement.next = !self.write_key.val();
+        self.write_word.next = bit_cast::<88, 32>(self.write_key_complement.val())
             | (bit_cast::<88, 32>(self.write_mask.val()) << 32)
             | (bit_cast::<88, 24>(self.write_route.val()) << 64);
         self.read_address.next = 0.into();
