@@ -11,6 +11,7 @@ pub mod cosim;
 pub mod lint;
 pub mod reference;
 pub mod rng;
+pub mod scenario;
 pub mod stimulus;
 pub mod strategies;
 pub mod synth;

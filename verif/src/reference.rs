@@ -13,6 +13,8 @@
 //! * FR: the fixed-route register.
 //! * P2P: the table entry for key [15:0]; 6 drops (`Unroutable`), 7 the monitor.
 //! * NN: from a link, the monitor; from a core, link header [4:2], or the monitor for 6 and 7.
+//! * A re-injected packet with a non-empty route override goes unchanged to exactly those
+//!   outputs and counts only under its type ([`decide_reinjected`]).
 
 use spinn_arch::{
     p2p_index, Counter, Emergency, EmergencyRotation, InputPort, LinkDir, McTable, OutputPort,
@@ -66,6 +68,22 @@ impl Decision {
             self.copies.insert(port, packet);
         }
     }
+}
+
+/// A packet the monitor re-injects naming `source` as its origin; a non-empty `route` (the
+/// outputs its dump recorded) replaces the lookup.
+pub fn decide_reinjected(state: &RouterState, packet: Packet, source: InputPort, route: RouteSet) -> Decision {
+    let full = decide(state, packet, source);
+    if route.is_empty() || !packet.parity_ok() {
+        return full;
+    }
+    let mut res = Decision::default();
+    let type_counter = [Counter::LocalMc, Counter::ExternalMc, Counter::P2p, Counter::Nn, Counter::Fr];
+    for c in full.counters.into_iter().filter(|c| type_counter.contains(c)) {
+        res.count(c);
+    }
+    res.send(route, packet);
+    res
 }
 
 pub fn decide(state: &RouterState, packet: Packet, source: InputPort) -> Decision {

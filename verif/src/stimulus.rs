@@ -125,6 +125,9 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
         }
         (inputs.reinject_valid, inputs.reinject_packet) = step(&mut reinject, &mut rng, 3);
         inputs.reinject_source = rng.below(24) as u8;
+        if rng.chance(50) {
+            inputs.reinject_route = rng.next_u64() as u32 & 0xff_ffff;
+        }
         for (port, until) in blocked_until.iter_mut().enumerate() {
             if *until <= now && rng.chance(2) {
                 *until = now + rng.below(60) as usize;

@@ -113,11 +113,17 @@ pub struct Offer {
     pub packet: Packet,
     pub source: InputPort,
     pub via_reinject: bool,
+    /// With `via_reinject`: the outputs to send it to instead of a lookup (empty: look it up).
+    pub reinject_route: RouteSet,
 }
 
 impl fmt::Debug for Offer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let via = if self.via_reinject { " (re-injected)" } else { "" };
+        let via = match (self.via_reinject, self.reinject_route.is_empty()) {
+            (false, _) => String::new(),
+            (true, true) => " (re-injected)".to_string(),
+            (true, false) => format!(" (re-injected to {})", self.reinject_route),
+        };
         write!(f, "{} from {}{via}", self.packet, self.source)
     }
 }
@@ -159,7 +165,10 @@ pub fn arb_routing_case(entries: usize, p2p_entries: usize) -> impl Strategy<Val
         proptest::collection::vec((0..p2p_entries, arb_p2p_route()), 0..6),
         arb_route(),
         (0..CORES_PER_CHIP).prop_map(|c| CoreId::new(c).expect("invariant: c < 18")),
-        proptest::collection::vec((arb_packet_spec(), arb_input_port(), proptest::bool::weighted(0.15)), 1..8),
+        proptest::collection::vec(
+            (arb_packet_spec(), arb_input_port(), proptest::bool::weighted(0.15), proptest::option::of(arb_route())),
+            1..8,
+        ),
     )
         .prop_map(|(pool, entries, p2p, fixed_route, monitor, offers)| RoutingCase {
             entries: entries.into_iter().map(|e| e.map(|spec| build_entry(spec, &pool))).collect(),
@@ -168,7 +177,12 @@ pub fn arb_routing_case(entries: usize, p2p_entries: usize) -> impl Strategy<Val
             monitor,
             offers: offers
                 .into_iter()
-                .map(|(spec, source, via_reinject)| Offer { packet: build_packet(spec, &pool), source, via_reinject })
+                .map(|(spec, source, via_reinject, route)| Offer {
+                    packet: build_packet(spec, &pool),
+                    source,
+                    via_reinject,
+                    reinject_route: route.filter(|_| via_reinject).unwrap_or(RouteSet::EMPTY),
+                })
                 .collect(),
         })
 }

@@ -11,7 +11,7 @@ use spinn_arch::{
 };
 use spinn_rtl::config::{self, RouterConfig};
 use spinn_rtl::{RouterInputs, RouterOutputs};
-use spinn_verif::reference::{decide, Decision, RouterState};
+use spinn_verif::reference::{decide, decide_reinjected, Decision, RouterState};
 use spinn_verif::strategies::{arb_routing_case, RoutingCase};
 use std::collections::BTreeMap;
 
@@ -67,7 +67,11 @@ fn check(config: &RouterConfig, case: &RoutingCase, latency: u64, window: u64) -
     state.control = control;
 
     for offer in &case.offers {
-        let expected: Decision = decide(&state, offer.packet, offer.source);
+        let expected: Decision = if offer.via_reinject {
+            decide_reinjected(&state, offer.packet, offer.source, offer.reinject_route)
+        } else {
+            decide(&state, offer.packet, offer.source)
+        };
         let before = rtl.cycle(&RouterInputs::idle()).count;
         let mut inputs = RouterInputs::idle();
         let accepted_by = |out: &RouterOutputs| match (offer.via_reinject, offer.source) {
@@ -79,6 +83,7 @@ fn check(config: &RouterConfig, case: &RoutingCase, latency: u64, window: u64) -
             inputs.reinject_valid = true;
             inputs.reinject_packet = offer.packet.to_bus();
             inputs.reinject_source = offer.source.index() as u8;
+            inputs.reinject_route = offer.reinject_route.bits();
         } else {
             match offer.source {
                 InputPort::Link(l) => {

@@ -46,6 +46,8 @@ pub struct RouterInputs {
     pub reinject_valid: bool,
     pub reinject_packet: u128,
     pub reinject_source: u8,
+    /// Outputs for a re-injected packet; zero means "look it up again".
+    pub reinject_route: u32,
     pub link_out_ready: [bool; LINKS_PER_CHIP],
     pub core_out_ready: [bool; CORES_PER_CHIP],
     pub cfg_write: bool,
@@ -106,6 +108,7 @@ impl RouterInputs {
         scalar(&mut out, "reinject_valid", 1, self.reinject_valid as u128);
         scalar(&mut out, "reinject_packet", 72, self.reinject_packet);
         scalar(&mut out, "reinject_source", 5, self.reinject_source as u128);
+        scalar(&mut out, "reinject_route", 24, self.reinject_route as u128);
         array(&mut out, "link_out_ready", 1, &self.link_out_ready);
         array(&mut out, "core_out_ready", 1, &self.core_out_ready);
         scalar(&mut out, "cfg_write", 1, self.cfg_write as u128);
@@ -186,6 +189,7 @@ macro_rules! impl_router_ports {
                 self.reinject_valid.next = inputs.reinject_valid;
                 self.reinject_packet.next = bus(inputs.reinject_packet);
                 self.reinject_source.next = (inputs.reinject_source as u64).into();
+                self.reinject_route.next = (inputs.reinject_route as u64).into();
                 self.cfg_write.next = inputs.cfg_write;
                 self.cfg_target.next = (inputs.cfg_target as u64).into();
                 self.cfg_index.next = (inputs.cfg_index as u64).into();

@@ -15,7 +15,9 @@
 //!   carries at most one copy). Pending cores stay. Either way the stage enters wait2 with a
 //!   fresh count.
 //! * wait2 expiry: the packet is dumped: header, input port, key, payload and the outputs still
-//!   pending go to the dump registers, status bit 31 is set, and the stage frees. If status bit
+//!   pending go to the dump registers, status bit 31 is set, and the stage frees. Outputs are
+//!   recorded in normal-route terms: a detour link is recorded as the blocked link it replaced,
+//!   so a monitor can re-inject the packet to exactly the outputs that never took it. If status bit
 //!   31 was already set, the registers keep the earlier packet, bit 30 (overflow) is set and the
 //!   new packet is lost. `dump_clear` clears the status (the monitor's read of DSTAT).
 //!
@@ -86,6 +88,9 @@ pub struct OutputStage {
     remaining: Signal<Local, Bits<24>>,
     remaining_links: Signal<Local, Bits<6>>,
     rotated: Signal<Local, Bits<6>>,
+    detoured: Signal<Local, Bits<6>>,
+    undetoured: Signal<Local, Bits<6>>,
+    undelivered: Signal<Local, Bits<24>>,
     blocked: Signal<Local, Bit>,
     expire: Signal<Local, Bit>,
     finishing: Signal<Local, Bit>,
@@ -151,6 +156,9 @@ impl OutputStage {
             remaining: Default::default(),
             remaining_links: Default::default(),
             rotated: Default::default(),
+            detoured: Default::default(),
+            undetoured: Default::default(),
+            undelivered: Default::default(),
             blocked: Default::default(),
             expire: Default::default(),
             finishing: Default::default(),
@@ -224,6 +232,15 @@ impl Logic for OutputStage {
         } else {
             self.rotated.next = (self.remaining_links.val() << 1) | (self.remaining_links.val() >> 5);
         }
+        // The undelivered outputs in normal-route terms: detours rotated back.
+        self.detoured.next = self.remaining_links.val() & self.er_first.q.val();
+        if self.rotate_clockwise.val() {
+            self.undetoured.next = (self.detoured.val() << 1) | (self.detoured.val() >> 5);
+        } else {
+            self.undetoured.next = (self.detoured.val() >> 1) | (self.detoured.val() << 5);
+        }
+        self.undelivered.next = (self.remaining.val() & !bit_cast::<24, 6>(self.detoured.val()))
+            | bit_cast::<24, 6>(self.undetoured.val());
         self.emergency_ok.next = (self.packet.q.val().get_bit(7) == self.packet.q.val().get_bit(6))
             & !self.er_first.q.val().any()
             & !self.er_last.q.val().any()
@@ -245,17 +262,17 @@ impl Logic for OutputStage {
                     if self.status_base.val().get_bit(31) {
                         self.status.d.next = self.status_base.val()
                             | self.overflow_flag.val()
-                            | bit_cast::<32, 24>(self.remaining.val());
+                            | bit_cast::<32, 24>(self.undelivered.val());
                         self.event_bits.next = self.event_bits.val().replace_bit(11, true);
                     } else {
                         self.dumped_header.d.next = bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
                             | (bit_cast::<16, 5>(self.source.q.val()) << 8);
                         self.dumped_key.d.next = self.packet.q.val().get_bits::<32>(8);
                         self.dumped_payload.d.next = self.packet.q.val().get_bits::<32>(40);
-                        self.dumped_outputs.d.next = self.remaining.val();
+                        self.dumped_outputs.d.next = self.undelivered.val();
                         self.status.d.next = self.status_base.val()
                             | self.dumped_flag.val()
-                            | bit_cast::<32, 24>(self.remaining.val());
+                            | bit_cast::<32, 24>(self.undelivered.val());
                     }
                     if self.packet.q.val().get_bit(7) | self.packet.q.val().get_bit(6) {
                         self.event_bits.next = self.event_bits.val().replace_bit(6, true);

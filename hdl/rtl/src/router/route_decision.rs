@@ -22,6 +22,9 @@
 //! * P2P: the table code for key [15:0]: a link, 6 drop (unroutable), 7 the monitor core.
 //! * NN: from a link, the monitor core; from a core, the link in header [4:2] (6 and 7: the
 //!   monitor core).
+//! * A non-zero `override_route` (a re-injected packet with the outputs its dump recorded)
+//!   replaces all of the above: the packet goes unchanged to exactly those outputs and counts
+//!   only under its type. Parity is still checked.
 //!
 //! `rotate` is one link clockwise (`(l + 5) mod 6`) or anticlockwise (`(l + 1) mod 6`), chosen
 //! when the router is built.
@@ -37,6 +40,7 @@ pub struct RouteDecision {
     pub p2p_code: Signal<In, Bits<3>>,
     pub fr_route: Signal<In, Bits<24>>,
     pub monitor: Signal<In, Bits<5>>,
+    pub override_route: Signal<In, Bits<24>>,
     pub drop: Signal<Out, Bit>,
     pub route: Signal<Out, Bits<24>>,
     pub er_last: Signal<Out, Bits<6>>,
@@ -58,6 +62,7 @@ pub struct RouteDecision {
     code_drop: Constant<Bits<3>>,
     code_monitor: Constant<Bits<3>>,
     first_core_code: Constant<Bits<3>>,
+    type_counters: Constant<Bits<12>>,
     header: Signal<Local, Bits<8>>,
     kind: Signal<Local, Bits<2>>,
     er: Signal<Local, Bits<2>>,
@@ -87,6 +92,7 @@ impl RouteDecision {
             p2p_code: Default::default(),
             fr_route: Default::default(),
             monitor: Default::default(),
+            override_route: Default::default(),
             drop: Default::default(),
             route: Default::default(),
             er_last: Default::default(),
@@ -108,6 +114,7 @@ impl RouteDecision {
             code_drop: Constant::new(6.into()),
             code_monitor: Constant::new(7.into()),
             first_core_code: Constant::new(6.into()),
+            type_counters: Constant::new(0x1f.into()),
             header: Default::default(),
             kind: Default::default(),
             er: Default::default(),
@@ -225,6 +232,13 @@ impl Logic for RouteDecision {
                 self.code_link.next = self.one_link.val() << bit_cast::<6, 3>(self.nn_route.val());
                 self.route.next = bit_cast::<24, 6>(self.code_link.val());
             }
+        }
+        if self.parity_ok.val() & self.override_route.val().any() {
+            self.drop.next = false;
+            self.route.next = self.override_route.val();
+            self.er_last.next = 0.into();
+            self.out_packet.next = self.packet.val();
+            self.increments.next = self.increments.val() & self.type_counters.val();
         }
         self.counts.next = self.increments.val();
     }

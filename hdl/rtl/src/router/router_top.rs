@@ -13,7 +13,9 @@
 //! are high):
 //! * `link_in_*[6]`, `core_in_*[18]`: packet sources, 72-bit bus form.
 //! * `reinject_*`: the monitor's re-injection port; `reinject_source` names the input port the
-//!   packet originally arrived on, so default routing still works.
+//!   packet originally arrived on, so default routing still works, and a non-zero
+//!   `reinject_route` sends the packet to exactly those outputs without a lookup (the dump's
+//!   `dump_outputs`, so outputs that already took the packet do not get it twice).
 //! * `link_out_*[6]`, `core_out_valid/ready[18]`: outputs. All cores share `core_out_packet`.
 //!   A valid output is withdrawn without a transfer only when its wait phase expires.
 //! * configuration: when `cfg_write` is high at a rising edge, `cfg_target` selects
@@ -73,6 +75,7 @@ macro_rules! define_router {
             pub reinject_ready: Signal<Out, Bit>,
             pub reinject_packet: Signal<In, Bits<72>>,
             pub reinject_source: Signal<In, Bits<5>>,
+            pub reinject_route: Signal<In, Bits<24>>,
             // Link outputs
             pub link_out_valid: [Signal<Out, Bit>; LINKS_PER_CHIP],
             pub link_out_ready: [Signal<In, Bit>; LINKS_PER_CHIP],
@@ -109,6 +112,7 @@ macro_rules! define_router {
             lookup_valid: DFF<Bit>,
             lookup_packet: DFF<Bits<72>>,
             lookup_source: DFF<Bits<5>>,
+            lookup_override: DFF<Bits<24>>,
             boot_control: Constant<Bits<32>>,
             target_mc: Constant<Bits<3>>,
             target_control: Constant<Bits<3>>,
@@ -119,6 +123,7 @@ macro_rules! define_router {
             port_number: [Constant<Bits<5>>; 24],
             selected_packet: Signal<Local, Bits<72>>,
             selected_source: Signal<Local, Bits<5>>,
+            selected_override: Signal<Local, Bits<24>>,
             is_mc: Signal<Local, Bit>,
             table_ready: Signal<Local, Bit>,
             lookup_advance: Signal<Local, Bit>,
@@ -141,6 +146,7 @@ macro_rules! define_router {
                     reinject_ready: Default::default(),
                     reinject_packet: Default::default(),
                     reinject_source: Default::default(),
+                    reinject_route: Default::default(),
                     link_out_valid: Default::default(),
                     link_out_ready: Default::default(),
                     link_out_packet: Default::default(),
@@ -172,6 +178,7 @@ macro_rules! define_router {
                     lookup_valid: Default::default(),
                     lookup_packet: Default::default(),
                     lookup_source: Default::default(),
+                    lookup_override: Default::default(),
                     boot_control: Constant::new(
                         (RouterControl::SCAMP_BOOT.to_register() as u64).into(),
                     ),
@@ -184,6 +191,7 @@ macro_rules! define_router {
                     port_number: std::array::from_fn(|i| Constant::new((i as u64).into())),
                     selected_packet: Default::default(),
                     selected_source: Default::default(),
+                    selected_override: Default::default(),
                     is_mc: Default::default(),
                     table_ready: Default::default(),
                     lookup_advance: Default::default(),
@@ -196,7 +204,16 @@ macro_rules! define_router {
         impl<$(const $g: usize),*> Logic for $name<$($g),*> {
             #[hdl_gen]
             fn update(&mut self) {
-                dff_setup!(self, clock, control, fixed_route, lookup_valid, lookup_packet, lookup_source);
+                dff_setup!(
+                    self,
+                    clock,
+                    control,
+                    fixed_route,
+                    lookup_valid,
+                    lookup_packet,
+                    lookup_source,
+                    lookup_override
+                );
                 self.arbiter.clock.next = self.clock.val();
                 self.arbiter.reset.next = self.reset.val();
                 self.mc_table.clock.next = self.clock.val();
@@ -234,16 +251,19 @@ macro_rules! define_router {
                 self.arbiter.request[24].next = self.reinject_valid.val();
                 self.selected_packet.next = self.reinject_packet.val();
                 self.selected_source.next = self.reinject_source.val();
+                self.selected_override.next = self.reinject_route.val();
                 for l in 0..6 {
                     if self.arbiter.grant.val() == self.port_number[l].val() {
                         self.selected_packet.next = self.link_in_packet[l].val();
                         self.selected_source.next = self.port_number[l].val();
+                        self.selected_override.next = 0.into();
                     }
                 }
                 for c in 0..18 {
                     if self.arbiter.grant.val() == self.port_number[c + 6].val() {
                         self.selected_packet.next = self.core_in_packet[c].val();
                         self.selected_source.next = self.port_number[c + 6].val();
+                        self.selected_override.next = 0.into();
                     }
                 }
                 // Lookup stage.
@@ -261,6 +281,7 @@ macro_rules! define_router {
                 self.decision.p2p_code.next = self.p2p.read_code.val();
                 self.decision.fr_route.next = self.fixed_route.q.val();
                 self.decision.monitor.next = self.control.q.val().get_bits::<5>(8);
+                self.decision.override_route.next = self.lookup_override.q.val();
                 self.lookup_advance.next = self.lookup_valid.q.val()
                     & self.table_ready.val()
                     & (self.decision.drop.val() | self.stage.in_ready.val());
@@ -271,6 +292,7 @@ macro_rules! define_router {
                     self.lookup_valid.d.next = self.arbiter.grant_valid.val();
                     self.lookup_packet.d.next = self.selected_packet.val();
                     self.lookup_source.d.next = self.selected_source.val();
+                    self.lookup_override.d.next = self.selected_override.val();
                 }
                 for l in 0..6 {
                     self.link_in_ready[l].next = self.lookup_can_accept.val()

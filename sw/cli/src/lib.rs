@@ -1,0 +1,144 @@
+//! `spinn`: the command line of the SpiNNaker platform. The only crate that parses arguments,
+//! reads or writes files and prints.
+//!
+//! Commands:
+//! * `export-verilog`: the router as Verilog, ready for lint, simulation and synthesis.
+//! * `waveform`: simulates the contention scenario on the RTL router and writes a VCD.
+//! * `synth`: exports, synthesises with Yosys (and optionally places with nextpnr) and reports.
+
+mod commands;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use spinn_rtl::{RouterConfig, RouterParams, TableKind};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "spinn", version, about = "A SpiNNaker-class machine: router RTL, fabric and training")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which multicast table to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TableArg {
+    /// Registers matched in parallel (16, 32, 64 or 128 entries; one packet per cycle).
+    Register,
+    /// Block RAM searched in banks (64, 256 or 1024 entries).
+    Banked,
+}
+
+/// Direction of emergency detours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RotationArg {
+    Clockwise,
+    Anticlockwise,
+}
+
+/// Options that pick a router build.
+#[derive(clap::Args, Debug, Clone)]
+struct RouterArgs {
+    /// Multicast table entries.
+    #[arg(long, default_value_t = 16)]
+    entries: usize,
+    /// Table implementation.
+    #[arg(long, value_enum, default_value_t = TableArg::Register)]
+    table: TableArg,
+    /// P2P table entries (64 covers 8×8 chips, 256 covers 16×16).
+    #[arg(long, default_value_t = 64)]
+    p2p_entries: usize,
+    /// Side of the triangle emergency detours take.
+    #[arg(long, value_enum, default_value_t = RotationArg::Clockwise)]
+    rotation: RotationArg,
+}
+
+impl RouterArgs {
+    fn config(&self) -> anyhow::Result<RouterConfig> {
+        let mut config = match self.table {
+            TableArg::Register => RouterConfig::register(self.entries),
+            TableArg::Banked => RouterConfig::banked(self.entries)?,
+        };
+        config.p2p_entries = self.p2p_entries;
+        config.params = RouterParams { rotate_clockwise: self.rotation == RotationArg::Clockwise };
+        // Building it checks that every size is one the binary contains.
+        spinn_rtl::config::simulate(&config)?;
+        Ok(config)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write the router as Verilog (top module `spinn_router`).
+    ExportVerilog {
+        #[command(flatten)]
+        router: RouterArgs,
+        /// Output file.
+        #[arg(long, default_value = "router.v")]
+        out: PathBuf,
+    },
+    /// Simulate table load and contended traffic (wait1, emergency route, dump, re-injection)
+    /// on the RTL router and write a VCD waveform.
+    Waveform {
+        #[command(flatten)]
+        router: RouterArgs,
+        /// Traffic cycles to simulate after the table load.
+        #[arg(long, default_value_t = 90)]
+        cycles: u64,
+        /// Output VCD file.
+        #[arg(long, default_value = "traces/router.vcd")]
+        out: PathBuf,
+    },
+    /// Synthesise the router with Yosys and report cells; optionally place and route on an
+    /// iCE40 HX8K with nextpnr and report Fmax.
+    Synth {
+        #[command(flatten)]
+        router: RouterArgs,
+        /// FPGA family: ice40 for small tables, ecp5 for large ones.
+        #[arg(long, value_enum, default_value_t = FamilyArg::Ice40)]
+        family: FamilyArg,
+        /// Also run nextpnr-ice40 and report the maximum clock frequency.
+        #[arg(long)]
+        pnr: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FamilyArg {
+    Ice40,
+    Ecp5,
+}
+
+/// Runs the command line `args` (program name first), writing reports to `out`.
+pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            write!(out, "{err}")?;
+            return Ok(());
+        }
+        Err(err) => return Err(anyhow::anyhow!(err.render().to_string().trim_end().to_string())),
+    };
+    match cli.command {
+        Command::ExportVerilog { router, out: path } => commands::export_verilog(&router.config()?, &path, out),
+        Command::Waveform { router, cycles, out: path } => commands::waveform(&router.config()?, cycles, &path, out),
+        Command::Synth { router, family, pnr } => {
+            let config = router.config()?;
+            if pnr && (family != FamilyArg::Ice40) {
+                anyhow::bail!("--pnr places on an iCE40 HX8K; use it with --family ice40");
+            }
+            let family = match family {
+                FamilyArg::Ice40 => spinn_verif::synth::Family::Ice40,
+                FamilyArg::Ecp5 => spinn_verif::synth::Family::Ecp5,
+            };
+            commands::synth(&config, family, pnr, out)
+        }
+    }
+}
+
+/// A short description of a table choice, for reports.
+fn describe(config: &RouterConfig) -> String {
+    match config.table {
+        TableKind::Register { .. } | TableKind::Banked { .. } => config.to_string(),
+    }
+}
