@@ -2,9 +2,9 @@
 //! its exported Verilog in Icarus Verilog; the sampled outputs must be identical every cycle.
 
 use crate::tools::{IVERILOG, VVP};
+use spinn_arch::N_COUNTERS;
 use spinn_rtl::config::{self, RouterConfig};
 use spinn_rtl::verilog::{decode_output_line, input_line, output_line, testbench};
-use spinn_arch::N_COUNTERS;
 use spinn_rtl::{RouterInputs, RouterOutputs};
 use std::path::Path;
 use std::process::Command;
@@ -17,11 +17,18 @@ pub enum CosimError {
     #[error("writing the co-simulation files: {0}")]
     Io(#[from] std::io::Error),
     #[error("`{tool}` failed ({status}): {stderr}")]
-    Tool { tool: String, status: String, stderr: String },
+    Tool {
+        tool: String,
+        status: String,
+        stderr: String,
+    },
     #[error("the Verilog trace has {verilog} cycles, the rust-hdl trace {rust}")]
     Length { verilog: usize, rust: usize },
     #[error("cycle {cycle}: Verilog differs from rust-hdl in {}", .fields.iter().map(|(n, v, r)| format!("{n} (verilog {v}, rust-hdl {r})")).collect::<Vec<_>>().join(", "))]
-    Mismatch { cycle: usize, fields: Vec<(String, String, String)> },
+    Mismatch {
+        cycle: usize,
+        fields: Vec<(String, String, String)>,
+    },
 }
 
 /// What a successful co-simulation ran.
@@ -41,14 +48,19 @@ fn run(tool: &str, args: &[&str], dir: &Path) -> Result<(), CosimError> {
         return Err(CosimError::Tool {
             tool: tool.to_string(),
             status: out.status.to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string()
+                + &String::from_utf8_lossy(&out.stdout),
         });
     }
     Ok(())
 }
 
 /// Runs `stimulus` through both simulators in `dir` and compares them cycle by cycle.
-pub fn cosimulate(config: &RouterConfig, stimulus: &[RouterInputs], dir: &Path) -> Result<CosimReport, CosimError> {
+pub fn cosimulate(
+    config: &RouterConfig,
+    stimulus: &[RouterInputs],
+    dir: &Path,
+) -> Result<CosimReport, CosimError> {
     let started = std::time::Instant::now();
     let mut rtl = config::simulate(config)?;
     let mut events = [0u64; N_COUNTERS];
@@ -66,17 +78,27 @@ pub fn cosimulate(config: &RouterConfig, stimulus: &[RouterInputs], dir: &Path) 
     let rust_seconds = started.elapsed().as_secs_f64();
 
     std::fs::write(dir.join("router.v"), config::verilog(config)?)?;
-    std::fs::write(dir.join("tb.v"), testbench(stimulus.len(), "stimulus.txt", "trace.txt"))?;
+    std::fs::write(
+        dir.join("tb.v"),
+        testbench(stimulus.len(), "stimulus.txt", "trace.txt"),
+    )?;
     let lines: Vec<String> = stimulus.iter().map(input_line).collect();
     std::fs::write(dir.join("stimulus.txt"), lines.join("\n") + "\n")?;
     let started = std::time::Instant::now();
-    run(IVERILOG.command, &["-g2005", "-o", "sim", "tb.v", "router.v"], dir)?;
+    run(
+        IVERILOG.command,
+        &["-g2005", "-o", "sim", "tb.v", "router.v"],
+        dir,
+    )?;
     run(VVP.command, &["-n", "sim"], dir)?;
     let verilog_seconds = started.elapsed().as_secs_f64();
     let trace = std::fs::read_to_string(dir.join("trace.txt"))?;
     let verilog_lines: Vec<&str> = trace.lines().collect();
     if verilog_lines.len() != rust_lines.len() {
-        return Err(CosimError::Length { verilog: verilog_lines.len(), rust: rust_lines.len() });
+        return Err(CosimError::Length {
+            verilog: verilog_lines.len(),
+            rust: rust_lines.len(),
+        });
     }
     for (cycle, (v, r)) in verilog_lines.iter().zip(&rust_lines).enumerate() {
         if *v != r {
@@ -89,5 +111,10 @@ pub fn cosimulate(config: &RouterConfig, stimulus: &[RouterInputs], dir: &Path) 
             return Err(CosimError::Mismatch { cycle, fields });
         }
     }
-    Ok(CosimReport { cycles: stimulus.len(), events, verilog_seconds, rust_seconds })
+    Ok(CosimReport {
+        cycles: stimulus.len(),
+        events,
+        verilog_seconds,
+        rust_seconds,
+    })
 }

@@ -68,7 +68,9 @@ fn capture(pattern: &str, text: &str) -> Option<Vec<String>> {
         let at = if last && lit.is_empty() {
             rest.len()
         } else if last {
-            rest.len().checked_sub(lit.len()).filter(|&at| rest[at..] == **lit)?
+            rest.len()
+                .checked_sub(lit.len())
+                .filter(|&at| rest[at..] == **lit)?
         } else {
             rest.find(lit)?
         };
@@ -86,15 +88,26 @@ fn classify_width(msg: &str) -> Option<Allowed> {
     if let Some(c) = capture("Operator ASSIGN expects {} bits on the Assign RHS, but Assign RHS's CONST '32'h{}' generates 32 bits.", msg) {
         return c[1].chars().all(|ch| ch.is_ascii_hexdigit()).then_some(Allowed::ThirtyTwoBitLiteral);
     }
-    if let Some(c) = capture("Operator SHIFTL expects 32 or {} bits on the LHS, but LHS's {} generates 1 bits.", msg) {
+    if let Some(c) = capture(
+        "Operator SHIFTL expects 32 or {} bits on the LHS, but LHS's {} generates 1 bits.",
+        msg,
+    ) {
         return (c[1] == "CONST '1'h1'" || is_signal_operand(&c[1])).then_some(Allowed::BitReplace);
     }
-    if let Some(c) = capture("Operator AND expects {} bits on the LHS, but LHS's {} generates {} bits.", msg) {
+    if let Some(c) = capture(
+        "Operator AND expects {} bits on the LHS, but LHS's {} generates {} bits.",
+        msg,
+    ) {
         let wider = c[0].parse::<u32>().ok()? > c[2].parse::<u32>().ok()?;
         return (wider && is_signal_operand(&c[1])).then_some(Allowed::WideningCast);
     }
     for op in ["ADD", "SUB"] {
-        if let Some(c) = capture(&format!("Operator {op} expects 32 bits on the LHS, but LHS's {{}} generates {{}} bits."), msg) {
+        if let Some(c) = capture(
+            &format!(
+                "Operator {op} expects 32 bits on the LHS, but LHS's {{}} generates {{}} bits."
+            ),
+            msg,
+        ) {
             return is_signal_operand(&c[0]).then_some(Allowed::LiteralArithmetic);
         }
         if capture(&format!("Operator ASSIGN expects {{}} bits on the Assign RHS, but Assign RHS's {op} generates 32 bits."), msg).is_some() {
@@ -134,11 +147,19 @@ pub fn classify(output: &str) -> LintReport {
 
 /// Runs `verilator --lint-only -Wall` on a file and classifies what it says.
 pub fn lint_file(path: &Path) -> std::io::Result<LintReport> {
-    let output = Command::new(VERILATOR.command).arg("--lint-only").arg("-Wall").arg(path).output()?;
-    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    let output = Command::new(VERILATOR.command)
+        .arg("--lint-only")
+        .arg("-Wall")
+        .arg(path)
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
     let report = classify(&text);
     if !output.status.success() && report.allowed.is_empty() && report.rejected.is_empty() {
-        return Err(std::io::Error::other(format!("{} failed without findings: {text}", tools::VERILATOR.command)));
+        return Err(std::io::Error::other(format!(
+            "{} failed without findings: {text}",
+            tools::VERILATOR.command
+        )));
     }
     Ok(report)
 }
@@ -158,7 +179,13 @@ mod tests {
         assert_eq!(report.rejected.len(), 2, "{report:?}");
         assert!(report.rejected[0].contains("RHS's EQ"));
         assert!(report.rejected[1].contains("something_else"));
-        assert_eq!(report.summary(), vec![(Allowed::ThirtyTwoBitLiteral, 1), (Allowed::WideningCast, 1)]);
+        assert_eq!(
+            report.summary(),
+            vec![
+                (Allowed::ThirtyTwoBitLiteral, 1),
+                (Allowed::WideningCast, 1)
+            ]
+        );
     }
 
     #[test]

@@ -34,7 +34,11 @@ pub struct RouterState {
 
 impl RouterState {
     /// The state after reset: cleared tables (P2P all drop), SC&MP control, no fixed route.
-    pub fn after_reset(entries: usize, p2p_entries: usize, rotation: EmergencyRotation) -> RouterState {
+    pub fn after_reset(
+        entries: usize,
+        p2p_entries: usize,
+        rotation: EmergencyRotation,
+    ) -> RouterState {
         RouterState {
             table: McTable::new(entries),
             p2p: vec![P2pRoute::Drop; p2p_entries],
@@ -72,14 +76,29 @@ impl Decision {
 
 /// A packet the monitor re-injects naming `source` as its origin; a non-empty `route` (the
 /// outputs its dump recorded) replaces the lookup.
-pub fn decide_reinjected(state: &RouterState, packet: Packet, source: InputPort, route: RouteSet) -> Decision {
+pub fn decide_reinjected(
+    state: &RouterState,
+    packet: Packet,
+    source: InputPort,
+    route: RouteSet,
+) -> Decision {
     let full = decide(state, packet, source);
     if route.is_empty() || !packet.parity_ok() {
         return full;
     }
     let mut res = Decision::default();
-    let type_counter = [Counter::LocalMc, Counter::ExternalMc, Counter::P2p, Counter::Nn, Counter::Fr];
-    for c in full.counters.into_iter().filter(|c| type_counter.contains(c)) {
+    let type_counter = [
+        Counter::LocalMc,
+        Counter::ExternalMc,
+        Counter::P2p,
+        Counter::Nn,
+        Counter::Fr,
+    ];
+    for c in full
+        .counters
+        .into_iter()
+        .filter(|c| type_counter.contains(c))
+    {
         res.count(c);
     }
     res.send(route, packet);
@@ -120,7 +139,12 @@ pub fn decide(state: &RouterState, packet: Packet, source: InputPort) -> Decisio
     res
 }
 
-fn route_mc_or_fr(state: &RouterState, packet: Packet, in_link: Option<LinkDir>, res: &mut Decision) {
+fn route_mc_or_fr(
+    state: &RouterState,
+    packet: Packet,
+    in_link: Option<LinkDir>,
+    res: &mut Decision,
+) {
     let is_fr = packet.kind() == PacketType::Fr;
     res.count(match (is_fr, in_link) {
         (true, _) => Counter::Fr,
@@ -132,10 +156,17 @@ fn route_mc_or_fr(state: &RouterState, packet: Packet, in_link: Option<LinkDir>,
     let forward = in_link.map(|l| state.rotation.apply(l));
     if er == Emergency::FirstHop {
         let link = forward.expect("invariant: ER is only honoured on link inputs");
-        res.send(RouteSet::link(link), packet.with_emergency(Emergency::LastHop));
+        res.send(
+            RouteSet::link(link),
+            packet.with_emergency(Emergency::LastHop),
+        );
         return;
     }
-    let arrival = if er == Emergency::LastHop { forward } else { in_link };
+    let arrival = if er == Emergency::LastHop {
+        forward
+    } else {
+        in_link
+    };
     let normal = if is_fr {
         state.fixed_route
     } else if let Some((_, route)) = state.table.lookup(packet.key()) {
@@ -150,7 +181,10 @@ fn route_mc_or_fr(state: &RouterState, packet: Packet, in_link: Option<LinkDir>,
     res.send(normal, normal_copy);
     if er == Emergency::FirstHopAlsoNormal {
         let link = forward.expect("invariant: ER is only honoured on link inputs");
-        res.send(RouteSet::link(link), packet.with_emergency(Emergency::LastHop));
+        res.send(
+            RouteSet::link(link),
+            packet.with_emergency(Emergency::LastHop),
+        );
     }
 }
 
@@ -162,20 +196,32 @@ mod tests {
     fn state() -> RouterState {
         let mut s = RouterState::after_reset(4, 64, EmergencyRotation::Clockwise);
         let route = RouteSet::link(LinkDir::N).with(OutputPort::Core(CoreId::new(2).unwrap()));
-        s.table.set(0, McEntry::new(0x10, 0xf0, route).unwrap()).unwrap();
+        s.table
+            .set(0, McEntry::new(0x10, 0xf0, route).unwrap())
+            .unwrap();
         s
     }
 
     #[test]
     fn a_miss_from_a_link_goes_straight_through() {
         let d = decide(&state(), Packet::mc(0x99), InputPort::Link(LinkDir::SW));
-        assert_eq!(d.copies.keys().copied().collect::<Vec<_>>(), vec![OutputPort::Link(LinkDir::NE)]);
-        assert_eq!(d.counters, vec![Counter::ExternalMc, Counter::DefaultRouted]);
+        assert_eq!(
+            d.copies.keys().copied().collect::<Vec<_>>(),
+            vec![OutputPort::Link(LinkDir::NE)]
+        );
+        assert_eq!(
+            d.counters,
+            vec![Counter::ExternalMc, Counter::DefaultRouted]
+        );
     }
 
     #[test]
     fn a_local_miss_is_dropped_and_counted() {
-        let d = decide(&state(), Packet::mc(0x99), InputPort::Core(CoreId::new(1).unwrap()));
+        let d = decide(
+            &state(),
+            Packet::mc(0x99),
+            InputPort::Core(CoreId::new(1).unwrap()),
+        );
         assert!(d.copies.is_empty());
         assert_eq!(d.counters, vec![Counter::LocalMc, Counter::Unroutable]);
     }
@@ -197,13 +243,23 @@ mod tests {
         // A detour of a packet heading E goes S then NE, so it arrives here on SW (4): the
         // virtual input is (4 + 5) mod 6 = W (3) and the default route continues E.
         let d = decide(&state(), pkt, InputPort::Link(LinkDir::SW));
-        assert_eq!(d.copies.keys().copied().collect::<Vec<_>>(), vec![OutputPort::Link(LinkDir::E)]);
-        assert_eq!(d.copies[&OutputPort::Link(LinkDir::E)].emergency(), Emergency::Normal);
+        assert_eq!(
+            d.copies.keys().copied().collect::<Vec<_>>(),
+            vec![OutputPort::Link(LinkDir::E)]
+        );
+        assert_eq!(
+            d.copies[&OutputPort::Link(LinkDir::E)].emergency(),
+            Emergency::Normal
+        );
     }
 
     #[test]
     fn bad_parity_goes_nowhere() {
-        let d = decide(&state(), Packet::mc(0x12).with_parity_error(), InputPort::Link(LinkDir::E));
+        let d = decide(
+            &state(),
+            Packet::mc(0x12).with_parity_error(),
+            InputPort::Link(LinkDir::E),
+        );
         assert!(d.copies.is_empty());
         assert_eq!(d.counters, vec![Counter::ParityError]);
     }

@@ -9,7 +9,7 @@
 //! returns an event log so the command line can say what happened when.
 
 use spinn_arch::{
-    Counter, CoreId, DumpStatus, LinkDir, McEntry, OutputPort, Packet, RouteSet, RouterControl,
+    CoreId, Counter, DumpStatus, LinkDir, McEntry, OutputPort, Packet, RouteSet, RouterControl,
     WaitTime, N_COUNTERS,
 };
 use spinn_rtl::{RouterDriver, RouterInputs, RouterOutputs};
@@ -37,17 +37,26 @@ const S_BLOCKED: std::ops::Range<u64> = 6..40;
 fn describe(out: &RouterOutputs, cycle: u64, log: &mut ScenarioLog) {
     for port in OutputPort::all() {
         let (valid, bus) = match port {
-            OutputPort::Link(l) => (out.link_out_valid[l.index()], out.link_out_packet[l.index()]),
+            OutputPort::Link(l) => (
+                out.link_out_valid[l.index()],
+                out.link_out_packet[l.index()],
+            ),
             OutputPort::Core(c) => (out.core_out_valid[c.index()], out.core_out_packet),
         };
         let ready = match port {
-            OutputPort::Link(l) => !(l == LinkDir::E && E_BLOCKED.contains(&cycle) || l == LinkDir::S && S_BLOCKED.contains(&cycle)),
+            OutputPort::Link(l) => {
+                !(l == LinkDir::E && E_BLOCKED.contains(&cycle)
+                    || l == LinkDir::S && S_BLOCKED.contains(&cycle))
+            }
             OutputPort::Core(_) => true,
         };
         if valid && ready {
             log.delivered += 1;
             let pkt = Packet::from_bus(bus);
-            log.events.push(ScenarioEvent { cycle, what: format!("{port} takes {pkt} (ER {:?})", pkt.emergency()) });
+            log.events.push(ScenarioEvent {
+                cycle,
+                what: format!("{port} takes {pkt} (ER {:?})", pkt.emergency()),
+            });
         }
     }
 }
@@ -86,7 +95,9 @@ pub fn contention_scenario(rtl: &mut dyn RouterDriver, cycles: u64) -> ScenarioL
         }
         if (2..5).contains(&t) {
             inputs.core_in_valid[2] = true;
-            inputs.core_in_packet[2] = Packet::mc(0x0001_0100 | t as u32).with_payload(t as u32).to_bus();
+            inputs.core_in_packet[2] = Packet::mc(0x0001_0100 | t as u32)
+                .with_payload(t as u32)
+                .to_bus();
         }
         if t % 7 == 0 {
             inputs.link_in_valid[LinkDir::W.index()] = true;
@@ -105,12 +116,18 @@ pub fn contention_scenario(rtl: &mut dyn RouterDriver, cycles: u64) -> ScenarioL
             let status = DumpStatus(last.dump_status);
             log.events.push(ScenarioEvent {
                 cycle: rtl.cycles() - start,
-                what: format!("monitor reads dump of {pkt} (outputs {}, overflow {})", status.sticky_outputs(), status.overflow()),
+                what: format!(
+                    "monitor reads dump of {pkt} (outputs {}, overflow {})",
+                    status.sticky_outputs(),
+                    status.overflow()
+                ),
             });
             pending_reinject = Some((pkt, (header >> 8) as u8, last.dump_outputs));
             inputs.cfg_write = true;
             inputs.cfg_target = spinn_rtl::ConfigTarget::DumpClear as u8;
-        } else if let Some((pkt, source, route)) = pending_reinject.filter(|_| last.output_stage_empty) {
+        } else if let Some((pkt, source, route)) =
+            pending_reinject.filter(|_| last.output_stage_empty)
+        {
             inputs.reinject_valid = true;
             inputs.reinject_packet = pkt.to_bus();
             inputs.reinject_source = source;
@@ -121,14 +138,23 @@ pub fn contention_scenario(rtl: &mut dyn RouterDriver, cycles: u64) -> ScenarioL
         let now = rtl.cycles() - start - 1;
         if inputs.reinject_valid && out.reinject_ready {
             log.reinjected += 1;
-            log.events.push(ScenarioEvent { cycle: now, what: "monitor re-injects the dumped packet".to_string() });
+            log.events.push(ScenarioEvent {
+                cycle: now,
+                what: "monitor re-injects the dumped packet".to_string(),
+            });
             pending_reinject = None;
         }
         if out.count[Counter::EmergencyRouted.index()] > emergencies {
-            log.events.push(ScenarioEvent { cycle: now, what: "wait1 expired: emergency route".to_string() });
+            log.events.push(ScenarioEvent {
+                cycle: now,
+                what: "wait1 expired: emergency route".to_string(),
+            });
         }
         if out.dump_interrupt && !last.dump_interrupt {
-            log.events.push(ScenarioEvent { cycle: now, what: "wait2 expired: packet dumped, dump interrupt raised".to_string() });
+            log.events.push(ScenarioEvent {
+                cycle: now,
+                what: "wait2 expired: packet dumped, dump interrupt raised".to_string(),
+            });
         }
         describe(&out, now, &mut log);
         last = out;

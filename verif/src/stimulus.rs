@@ -50,16 +50,30 @@ fn random_entry(rng: &mut SplitMix64, pool: &[u32; 4]) -> McEntry {
 }
 
 fn random_packet(rng: &mut SplitMix64, pool: &[u32; 4]) -> Packet {
-    let er = [Emergency::Normal, Emergency::Normal, Emergency::Normal, Emergency::FirstHop, Emergency::LastHop, Emergency::FirstHopAlsoNormal]
-        [rng.below(6) as usize];
+    let er = [
+        Emergency::Normal,
+        Emergency::Normal,
+        Emergency::Normal,
+        Emergency::FirstHop,
+        Emergency::LastHop,
+        Emergency::FirstHopAlsoNormal,
+    ][rng.below(6) as usize];
     let pkt = match rng.below(10) {
         0..=5 => Packet::mc(pool[rng.below(4) as usize] ^ rng.below(64) as u32).with_emergency(er),
         6 => Packet::fr(rng.next_u64() as u32).with_emergency(er),
-        7 => Packet::p2p(rng.next_u64() as u16, rng.next_u64() as u16, rng.below(4) as u8),
+        7 => Packet::p2p(
+            rng.next_u64() as u16,
+            rng.next_u64() as u16,
+            rng.below(4) as u8,
+        ),
         8 => Packet::nn(rng.below(8) as u8, rng.chance(50), rng.next_u64() as u32),
         _ => Packet::mc(rng.next_u64() as u32),
     };
-    let pkt = if rng.chance(40) { pkt.with_payload(rng.next_u64() as u32) } else { pkt };
+    let pkt = if rng.chance(40) {
+        pkt.with_payload(rng.next_u64() as u32)
+    } else {
+        pkt
+    };
     if rng.chance(3) {
         pkt.with_parity_error()
     } else {
@@ -87,18 +101,39 @@ fn short_waits(rng: &mut SplitMix64) -> RouterControl {
 pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
     let mut rng = SplitMix64::new(cfg.seed);
     let pool: [u32; 4] = std::array::from_fn(|_| rng.next_u64() as u32);
-    let mut res = vec![RouterInputs { reset: true, ..RouterInputs::idle() }];
+    let mut res = vec![RouterInputs {
+        reset: true,
+        ..RouterInputs::idle()
+    }];
     for idx in 0..cfg.table_entries.min(24) {
         let e = random_entry(&mut rng, &pool);
-        res.push(config_write(ConfigTarget::McEntry, idx as u16, e.key(), e.mask(), e.route().bits()));
+        res.push(config_write(
+            ConfigTarget::McEntry,
+            idx as u16,
+            e.key(),
+            e.mask(),
+            e.route().bits(),
+        ));
     }
     for _ in 0..8 {
         let idx = rng.below(cfg.p2p_entries as u64) as u16;
         let code = P2pRoute::from_code(rng.below(8) as u8).code();
         res.push(config_write(ConfigTarget::P2pEntry, idx, 0, 0, code as u32));
     }
-    res.push(config_write(ConfigTarget::FixedRoute, 0, 0, 0, rng.next_u64() as u32 & 0xff_ffff));
-    res.push(config_write(ConfigTarget::Control, 0, 0, 0, short_waits(&mut rng).to_register()));
+    res.push(config_write(
+        ConfigTarget::FixedRoute,
+        0,
+        0,
+        0,
+        rng.next_u64() as u32 & 0xff_ffff,
+    ));
+    res.push(config_write(
+        ConfigTarget::Control,
+        0,
+        0,
+        0,
+        short_waits(&mut rng).to_register(),
+    ));
 
     let mut links = [Source::default(); LINKS_PER_CHIP];
     let mut cores = [Source::default(); CORES_PER_CHIP];
@@ -106,7 +141,9 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
     let mut blocked_until = [0usize; N_OUTPUT_PORTS];
     let step = |src: &mut Source, rng: &mut SplitMix64, percent: u64| -> (bool, u128) {
         if src.hold == 0 {
-            src.packet = rng.chance(percent).then(|| random_packet(rng, &pool).to_bus());
+            src.packet = rng
+                .chance(percent)
+                .then(|| random_packet(rng, &pool).to_bus());
             src.hold = 1 + rng.below(4);
         }
         src.hold -= 1;
@@ -149,7 +186,8 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
                 inputs.cfg_write = true;
                 inputs.cfg_target = ConfigTarget::McEntry as u8;
                 inputs.cfg_index = rng.below(cfg.table_entries as u64) as u16;
-                (inputs.cfg_key, inputs.cfg_mask, inputs.cfg_data) = (e.key(), e.mask(), e.route().bits());
+                (inputs.cfg_key, inputs.cfg_mask, inputs.cfg_data) =
+                    (e.key(), e.mask(), e.route().bits());
             }
             18 => {
                 inputs.cfg_write = true;

@@ -40,7 +40,8 @@ fn arb_entry_spec() -> impl Strategy<Value = EntrySpec> {
 fn build_entry(spec: EntrySpec, pool: &[u32; 4]) -> McEntry {
     let (which, mask, noise, noise_bits, route) = spec;
     let low_noise = noise & ((1 << noise_bits) - 1);
-    McEntry::new((pool[which] ^ low_noise) & mask, mask, route).expect("invariant: the key is masked")
+    McEntry::new((pool[which] ^ low_noise) & mask, mask, route)
+        .expect("invariant: the key is masked")
 }
 
 pub fn arb_link() -> impl Strategy<Value = LinkDir> {
@@ -76,23 +77,41 @@ fn arb_packet_spec() -> impl Strategy<Value = PacketSpec> {
         1 => (0u8..8, any::<bool>(), any::<u32>()).prop_map(|(r, t, k)| Packet::nn(r, t, k)),
     ];
     let near_pool = proptest::option::weighted(0.75, (0usize..4, 0u32..256));
-    (body, proptest::option::of(any::<u32>()), 0u8..4, 0u32..20, near_pool).prop_map(
-        |(pkt, payload, ts, corrupt, near)| {
+    (
+        body,
+        proptest::option::of(any::<u32>()),
+        0u8..4,
+        0u32..20,
+        near_pool,
+    )
+        .prop_map(|(pkt, payload, ts, corrupt, near)| {
             let pkt = match payload {
                 Some(p) => pkt.with_payload(p),
                 None => pkt,
             };
-            let pkt = if pkt.kind() == PacketType::Nn { pkt } else { pkt.with_timestamp(ts) };
-            (if corrupt == 0 { pkt.with_parity_error() } else { pkt }, near)
-        },
-    )
+            let pkt = if pkt.kind() == PacketType::Nn {
+                pkt
+            } else {
+                pkt.with_timestamp(ts)
+            };
+            (
+                if corrupt == 0 {
+                    pkt.with_parity_error()
+                } else {
+                    pkt
+                },
+                near,
+            )
+        })
 }
 
 fn build_packet(spec: PacketSpec, pool: &[u32; 4]) -> Packet {
     match spec {
         (pkt, Some((which, low))) if pkt.kind() == PacketType::Mc => {
             let corrupt = !pkt.parity_ok();
-            let mut res = Packet::mc(pool[which] ^ low).with_emergency(pkt.emergency()).with_timestamp(pkt.timestamp());
+            let mut res = Packet::mc(pool[which] ^ low)
+                .with_emergency(pkt.emergency())
+                .with_timestamp(pkt.timestamp());
             if let Some(p) = pkt.payload() {
                 res = res.with_payload(p);
             }
@@ -143,13 +162,23 @@ impl fmt::Debug for RoutingCase {
         writeln!(f, "RoutingCase {{")?;
         for (idx, e) in self.entries.iter().enumerate() {
             if let Some(e) = e {
-                writeln!(f, "  entry {idx}: key=0x{:08x} mask=0x{:08x} route={}", e.key(), e.mask(), e.route())?;
+                writeln!(
+                    f,
+                    "  entry {idx}: key=0x{:08x} mask=0x{:08x} route={}",
+                    e.key(),
+                    e.mask(),
+                    e.route()
+                )?;
             }
         }
         for (idx, r) in &self.p2p {
             writeln!(f, "  p2p {idx}: {r:?}")?;
         }
-        writeln!(f, "  fixed route: {}  monitor: core {}", self.fixed_route, self.monitor)?;
+        writeln!(
+            f,
+            "  fixed route: {}  monitor: core {}",
+            self.fixed_route, self.monitor
+        )?;
         for o in &self.offers {
             writeln!(f, "  offer {o:?}")?;
         }
@@ -161,28 +190,41 @@ impl fmt::Debug for RoutingCase {
 pub fn arb_routing_case(entries: usize, p2p_entries: usize) -> impl Strategy<Value = RoutingCase> {
     (
         any::<[u32; 4]>(),
-        proptest::collection::vec(proptest::option::weighted(0.7, arb_entry_spec()), 0..=entries),
+        proptest::collection::vec(
+            proptest::option::weighted(0.7, arb_entry_spec()),
+            0..=entries,
+        ),
         proptest::collection::vec((0..p2p_entries, arb_p2p_route()), 0..6),
         arb_route(),
         (0..CORES_PER_CHIP).prop_map(|c| CoreId::new(c).expect("invariant: c < 18")),
         proptest::collection::vec(
-            (arb_packet_spec(), arb_input_port(), proptest::bool::weighted(0.15), proptest::option::of(arb_route())),
+            (
+                arb_packet_spec(),
+                arb_input_port(),
+                proptest::bool::weighted(0.15),
+                proptest::option::of(arb_route()),
+            ),
             1..8,
         ),
     )
-        .prop_map(|(pool, entries, p2p, fixed_route, monitor, offers)| RoutingCase {
-            entries: entries.into_iter().map(|e| e.map(|spec| build_entry(spec, &pool))).collect(),
-            p2p,
-            fixed_route,
-            monitor,
-            offers: offers
-                .into_iter()
-                .map(|(spec, source, via_reinject, route)| Offer {
-                    packet: build_packet(spec, &pool),
-                    source,
-                    via_reinject,
-                    reinject_route: route.filter(|_| via_reinject).unwrap_or(RouteSet::EMPTY),
-                })
-                .collect(),
-        })
+        .prop_map(
+            |(pool, entries, p2p, fixed_route, monitor, offers)| RoutingCase {
+                entries: entries
+                    .into_iter()
+                    .map(|e| e.map(|spec| build_entry(spec, &pool)))
+                    .collect(),
+                p2p,
+                fixed_route,
+                monitor,
+                offers: offers
+                    .into_iter()
+                    .map(|(spec, source, via_reinject, route)| Offer {
+                        packet: build_packet(spec, &pool),
+                        source,
+                        via_reinject,
+                        reinject_route: route.filter(|_| via_reinject).unwrap_or(RouteSet::EMPTY),
+                    })
+                    .collect(),
+            },
+        )
 }

@@ -27,11 +27,17 @@ impl Family {
 #[derive(Debug, Error)]
 pub enum SynthError {
     #[error("running {tool}: {source}")]
-    Io { tool: &'static str, source: std::io::Error },
+    Io {
+        tool: &'static str,
+        source: std::io::Error,
+    },
     #[error("{tool} failed: {tail}")]
     Failed { tool: &'static str, tail: String },
     #[error("{tool} printed no {what}")]
-    NoReport { tool: &'static str, what: &'static str },
+    NoReport {
+        tool: &'static str,
+        what: &'static str,
+    },
 }
 
 /// Cell counts of a synthesised design.
@@ -44,7 +50,11 @@ pub struct SynthReport {
 
 impl SynthReport {
     fn sum(&self, pred: impl Fn(&str) -> bool) -> u64 {
-        self.cells.iter().filter(|(k, _)| pred(k)).map(|(_, v)| v).sum()
+        self.cells
+            .iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, v)| v)
+            .sum()
     }
 
     /// 4-input look-up tables (SB_LUT4 or LUT4).
@@ -70,26 +80,54 @@ fn tail(text: &str) -> String {
 
 /// Synthesises `verilog` (top `top`) for `family`; with `json`, also writes the netlist there
 /// for place and route.
-pub fn synthesize(verilog: &Path, top: &str, family: Family, json: Option<&Path>) -> Result<SynthReport, SynthError> {
-    let write_json = json.map(|p| format!(" -json {}", p.display())).unwrap_or_default();
-    let script = format!("read_verilog {}; {} -top {top}{write_json}; stat", verilog.display(), family.script());
+pub fn synthesize(
+    verilog: &Path,
+    top: &str,
+    family: Family,
+    json: Option<&Path>,
+) -> Result<SynthReport, SynthError> {
+    let write_json = json
+        .map(|p| format!(" -json {}", p.display()))
+        .unwrap_or_default();
+    let script = format!(
+        "read_verilog {}; {} -top {top}{write_json}; stat",
+        verilog.display(),
+        family.script()
+    );
     let started = std::time::Instant::now();
     let out = Command::new(YOSYS.command)
         .arg("-p")
         .arg(&script)
         .output()
-        .map_err(|source| SynthError::Io { tool: "yosys", source })?;
+        .map_err(|source| SynthError::Io {
+            tool: "yosys",
+            source,
+        })?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     if !out.status.success() {
-        return Err(SynthError::Failed { tool: "yosys", tail: tail(&(text + &String::from_utf8_lossy(&out.stderr))) });
+        return Err(SynthError::Failed {
+            tool: "yosys",
+            tail: tail(&(text + &String::from_utf8_lossy(&out.stderr))),
+        });
     }
     // The last `stat` block is the top level: "     SB_LUT4   1234" lines after "Number of cells".
-    let stat = text.rsplit_once("Number of cells:").ok_or(SynthError::NoReport { tool: "yosys", what: "cell statistics" })?.1;
+    let stat = text
+        .rsplit_once("Number of cells:")
+        .ok_or(SynthError::NoReport {
+            tool: "yosys",
+            what: "cell statistics",
+        })?
+        .1;
     let mut cells = BTreeMap::new();
     for line in stat.lines().skip(1) {
         let mut words = line.split_whitespace();
         match (words.next(), words.next(), words.next()) {
-            (Some(name), Some(count), None) if name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '$') => {
+            (Some(name), Some(count), None)
+                if name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase() || c == '$') =>
+            {
                 if let Ok(n) = count.parse() {
                     cells.insert(name.to_string(), n);
                 }
@@ -99,9 +137,16 @@ pub fn synthesize(verilog: &Path, top: &str, family: Family, json: Option<&Path>
         }
     }
     if cells.is_empty() {
-        return Err(SynthError::NoReport { tool: "yosys", what: "cell counts" });
+        return Err(SynthError::NoReport {
+            tool: "yosys",
+            what: "cell counts",
+        });
     }
-    Ok(SynthReport { family, cells, seconds: started.elapsed().as_secs_f64() })
+    Ok(SynthReport {
+        family,
+        cells,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// nextpnr-ice40 results on an HX8K (ct256 package).
@@ -119,25 +164,52 @@ pub fn place_and_route_ice40(json: &Path) -> Result<PnrReport, SynthError> {
         .arg(json)
         .args(["--freq", "12", "--seed", "1"])
         .output()
-        .map_err(|source| SynthError::Io { tool: "nextpnr-ice40", source })?;
-    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+        .map_err(|source| SynthError::Io {
+            tool: "nextpnr-ice40",
+            source,
+        })?;
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        return Err(SynthError::Failed { tool: "nextpnr-ice40", tail: tail(&text) });
+        return Err(SynthError::Failed {
+            tool: "nextpnr-ice40",
+            tail: tail(&text),
+        });
     }
     let fmax_mhz = text
         .lines()
         .filter_map(|l| l.split_once("Max frequency for clock"))
-        .filter_map(|(_, rest)| rest.split_once("': ")?.1.split_whitespace().next()?.parse::<f64>().ok())
-        .last()
-        .ok_or(SynthError::NoReport { tool: "nextpnr-ice40", what: "maximum frequency" })?;
+        .filter_map(|(_, rest)| {
+            rest.split_once("': ")?
+                .1
+                .split_whitespace()
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
+        .next_back()
+        .ok_or(SynthError::NoReport {
+            tool: "nextpnr-ice40",
+            what: "maximum frequency",
+        })?;
     let (used, total) = text
         .lines()
         .filter_map(|l| l.split_once("ICESTORM_LC:"))
         .filter_map(|(_, rest)| {
             let (used, total) = rest.split_once('/')?;
-            Some((used.trim().parse().ok()?, total.split_whitespace().next()?.parse().ok()?))
+            Some((
+                used.trim().parse().ok()?,
+                total.split_whitespace().next()?.parse().ok()?,
+            ))
         })
-        .last()
-        .ok_or(SynthError::NoReport { tool: "nextpnr-ice40", what: "logic-cell utilisation" })?;
-    Ok(PnrReport { fmax_mhz, logic_cells_used: used, logic_cells_total: total })
+        .next_back()
+        .ok_or(SynthError::NoReport {
+            tool: "nextpnr-ice40",
+            what: "logic-cell utilisation",
+        })?;
+    Ok(PnrReport {
+        fmax_mhz,
+        logic_cells_used: used,
+        logic_cells_total: total,
+    })
 }

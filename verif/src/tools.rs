@@ -18,16 +18,33 @@ pub struct Tool {
     pub package: &'static str,
 }
 
-pub const VERILATOR: Tool = Tool { command: "verilator", package: "verilator" };
-pub const IVERILOG: Tool = Tool { command: "iverilog", package: "iverilog" };
-pub const VVP: Tool = Tool { command: "vvp", package: "iverilog" };
-pub const YOSYS: Tool = Tool { command: "yosys", package: "yosys" };
-pub const NEXTPNR_ICE40: Tool = Tool { command: "nextpnr-ice40", package: "nextpnr-ice40" };
+pub const VERILATOR: Tool = Tool {
+    command: "verilator",
+    package: "verilator",
+};
+pub const IVERILOG: Tool = Tool {
+    command: "iverilog",
+    package: "iverilog",
+};
+pub const VVP: Tool = Tool {
+    command: "vvp",
+    package: "iverilog",
+};
+pub const YOSYS: Tool = Tool {
+    command: "yosys",
+    package: "yosys",
+};
+pub const NEXTPNR_ICE40: Tool = Tool {
+    command: "nextpnr-ice40",
+    package: "nextpnr-ice40",
+};
 
 /// The tool's path on `PATH`, if any.
 pub fn find(tool: Tool) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(tool.command)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(tool.command))
+        .find(|p| p.is_file())
 }
 
 /// The tool for a test: `Some(path)`, or `None` after printing a skip line. Panics when the
@@ -53,13 +70,18 @@ pub fn require(tool: Tool, test: &str) -> Option<PathBuf> {
 
 /// The first line a tool prints for `--version` (or `-V`).
 pub fn version(tool: Tool) -> String {
-    let flag = if tool.command == "iverilog" || tool.command == "yosys" { "-V" } else { "--version" };
+    let flag = if tool.command == "iverilog" || tool.command == "yosys" {
+        "-V"
+    } else {
+        "--version"
+    };
     Command::new(tool.command)
         .arg(flag)
         .output()
         .ok()
         .and_then(|o| {
-            let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+            let text = String::from_utf8_lossy(&o.stdout).to_string()
+                + &String::from_utf8_lossy(&o.stderr);
             text.lines().next().map(str::to_string)
         })
         .unwrap_or_else(|| "unknown".to_string())

@@ -16,7 +16,11 @@ use spinn_verif::strategies::{arb_routing_case, RoutingCase};
 use std::collections::BTreeMap;
 
 fn cases(at_least: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(0).max(at_least)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        .max(at_least)
 }
 
 /// The copies a cycle's outputs carry.
@@ -24,7 +28,10 @@ fn copies(out: &RouterOutputs) -> BTreeMap<OutputPort, Packet> {
     let mut res = BTreeMap::new();
     for port in OutputPort::all() {
         let (valid, bus) = match port {
-            OutputPort::Link(l) => (out.link_out_valid[l.index()], out.link_out_packet[l.index()]),
+            OutputPort::Link(l) => (
+                out.link_out_valid[l.index()],
+                out.link_out_packet[l.index()],
+            ),
             OutputPort::Core(c) => (out.core_out_valid[c.index()], out.core_out_packet),
         };
         if valid {
@@ -46,14 +53,26 @@ fn counter_delta(before: &[u32; N_COUNTERS], after: &[u32; N_COUNTERS]) -> Vec<C
 
 /// Loads the case into the RTL router and the reference, offers each packet alone and
 /// compares where it went, when, and what it counted.
-fn check(config: &RouterConfig, case: &RoutingCase, latency: u64, window: u64) -> Result<(), TestCaseError> {
+fn check(
+    config: &RouterConfig,
+    case: &RoutingCase,
+    latency: u64,
+    window: u64,
+) -> Result<(), TestCaseError> {
     let mut rtl = config::simulate(config).expect("invariant: a built configuration");
-    let mut state = RouterState::after_reset(config.table.entries(), config.p2p_entries, EmergencyRotation::Clockwise);
+    let mut state = RouterState::after_reset(
+        config.table.entries(),
+        config.p2p_entries,
+        EmergencyRotation::Clockwise,
+    );
     rtl.reset();
     for (idx, entry) in case.entries.iter().enumerate() {
         if let Some(entry) = entry {
             rtl.write_entry(idx, *entry);
-            state.table.set(idx, *entry).expect("invariant: the case fits the table");
+            state
+                .table
+                .set(idx, *entry)
+                .expect("invariant: the case fits the table");
         }
     }
     for (idx, route) in &case.p2p {
@@ -62,7 +81,10 @@ fn check(config: &RouterConfig, case: &RoutingCase, latency: u64, window: u64) -
     }
     rtl.set_fixed_route(case.fixed_route);
     state.fixed_route = case.fixed_route;
-    let control = RouterControl { monitor: case.monitor, ..RouterControl::SCAMP_BOOT };
+    let control = RouterControl {
+        monitor: case.monitor,
+        ..RouterControl::SCAMP_BOOT
+    };
     rtl.set_control(control);
     state.control = control;
 
@@ -97,7 +119,10 @@ fn check(config: &RouterConfig, case: &RoutingCase, latency: u64, window: u64) -
             }
         }
         let first = rtl.cycle(&inputs);
-        prop_assert!(accepted_by(&first), "{offer:?} was not accepted by an idle router");
+        prop_assert!(
+            accepted_by(&first),
+            "{offer:?} was not accepted by an idle router"
+        );
         let mut seen = BTreeMap::new();
         let mut seen_at = None;
         let mut last = first;
@@ -105,19 +130,34 @@ fn check(config: &RouterConfig, case: &RoutingCase, latency: u64, window: u64) -
             last = rtl.cycle(&RouterInputs::idle());
             let got = copies(&last);
             if !got.is_empty() {
-                prop_assert!(seen.is_empty(), "{offer:?}: copies in two cycles with every output ready");
+                prop_assert!(
+                    seen.is_empty(),
+                    "{offer:?}: copies in two cycles with every output ready"
+                );
                 seen = got;
                 seen_at = Some(after);
             }
         }
-        prop_assert_eq!(&seen, &expected.copies, "{:?}: outputs differ from the reference", offer);
+        prop_assert_eq!(
+            &seen,
+            &expected.copies,
+            "{:?}: outputs differ from the reference",
+            offer
+        );
         if let Some(at) = seen_at {
             if latency > 0 {
                 prop_assert_eq!(at, latency, "{:?}: latency", offer);
             }
         }
-        prop_assert_eq!(counter_delta(&before, &last.count), expected.counters.clone(), "{:?}: counters", offer);
-        prop_assert!(last.link_out_valid.iter().take(LINKS_PER_CHIP).all(|v| !v) && last.output_stage_empty);
+        prop_assert_eq!(
+            counter_delta(&before, &last.count),
+            expected.counters.clone(),
+            "{:?}: counters",
+            offer
+        );
+        prop_assert!(
+            last.link_out_valid.iter().take(LINKS_PER_CHIP).all(|v| !v) && last.output_stage_empty
+        );
     }
     Ok(())
 }

@@ -15,8 +15,14 @@ fn configs() -> Vec<(&'static str, RouterConfig)> {
     vec![
         ("register16", RouterConfig::register(16)),
         ("register64", RouterConfig::register(64)),
-        ("banked64", RouterConfig::banked(64).expect("invariant: a built size")),
-        ("banked1024", RouterConfig::banked(1024).expect("invariant: a built size")),
+        (
+            "banked64",
+            RouterConfig::banked(64).expect("invariant: a built size"),
+        ),
+        (
+            "banked1024",
+            RouterConfig::banked(1024).expect("invariant: a built size"),
+        ),
     ]
 }
 
@@ -30,7 +36,11 @@ fn exported_verilog_lints_clean_but_for_the_allow_list() {
         let path = dir.join(format!("{name}.v"));
         std::fs::write(&path, config::verilog(&config).expect("export")).expect("write");
         let report = lint_file(&path).expect("verilator runs");
-        assert!(report.is_clean(), "{name}: warnings outside the allow-list:\n{}", report.rejected.join("\n"));
+        assert!(
+            report.is_clean(),
+            "{name}: warnings outside the allow-list:\n{}",
+            report.rejected.join("\n")
+        );
         eprintln!("{name}: lint clean; allowed {:?}", report.summary());
     }
 }
@@ -46,15 +56,26 @@ fn cosim(name: &str, config: RouterConfig, cycles: usize, seed: u64) {
         p2p_entries: config.p2p_entries,
     });
     let dir = scratch_dir(&format!("cosim-{name}")).expect("scratch dir");
-    let report = cosimulate(&config, &stimulus, &dir).unwrap_or_else(|e| panic!("{name} (seed {seed}): {e}"));
+    let report = cosimulate(&config, &stimulus, &dir)
+        .unwrap_or_else(|e| panic!("{name} (seed {seed}): {e}"));
     let count = |c: Counter| report.events[c.index()];
     eprintln!(
         "{name}: {} cycles identical (rust-hdl {:.2} s, icarus {:.2} s); events {:?}",
         report.cycles, report.rust_seconds, report.verilog_seconds, report.events
     );
     // The stimulus must have exercised the paths that matter, or equality proves little.
-    for c in [Counter::ExternalMc, Counter::EmergencyRouted, Counter::DumpedMc, Counter::DumpOverflow, Counter::ParityError] {
-        assert!(count(c) > 0, "{name} (seed {seed}): the stimulus never caused {}", c.name());
+    for c in [
+        Counter::ExternalMc,
+        Counter::EmergencyRouted,
+        Counter::DumpedMc,
+        Counter::DumpOverflow,
+        Counter::ParityError,
+    ] {
+        assert!(
+            count(c) > 0,
+            "{name} (seed {seed}): the stimulus never caused {}",
+            c.name()
+        );
     }
 }
 
@@ -70,7 +91,12 @@ fn verilog_matches_rust_hdl_register64() {
 
 #[test]
 fn verilog_matches_rust_hdl_banked64() {
-    cosim("banked64", RouterConfig::banked(64).expect("invariant: a built size"), 3000, 3);
+    cosim(
+        "banked64",
+        RouterConfig::banked(64).expect("invariant: a built size"),
+        3000,
+        3,
+    );
 }
 
 #[test]
@@ -80,12 +106,17 @@ fn router_synthesizes_with_yosys() {
     }
     for (name, config, family) in [
         ("register16", RouterConfig::register(16), Family::Ice40),
-        ("banked1024", RouterConfig::banked(1024).expect("invariant: a built size"), Family::Ecp5),
+        (
+            "banked1024",
+            RouterConfig::banked(1024).expect("invariant: a built size"),
+            Family::Ecp5,
+        ),
     ] {
         let dir = scratch_dir(&format!("synth-{name}")).expect("scratch dir");
         let path = dir.join("router.v");
         std::fs::write(&path, config::verilog(&config).expect("export")).expect("write");
-        let report = synthesize(&path, spinn_rtl::verilog::TOP_MODULE, family, None).expect("yosys");
+        let report =
+            synthesize(&path, spinn_rtl::verilog::TOP_MODULE, family, None).expect("yosys");
         eprintln!(
             "{name} ({family:?}): {} LUT4, {} FF, {} BRAM in {:.0} s",
             report.luts(),
@@ -93,9 +124,17 @@ fn router_synthesizes_with_yosys() {
             report.block_rams(),
             report.seconds
         );
-        assert!(report.luts() > 500 && report.flip_flops() > 500, "{name}: implausibly small: {:?}", report.cells);
+        assert!(
+            report.luts() > 500 && report.flip_flops() > 500,
+            "{name}: implausibly small: {:?}",
+            report.cells
+        );
         if name.starts_with("banked") {
-            assert!(report.block_rams() > 0, "{name}: the table did not map to block RAM: {:?}", report.cells);
+            assert!(
+                report.block_rams() > 0,
+                "{name}: the table did not map to block RAM: {:?}",
+                report.cells
+            );
         }
     }
 }

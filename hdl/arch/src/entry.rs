@@ -30,7 +30,11 @@ pub struct McEntry {
 
 impl McEntry {
     /// The pattern SARK writes to free an entry: it can never match.
-    pub const CLEARED: McEntry = McEntry { key: 0xFFFF_FFFF, mask: 0, route: RouteSet::EMPTY };
+    pub const CLEARED: McEntry = McEntry {
+        key: 0xFFFF_FFFF,
+        mask: 0,
+        route: RouteSet::EMPTY,
+    };
 
     pub fn new(key: u32, mask: u32, route: RouteSet) -> Result<McEntry, EntryError> {
         let stray = key & !mask;
@@ -71,7 +75,9 @@ pub struct McTable {
 impl McTable {
     /// A table of `capacity` cleared entries.
     pub fn new(capacity: usize) -> McTable {
-        McTable { entries: vec![McEntry::CLEARED; capacity] }
+        McTable {
+            entries: vec![McEntry::CLEARED; capacity],
+        }
     }
 
     pub fn capacity(&self) -> usize {
@@ -109,8 +115,17 @@ mod tests {
     #[test]
     fn stray_key_bits_are_rejected_by_name() {
         let err = McEntry::new(0x0000_0011, 0x0000_00f0, RouteSet::EMPTY).unwrap_err();
-        assert_eq!(err, EntryError::KeyOutsideMask { key: 0x11, mask: 0xf0, stray: 0x01 });
-        assert!(err.to_string().contains("bits 0x00000001 set outside its mask"));
+        assert_eq!(
+            err,
+            EntryError::KeyOutsideMask {
+                key: 0x11,
+                mask: 0xf0,
+                stray: 0x01
+            }
+        );
+        assert!(err
+            .to_string()
+            .contains("bits 0x00000001 set outside its mask"));
     }
 
     #[test]
@@ -118,15 +133,22 @@ mod tests {
         let mut table = McTable::new(4);
         let east = RouteSet::link(LinkDir::E);
         let north = RouteSet::link(LinkDir::N);
-        table.set(1, McEntry::new(0x10, 0xf0, east).unwrap()).unwrap();
-        table.set(2, McEntry::new(0x12, 0xff, north).unwrap()).unwrap();
+        table
+            .set(1, McEntry::new(0x10, 0xf0, east).unwrap())
+            .unwrap();
+        table
+            .set(2, McEntry::new(0x12, 0xff, north).unwrap())
+            .unwrap();
         table.set(3, McEntry::new(0, 0, north).unwrap()).unwrap();
         assert_eq!(table.lookup(0x12), Some((1, east)));
         assert_eq!(table.lookup(0x22), Some((3, north)));
         assert!(!McEntry::CLEARED.matches(0xFFFF_FFFF));
         assert_eq!(
             table.set(4, McEntry::CLEARED),
-            Err(EntryError::IndexOutOfRange { index: 4, capacity: 4 })
+            Err(EntryError::IndexOutOfRange {
+                index: 4,
+                capacity: 4
+            })
         );
     }
 }

@@ -19,8 +19,14 @@ pub enum LinkDir {
 }
 
 impl LinkDir {
-    pub const ALL: [LinkDir; LINKS_PER_CHIP] =
-        [LinkDir::E, LinkDir::NE, LinkDir::N, LinkDir::W, LinkDir::SW, LinkDir::S];
+    pub const ALL: [LinkDir; LINKS_PER_CHIP] = [
+        LinkDir::E,
+        LinkDir::NE,
+        LinkDir::N,
+        LinkDir::W,
+        LinkDir::SW,
+        LinkDir::S,
+    ];
 
     /// The link with hardware number `idx` (0–5).
     pub fn from_index(idx: usize) -> Option<LinkDir> {
@@ -66,7 +72,9 @@ impl LinkDir {
 
     /// Parses `E`, `NE`, `N`, `W`, `SW` or `S` (case-insensitive).
     pub fn parse(text: &str) -> Option<LinkDir> {
-        LinkDir::ALL.into_iter().find(|l| l.name().eq_ignore_ascii_case(text))
+        LinkDir::ALL
+            .into_iter()
+            .find(|l| l.name().eq_ignore_ascii_case(text))
     }
 }
 

@@ -119,11 +119,17 @@ impl Packet {
     /// T bit of peek/poke packets.
     pub fn nn(route: u8, direct: bool, key: u32) -> Packet {
         let pkt = Packet::with_type(PacketType::Nn, key);
-        pkt.with_header_field(2, 3, route).with_header_field(5, 1, direct as u8)
+        pkt.with_header_field(2, 3, route)
+            .with_header_field(5, 1, direct as u8)
     }
 
     fn with_type(kind: PacketType, key: u32) -> Packet {
-        Packet { header: (kind as u8) << 6, key, payload: None }.with_parity()
+        Packet {
+            header: (kind as u8) << 6,
+            key,
+            payload: None,
+        }
+        .with_parity()
     }
 
     /// Rebuilds a packet from its 72-bit bus form; payload bits are kept only when the header's
@@ -131,7 +137,11 @@ impl Packet {
     pub fn from_bus(word: u128) -> Packet {
         let header = word as u8;
         let payload = (header & HEADER_PAYLOAD != 0).then_some((word >> 40) as u32);
-        Packet { header, key: (word >> 8) as u32, payload }
+        Packet {
+            header,
+            key: (word >> 8) as u32,
+            payload,
+        }
     }
 
     /// The 72-bit bus form: header [7:0], key [39:8], payload [71:40] (zero when absent).
@@ -153,7 +163,11 @@ impl Packet {
         }
         let key: u32 = bits[8..40].load_le();
         let payload = (len == 9).then(|| bits[40..72].load_le::<u32>());
-        let pkt = Packet { header, key, payload };
+        let pkt = Packet {
+            header,
+            key,
+            payload,
+        };
         if !pkt.parity_ok() {
             return Err(PacketError::BadParity { header, key });
         }
@@ -193,7 +207,7 @@ impl Packet {
     /// The same packet with its parity bit recomputed.
     pub fn with_parity(mut self) -> Packet {
         self.header &= !HEADER_PARITY;
-        if self.wire_bits().count_ones() % 2 == 0 {
+        if self.wire_bits().count_ones().is_multiple_of(2) {
             self.header |= HEADER_PARITY;
         }
         self
@@ -326,7 +340,9 @@ mod tests {
 
     #[test]
     fn bus_and_byte_forms_round_trip() {
-        let pkt = Packet::mc(0x1234_5678).with_payload(0x9abc_def0).with_timestamp(2);
+        let pkt = Packet::mc(0x1234_5678)
+            .with_payload(0x9abc_def0)
+            .with_timestamp(2);
         assert_eq!(Packet::from_bus(pkt.to_bus()), pkt);
         assert_eq!(pkt.to_bus() >> 8 & 0xffff_ffff, 0x1234_5678);
         assert_eq!(pkt.to_bus() >> 40, 0x9abc_def0);
@@ -340,14 +356,25 @@ mod tests {
 
     #[test]
     fn malformed_bytes_are_rejected_with_the_reason() {
-        assert_eq!(Packet::from_bytes(&[0; 4]), Err(PacketError::BadLength { len: 4 }));
+        assert_eq!(
+            Packet::from_bytes(&[0; 4]),
+            Err(PacketError::BadLength { len: 4 })
+        );
         let long = Packet::mc(1).with_payload(2);
         assert_eq!(
-            Packet::from_bytes(&long.to_bytes()[..5]).unwrap_err().to_string(),
-            format!("header 0x{:02x} says the packet has a payload but it is 5 bytes long", long.header())
+            Packet::from_bytes(&long.to_bytes()[..5])
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "header 0x{:02x} says the packet has a payload but it is 5 bytes long",
+                long.header()
+            )
         );
         let bad = Packet::mc(0x10).with_parity_error();
-        assert!(matches!(Packet::from_bytes(&bad.to_bytes()), Err(PacketError::BadParity { .. })));
+        assert!(matches!(
+            Packet::from_bytes(&bad.to_bytes()),
+            Err(PacketError::BadParity { .. })
+        ));
     }
 
     #[test]

@@ -13,7 +13,10 @@ impl WaitTime {
     pub const NEVER: WaitTime = WaitTime(0xFF);
 
     pub fn new(mantissa: u8, exponent: u8) -> WaitTime {
-        assert!(mantissa < 16 && exponent < 16, "invariant: wait fields are 4 bits each");
+        assert!(
+            mantissa < 16 && exponent < 16,
+            "invariant: wait fields are 4 bits each"
+        );
         WaitTime(exponent << 4 | mantissa)
     }
 
@@ -270,7 +273,10 @@ mod tests {
 
     #[test]
     fn emergency_detours_close_the_triangle() {
-        for rot in [EmergencyRotation::Clockwise, EmergencyRotation::Anticlockwise] {
+        for rot in [
+            EmergencyRotation::Clockwise,
+            EmergencyRotation::Anticlockwise,
+        ] {
             for d in LinkDir::ALL {
                 let first = rot.apply(d);
                 // The middle router sees the packet arrive on the opposite of `first`.

@@ -135,8 +135,9 @@ impl RouteSet {
         if text == "none" {
             return Some(RouteSet::EMPTY);
         }
-        text.split(',')
-            .try_fold(RouteSet::EMPTY, |acc, part| Some(acc.with(OutputPort::parse(part.trim())?)))
+        text.split(',').try_fold(RouteSet::EMPTY, |acc, part| {
+            Some(acc.with(OutputPort::parse(part.trim())?))
+        })
     }
 }
 

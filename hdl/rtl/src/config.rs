@@ -44,14 +44,38 @@ impl RouterConfig {
         }
     }
 
-    /// The block-RAM router for `entries` entries (one of the built sizes), P2P and detours as
-    /// [`RouterConfig::register`].
+    /// The block-RAM router for `entries` entries (one of the built sizes) with the most banks
+    /// built for that size (the fastest lookup); P2P and detours as [`RouterConfig::register`].
     pub fn banked(entries: usize) -> Result<RouterConfig, ConfigError> {
+        let banks = BANKED_SHAPES
+            .iter()
+            .filter(|&&(b, d)| b << d == entries)
+            .map(|&(b, _)| b)
+            .max()
+            .ok_or(ConfigError::Unsupported {
+                what: "banked table entries",
+                got: entries,
+                supported: banked_sizes(),
+            })?;
+        RouterConfig::banked_with(entries, banks)
+    }
+
+    /// The block-RAM router for `entries` entries in `banks` banks. Fewer, deeper banks use
+    /// block RAM better (an iCE40 RAM is 256 words deep) but scan longer.
+    pub fn banked_with(entries: usize, banks: usize) -> Result<RouterConfig, ConfigError> {
         let (banks, depth_bits) = BANKED_SHAPES
             .iter()
-            .map(|&(b, d)| (b, d))
-            .find(|&(b, d)| b << d == entries)
-            .ok_or(ConfigError::Unsupported { what: "banked table entries", got: entries, supported: banked_sizes() })?;
+            .copied()
+            .find(|&(b, d)| b << d == entries && b == banks)
+            .ok_or_else(|| ConfigError::UnsupportedShape {
+                entries,
+                banks,
+                supported: BANKED_SHAPES
+                    .iter()
+                    .map(|&(b, d)| format!("{b} × {}", 1 << d))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         Ok(RouterConfig {
             table: TableKind::Banked { banks, depth_bits },
             p2p_entries: 64,
@@ -77,14 +101,24 @@ impl fmt::Display for RouterConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConfigError {
+    #[error("no banked table of {entries} entries in {banks} banks: this build has {supported} (banks × depth)")]
+    UnsupportedShape {
+        entries: usize,
+        banks: usize,
+        supported: String,
+    },
     #[error("unsupported {what} {got}: this build has {supported}")]
-    Unsupported { what: &'static str, got: usize, supported: String },
+    Unsupported {
+        what: &'static str,
+        got: usize,
+        supported: String,
+    },
 }
 
 /// Register-table sizes built.
 pub const REGISTER_SIZES: [usize; 4] = [16, 32, 64, 128];
 /// Banked shapes built: (banks, depth bits).
-pub const BANKED_SHAPES: [(usize, usize); 3] = [(4, 4), (8, 5), (16, 6)];
+pub const BANKED_SHAPES: [(usize, usize); 4] = [(4, 4), (8, 5), (16, 6), (4, 8)];
 /// P2P table sizes built.
 pub const P2P_SIZES: [usize; 2] = [64, 256];
 
@@ -93,7 +127,10 @@ fn list(sizes: impl Iterator<Item = usize>) -> String {
 }
 
 fn banked_sizes() -> String {
-    list(BANKED_SHAPES.iter().map(|&(b, d)| b << d))
+    let mut sizes: Vec<usize> = BANKED_SHAPES.iter().map(|&(b, d)| b << d).collect();
+    sizes.sort();
+    sizes.dedup();
+    list(sizes.into_iter())
 }
 
 /// Calls `$body` with `$router` bound to a freshly built router of `$config`.
@@ -119,10 +156,22 @@ macro_rules! with_router {
                 macro_rules! reg {
                     ($p:literal) => {
                         match entries {
-                            16 => { let $router = MulticastRouter::<16, $p>::new(params); Ok($body) }
-                            32 => { let $router = MulticastRouter::<32, $p>::new(params); Ok($body) }
-                            64 => { let $router = MulticastRouter::<64, $p>::new(params); Ok($body) }
-                            128 => { let $router = MulticastRouter::<128, $p>::new(params); Ok($body) }
+                            16 => {
+                                let $router = MulticastRouter::<16, $p>::new(params);
+                                Ok($body)
+                            }
+                            32 => {
+                                let $router = MulticastRouter::<32, $p>::new(params);
+                                Ok($body)
+                            }
+                            64 => {
+                                let $router = MulticastRouter::<64, $p>::new(params);
+                                Ok($body)
+                            }
+                            128 => {
+                                let $router = MulticastRouter::<128, $p>::new(params);
+                                Ok($body)
+                            }
                             got => Err(ConfigError::Unsupported {
                                 what: "register table entries",
                                 got,
@@ -137,9 +186,22 @@ macro_rules! with_router {
                 macro_rules! banked {
                     ($p:literal) => {
                         match (banks, depth_bits) {
-                            (4, 4) => { let $router = BankedMulticastRouter::<4, 4, $p>::new(params); Ok($body) }
-                            (8, 5) => { let $router = BankedMulticastRouter::<8, 5, $p>::new(params); Ok($body) }
-                            (16, 6) => { let $router = BankedMulticastRouter::<16, 6, $p>::new(params); Ok($body) }
+                            (4, 4) => {
+                                let $router = BankedMulticastRouter::<4, 4, $p>::new(params);
+                                Ok($body)
+                            }
+                            (8, 5) => {
+                                let $router = BankedMulticastRouter::<8, 5, $p>::new(params);
+                                Ok($body)
+                            }
+                            (16, 6) => {
+                                let $router = BankedMulticastRouter::<16, 6, $p>::new(params);
+                                Ok($body)
+                            }
+                            (4, 8) => {
+                                let $router = BankedMulticastRouter::<4, 8, $p>::new(params);
+                                Ok($body)
+                            }
                             _ => Err(ConfigError::Unsupported {
                                 what: "banked table entries",
                                 got: banks << depth_bits,
@@ -156,7 +218,8 @@ macro_rules! with_router {
 
 /// A hand-stepped simulation of the router `config` describes.
 pub fn simulate(config: &RouterConfig) -> Result<Box<dyn RouterDriver>, ConfigError> {
-    with_router!(config, |router| Box::new(RtlRouter::new(router)) as Box<dyn RouterDriver>)
+    with_router!(config, |router| Box::new(RtlRouter::new(router))
+        as Box<dyn RouterDriver>)
 }
 
 /// The Verilog of the router `config` describes, top module `spinn_router`.

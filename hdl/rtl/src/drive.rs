@@ -16,8 +16,7 @@ use crate::router::{BankedMulticastRouter, MulticastRouter};
 use rust_hdl::core::vcd_probe::VCDProbe;
 use rust_hdl::prelude::*;
 use spinn_arch::{
-    McEntry, McTable, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP, LINKS_PER_CHIP,
-    N_COUNTERS,
+    McEntry, McTable, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS,
 };
 use std::io::Write;
 
@@ -87,12 +86,20 @@ pub struct PortValue {
 }
 
 fn scalar(out: &mut Vec<PortValue>, name: &str, width: usize, value: u128) {
-    out.push(PortValue { name: name.to_string(), width, value });
+    out.push(PortValue {
+        name: name.to_string(),
+        width,
+        value,
+    });
 }
 
 fn array<T: Copy + Into<u128>>(out: &mut Vec<PortValue>, name: &str, width: usize, values: &[T]) {
     for (i, v) in values.iter().enumerate() {
-        out.push(PortValue { name: format!("{name}${i}"), width, value: (*v).into() });
+        out.push(PortValue {
+            name: format!("{name}${i}"),
+            width,
+            value: (*v).into(),
+        });
     }
 }
 
@@ -148,7 +155,12 @@ impl RouterOutputs {
         scalar(&mut out, "dump_status", 32, self.dump_status as u128);
         scalar(&mut out, "dump_interrupt", 1, self.dump_interrupt as u128);
         array(&mut out, "count", 32, &self.count);
-        scalar(&mut out, "output_stage_empty", 1, self.output_stage_empty as u128);
+        scalar(
+            &mut out,
+            "output_stage_empty",
+            1,
+            self.output_stage_empty as u128,
+        );
         out
     }
 }
@@ -240,7 +252,11 @@ pub struct RtlRouter<R: RouterPorts> {
 impl<R: RouterPorts> RtlRouter<R> {
     pub fn new(mut uut: R) -> RtlRouter<R> {
         uut.connect_all();
-        let mut res = RtlRouter { uut, cycle: 0, vcd: None };
+        let mut res = RtlRouter {
+            uut,
+            cycle: 0,
+            vcd: None,
+        };
         res.settle();
         res
     }
@@ -251,7 +267,10 @@ impl<R: RouterPorts> RtlRouter<R> {
 
     fn settle(&mut self) {
         let settled = simulate(&mut self.uut, MAX_SETTLE_PASSES);
-        assert!(settled, "invariant: the router settles within {MAX_SETTLE_PASSES} passes");
+        assert!(
+            settled,
+            "invariant: the router settles within {MAX_SETTLE_PASSES} passes"
+        );
     }
 
     fn record(&mut self, time: u64) {
@@ -280,7 +299,10 @@ pub trait RouterDriver {
 
     /// A cycle with reset high and nothing offered.
     fn reset(&mut self) -> RouterOutputs {
-        self.cycle(&RouterInputs { reset: true, ..RouterInputs::idle() })
+        self.cycle(&RouterInputs {
+            reset: true,
+            ..RouterInputs::idle()
+        })
     }
 
     /// One configuration write, with no traffic.
@@ -298,7 +320,13 @@ pub trait RouterDriver {
 
     fn write_entry(&mut self, index: usize, entry: McEntry) {
         let index = u16::try_from(index).expect("invariant: table indices fit 16 bits");
-        self.configure(ConfigTarget::McEntry, index, entry.key(), entry.mask(), entry.route().bits());
+        self.configure(
+            ConfigTarget::McEntry,
+            index,
+            entry.key(),
+            entry.mask(),
+            entry.route().bits(),
+        );
     }
 
     /// Writes every entry of `table` (one cycle each).
@@ -327,7 +355,7 @@ pub trait RouterDriver {
 }
 
 impl<R: RouterPorts> RouterDriver for RtlRouter<R> {
-        fn cycle(&mut self, inputs: &RouterInputs) -> RouterOutputs {
+    fn cycle(&mut self, inputs: &RouterInputs) -> RouterOutputs {
         self.uut.apply(inputs);
         self.settle();
         let outputs = self.uut.sample();

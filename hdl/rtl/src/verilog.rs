@@ -51,7 +51,11 @@ pub fn decode_output_line(line: &str) -> Vec<(String, String)> {
 }
 
 fn concat(signals: &[PortValue]) -> String {
-    signals.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", ")
+    signals
+        .iter()
+        .map(|s| s.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn width(signals: &[PortValue]) -> usize {
@@ -92,6 +96,69 @@ pub fn testbench(n_cycles: usize, stimulus_path: &str, trace_path: &str) -> Stri
     tb
 }
 
+/// The top module of [`fpga_wrapper`].
+pub const FPGA_TOP_MODULE: &str = "spinn_router_fpga";
+
+/// A pin-limited top for place and route. The router has thousands of port bits, more than any
+/// FPGA package has pins, so this wrapper keeps its logic intact with five pins: a serial input
+/// shifts into a 72-bit staging register that drives every input port (each port sees a
+/// different rotation of it, so the input multiplexers cannot be optimised away), and every
+/// output bit is XOR-folded into a registered 8-bit signature (so no output logic is pruned).
+pub fn fpga_wrapper() -> String {
+    let inputs = RouterInputs::default().signals();
+    let outputs = RouterOutputs::default().signals();
+    let mut v = format!(
+        "module {FPGA_TOP_MODULE}(input wire clock, input wire reset, input wire serial_in, output reg [7:0] signature);\n    reg [71:0] staging = 72'h0;\n    always @(posedge clock) staging <= {{staging[70:0], serial_in}};\n"
+    );
+    let mut rotation = 0;
+    for sig in &inputs {
+        rotation = (rotation + 7) % 72;
+        let rotated = format!(
+            "{{staging[{}:0], staging[71:{}]}}",
+            71 - rotation,
+            72 - rotation.max(1)
+        );
+        let source = if rotation == 0 {
+            "staging".to_string()
+        } else {
+            rotated
+        };
+        if sig.name == "reset" {
+            continue;
+        }
+        v.push_str(&format!(
+            "    wire [{}:0] {} = {source};\n",
+            sig.width - 1,
+            sig.name
+        ));
+    }
+    let mut fold: Vec<Vec<String>> = vec![Vec::new(); 8];
+    let mut bit = 0;
+    for sig in &outputs {
+        v.push_str(&format!("    wire [{}:0] {};\n", sig.width - 1, sig.name));
+        for b in 0..sig.width {
+            fold[bit % 8].push(format!("{}[{b}]", sig.name));
+            bit += 1;
+        }
+    }
+    let ports: Vec<String> = std::iter::once("clock".to_string())
+        .chain(inputs.iter().chain(&outputs).map(|s| s.name.clone()))
+        .map(|n| format!(".{n}({n})"))
+        .collect();
+    v.push_str(&format!(
+        "    {TOP_MODULE} router({});\n    always @(posedge clock) begin\n",
+        ports.join(", ")
+    ));
+    for (i, bits) in fold.iter().enumerate() {
+        v.push_str(&format!(
+            "        signature[{i}] <= {};\n",
+            bits.join(" ^ ")
+        ));
+    }
+    v.push_str("    end\nendmodule\n");
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,11 +166,22 @@ mod tests {
     #[test]
     fn vectors_are_msb_first_in_signal_order() {
         let signals = vec![
-            PortValue { name: "a".into(), width: 2, value: 0b10 },
-            PortValue { name: "b".into(), width: 3, value: 0b011 },
+            PortValue {
+                name: "a".into(),
+                width: 2,
+                value: 0b10,
+            },
+            PortValue {
+                name: "b".into(),
+                width: 3,
+                value: 0b011,
+            },
         ];
         assert_eq!(vector_line(&signals), "10011");
-        let line = output_line(&RouterOutputs { reinject_ready: true, ..RouterOutputs::default() });
+        let line = output_line(&RouterOutputs {
+            reinject_ready: true,
+            ..RouterOutputs::default()
+        });
         let fields = decode_output_line(&line);
         assert!(fields.contains(&("reinject_ready".to_string(), "0x1".to_string())));
         assert!(fields.contains(&("count$11".to_string(), "0x0".to_string())));

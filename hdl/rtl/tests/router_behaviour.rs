@@ -3,7 +3,7 @@
 //! Routing decisions themselves are fuzzed against the reference in `spinn-verif`.
 
 use spinn_arch::{
-    Counter, CoreId, DumpStatus, Emergency, LinkDir, McEntry, OutputPort, P2pRoute, Packet,
+    CoreId, Counter, DumpStatus, Emergency, LinkDir, McEntry, OutputPort, P2pRoute, Packet,
     RouteSet, RouterControl, WaitTime,
 };
 use spinn_rtl::config::{self, RouterConfig};
@@ -15,7 +15,11 @@ fn core(c: usize) -> CoreId {
 
 /// A reset 16-entry router with short waits: wait1 = 5 cycles, wait2 = 3 cycles.
 fn router_with(params: RouterParams) -> Box<dyn RouterDriver> {
-    let mut rtl = config::simulate(&RouterConfig { params, ..RouterConfig::register(16) }).expect("built size");
+    let mut rtl = config::simulate(&RouterConfig {
+        params,
+        ..RouterConfig::register(16)
+    })
+    .expect("built size");
     rtl.reset();
     rtl.set_control(RouterControl {
         wait1: WaitTime(0x05),
@@ -60,7 +64,8 @@ fn link_valid(out: &RouterOutputs, l: LinkDir) -> bool {
 fn sustains_one_packet_per_cycle_with_fair_arbitration() {
     let mut rtl = router();
     for l in 0..6 {
-        let entry = McEntry::new(l << 8, 0xff00, RouteSet::core(core(l as usize + 1))).expect("masked");
+        let entry =
+            McEntry::new(l << 8, 0xff00, RouteSet::core(core(l as usize + 1))).expect("masked");
         rtl.write_entry(l as usize, entry);
     }
     let mut inputs = RouterInputs::idle();
@@ -72,8 +77,8 @@ fn sustains_one_packet_per_cycle_with_fair_arbitration() {
     for _ in 0..600 {
         let out = rtl.cycle(&inputs);
         delivered += out.core_out_valid.iter().filter(|v| **v).count();
-        for l in 0..6 {
-            accepted[l] += out.link_in_ready[l] as usize;
+        for (count, ready) in accepted.iter_mut().zip(out.link_in_ready) {
+            *count += ready as usize;
         }
     }
     // Two cycles of pipeline fill, then one packet every cycle.
@@ -84,7 +89,10 @@ fn sustains_one_packet_per_cycle_with_fair_arbitration() {
 #[test]
 fn a_packet_leaves_two_cycles_after_it_is_taken() {
     let mut rtl = router();
-    rtl.write_entry(0, McEntry::new(0x42, 0xff, RouteSet::link(LinkDir::N)).expect("masked"));
+    rtl.write_entry(
+        0,
+        McEntry::new(0x42, 0xff, RouteSet::link(LinkDir::N)).expect("masked"),
+    );
     let first = rtl.cycle(&offer_from_core(RouterInputs::idle(), 3, Packet::mc(0x42)));
     assert!(first.core_in_ready[3]);
     assert!(!link_valid(&rtl.cycle(&RouterInputs::idle()), LinkDir::N));
@@ -94,7 +102,12 @@ fn a_packet_leaves_two_cycles_after_it_is_taken() {
 
 /// Offers `packet` from core 1 and steps with `blocked` outputs not ready; returns the outputs
 /// of the cycles after the one that took the packet.
-fn run_blocked(rtl: &mut dyn RouterDriver, packet: Packet, blocked: &[OutputPort], cycles: usize) -> Vec<RouterOutputs> {
+fn run_blocked(
+    rtl: &mut dyn RouterDriver,
+    packet: Packet,
+    blocked: &[OutputPort],
+    cycles: usize,
+) -> Vec<RouterOutputs> {
     let taken = rtl.cycle(&offer_from_core(blocking(blocked), 1, packet));
     assert!(taken.core_in_ready[1]);
     (0..cycles).map(|_| rtl.cycle(&blocking(blocked))).collect()
@@ -103,13 +116,25 @@ fn run_blocked(rtl: &mut dyn RouterDriver, packet: Packet, blocked: &[OutputPort
 #[test]
 fn wait1_expiry_sends_the_packet_round_the_triangle() {
     let mut rtl = router();
-    rtl.write_entry(0, McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::E)).expect("masked"));
-    let trace = run_blocked(&mut *rtl, Packet::mc(0x7), &[OutputPort::Link(LinkDir::E)], 10);
+    rtl.write_entry(
+        0,
+        McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::E)).expect("masked"),
+    );
+    let trace = run_blocked(
+        &mut *rtl,
+        Packet::mc(0x7),
+        &[OutputPort::Link(LinkDir::E)],
+        10,
+    );
     // Cycle 1 after the take: first offered on E; wait1 = 5 gives 6 attempts (count 0..=5).
-    let on_e: Vec<usize> = (0..10).filter(|&i| link_valid(&trace[i], LinkDir::E)).collect();
+    let on_e: Vec<usize> = (0..10)
+        .filter(|&i| link_valid(&trace[i], LinkDir::E))
+        .collect();
     assert_eq!(on_e, vec![1, 2, 3, 4, 5, 6]);
     // Then clockwise: E → S, with ER = 2 and correct parity; S is ready, so one cycle.
-    let on_s: Vec<usize> = (0..10).filter(|&i| link_valid(&trace[i], LinkDir::S)).collect();
+    let on_s: Vec<usize> = (0..10)
+        .filter(|&i| link_valid(&trace[i], LinkDir::S))
+        .collect();
     assert_eq!(on_s, vec![7]);
     let detour = Packet::from_bus(trace[7].link_out_packet[LinkDir::S.index()]);
     assert_eq!(detour.emergency(), Emergency::FirstHop);
@@ -121,9 +146,19 @@ fn wait1_expiry_sends_the_packet_round_the_triangle() {
 
 #[test]
 fn anticlockwise_routers_detour_the_other_way() {
-    let mut rtl = router_with(RouterParams { rotate_clockwise: false });
-    rtl.write_entry(0, McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::E)).expect("masked"));
-    let trace = run_blocked(&mut *rtl, Packet::mc(0x7), &[OutputPort::Link(LinkDir::E)], 10);
+    let mut rtl = router_with(RouterParams {
+        rotate_clockwise: false,
+    });
+    rtl.write_entry(
+        0,
+        McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::E)).expect("masked"),
+    );
+    let trace = run_blocked(
+        &mut *rtl,
+        Packet::mc(0x7),
+        &[OutputPort::Link(LinkDir::E)],
+        10,
+    );
     assert!(link_valid(&trace[7], LinkDir::NE));
 }
 
@@ -164,13 +199,19 @@ fn wait2_expiry_dumps_what_is_still_pending() {
     rtl.cycle(&RouterInputs::idle());
     let out = rtl.cycle(&RouterInputs::idle());
     assert!(link_valid(&out, LinkDir::E) && !out.core_out_valid[3]);
-    assert_eq!(Packet::from_bus(out.link_out_packet[LinkDir::E.index()]), packet);
+    assert_eq!(
+        Packet::from_bus(out.link_out_packet[LinkDir::E.index()]),
+        packet
+    );
 }
 
 #[test]
 fn a_dump_before_the_last_is_cleared_overflows_and_is_lost() {
     let mut rtl = router();
-    rtl.write_entry(0, McEntry::new(0, 0xff00, RouteSet::core(core(5))).expect("masked"));
+    rtl.write_entry(
+        0,
+        McEntry::new(0, 0xff00, RouteSet::core(core(5))).expect("masked"),
+    );
     let blocked = [OutputPort::Core(core(5))];
     run_blocked(&mut *rtl, Packet::mc(0x01), &blocked, 12);
     let trace = run_blocked(&mut *rtl, Packet::mc(0x02), &blocked, 12);
@@ -187,27 +228,52 @@ fn a_dump_before_the_last_is_cleared_overflows_and_is_lost() {
     assert!(!cleared.dump_interrupt);
     let trace = run_blocked(&mut *rtl, Packet::mc(0x03), &blocked, 12);
     let last = trace.last().expect("cycles ran");
-    assert_eq!((last.dump_key, DumpStatus(last.dump_status).overflow()), (0x03, false));
+    assert_eq!(
+        (last.dump_key, DumpStatus(last.dump_status).overflow()),
+        (0x03, false)
+    );
 }
 
 #[test]
 fn cores_and_p2p_packets_are_never_emergency_routed() {
     let mut rtl = router();
     rtl.set_p2p(0, P2pRoute::Link(LinkDir::N));
-    let trace = run_blocked(&mut *rtl, Packet::p2p(0x0101, 0, 0), &[OutputPort::Link(LinkDir::N)], 14);
-    assert!(trace.iter().all(|o| !link_valid(o, LinkDir::W)), "no detour for P2P");
+    let trace = run_blocked(
+        &mut *rtl,
+        Packet::p2p(0x0101, 0, 0),
+        &[OutputPort::Link(LinkDir::N)],
+        14,
+    );
+    assert!(
+        trace.iter().all(|o| !link_valid(o, LinkDir::W)),
+        "no detour for P2P"
+    );
     let last = trace.last().expect("cycles ran");
     assert_eq!(last.count[Counter::EmergencyRouted.index()], 0);
     assert_eq!(last.count[Counter::DumpedOther.index()], 1);
-    assert_eq!(DumpStatus(last.dump_status).sticky_outputs(), RouteSet::link(LinkDir::N));
+    assert_eq!(
+        DumpStatus(last.dump_status).sticky_outputs(),
+        RouteSet::link(LinkDir::N)
+    );
 }
 
 #[test]
 fn wait_ff_never_gives_up() {
     let mut rtl = router();
-    rtl.set_control(RouterControl { wait1: WaitTime::NEVER, ..RouterControl::SCAMP_BOOT });
-    rtl.write_entry(0, McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::W)).expect("masked"));
-    let trace = run_blocked(&mut *rtl, Packet::mc(0x7), &[OutputPort::Link(LinkDir::W)], 3000);
+    rtl.set_control(RouterControl {
+        wait1: WaitTime::NEVER,
+        ..RouterControl::SCAMP_BOOT
+    });
+    rtl.write_entry(
+        0,
+        McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::W)).expect("masked"),
+    );
+    let trace = run_blocked(
+        &mut *rtl,
+        Packet::mc(0x7),
+        &[OutputPort::Link(LinkDir::W)],
+        3000,
+    );
     assert!(trace[1..].iter().all(|o| link_valid(o, LinkDir::W)));
     assert_eq!(trace[2999].count[Counter::EmergencyRouted.index()], 0);
 }
@@ -215,28 +281,54 @@ fn wait_ff_never_gives_up() {
 #[test]
 fn reset_empties_the_pipeline_but_keeps_the_tables() {
     let mut rtl = router();
-    rtl.write_entry(0, McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::W)).expect("masked"));
-    rtl.set_control(RouterControl { wait1: WaitTime::NEVER, ..RouterControl::SCAMP_BOOT });
-    run_blocked(&mut *rtl, Packet::mc(0x7), &[OutputPort::Link(LinkDir::W)], 5);
+    rtl.write_entry(
+        0,
+        McEntry::new(0x7, 0xff, RouteSet::link(LinkDir::W)).expect("masked"),
+    );
+    rtl.set_control(RouterControl {
+        wait1: WaitTime::NEVER,
+        ..RouterControl::SCAMP_BOOT
+    });
+    run_blocked(
+        &mut *rtl,
+        Packet::mc(0x7),
+        &[OutputPort::Link(LinkDir::W)],
+        5,
+    );
     let after = rtl.reset();
-    assert!(link_valid(&after, LinkDir::W), "reset acts at the clock edge");
+    assert!(
+        link_valid(&after, LinkDir::W),
+        "reset acts at the clock edge"
+    );
     let idle = rtl.cycle(&RouterInputs::idle());
     assert!(idle.output_stage_empty && idle.count.iter().all(|c| *c == 0));
     rtl.cycle(&offer_from_core(RouterInputs::idle(), 2, Packet::mc(0x7)));
     rtl.cycle(&RouterInputs::idle());
-    assert!(link_valid(&rtl.cycle(&RouterInputs::idle()), LinkDir::W), "the entry survived reset");
+    assert!(
+        link_valid(&rtl.cycle(&RouterInputs::idle()), LinkDir::W),
+        "the entry survived reset"
+    );
 }
 
 #[test]
 fn the_banked_table_answers_after_its_scan() {
-    let mut rtl = config::simulate(&RouterConfig::banked(64).expect("built size")).expect("built size");
+    let mut rtl =
+        config::simulate(&RouterConfig::banked(64).expect("built size")).expect("built size");
     rtl.reset();
     // Entries 9 (bank 1, step 2) and 14 (bank 2, step 3) both match; the lower index wins.
-    rtl.write_entry(14, McEntry::new(0x40, 0xf0, RouteSet::link(LinkDir::S)).expect("masked"));
-    rtl.write_entry(9, McEntry::new(0x42, 0xff, RouteSet::link(LinkDir::N)).expect("masked"));
+    rtl.write_entry(
+        14,
+        McEntry::new(0x40, 0xf0, RouteSet::link(LinkDir::S)).expect("masked"),
+    );
+    rtl.write_entry(
+        9,
+        McEntry::new(0x42, 0xff, RouteSet::link(LinkDir::N)).expect("masked"),
+    );
     rtl.cycle(&offer_from_core(RouterInputs::idle(), 1, Packet::mc(0x42)));
     let trace: Vec<RouterOutputs> = (0..8).map(|_| rtl.cycle(&RouterInputs::idle())).collect();
-    let at: Vec<usize> = (0..8).filter(|&i| link_valid(&trace[i], LinkDir::N)).collect();
+    let at: Vec<usize> = (0..8)
+        .filter(|&i| link_valid(&trace[i], LinkDir::N))
+        .collect();
     // After the take: the table sees the request (1 cycle), scans steps 0..=2 (3), holds the
     // result (1), and the output stage offers it in the next cycle: index 5, where the
     // register table would offer it at index 1.

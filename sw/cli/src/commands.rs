@@ -11,12 +11,17 @@ use std::path::Path;
 
 fn create_parent(path: &Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating directory {}", dir.display()))?;
     }
     Ok(())
 }
 
-pub fn export_verilog(config: &RouterConfig, path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn export_verilog(
+    config: &RouterConfig,
+    path: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let verilog = config::verilog(config)?;
     create_parent(path)?;
     std::fs::write(path, &verilog).with_context(|| format!("writing {}", path.display()))?;
@@ -31,9 +36,15 @@ pub fn export_verilog(config: &RouterConfig, path: &Path, out: &mut dyn Write) -
     Ok(())
 }
 
-pub fn waveform(config: &RouterConfig, cycles: u64, path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn waveform(
+    config: &RouterConfig,
+    cycles: u64,
+    path: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     create_parent(path)?;
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut rtl = config::simulate(config)?;
     rtl.trace_to(Box::new(BufWriter::new(file)));
     let log = contention_scenario(&mut *rtl, cycles);
@@ -58,30 +69,64 @@ pub fn waveform(config: &RouterConfig, cycles: u64, path: &Path, out: &mut dyn W
     Ok(())
 }
 
-pub fn synth(config: &RouterConfig, family: Family, pnr: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn synth(
+    config: &RouterConfig,
+    family: Family,
+    pnr: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     if tools::find(YOSYS).is_none() {
         anyhow::bail!("`yosys` is not installed; install the Debian package `yosys`");
     }
     if pnr && tools::find(NEXTPNR_ICE40).is_none() {
-        anyhow::bail!("`nextpnr-ice40` is not installed; install the Debian package `nextpnr-ice40`");
+        anyhow::bail!(
+            "`nextpnr-ice40` is not installed; install the Debian package `nextpnr-ice40`"
+        );
     }
     let dir = tools::scratch_dir("synth").context("creating a scratch directory")?;
     let verilog = dir.join("router.v");
     std::fs::write(&verilog, config::verilog(config)?).context("writing the Verilog")?;
-    let json = dir.join("router.json");
-    let report = synthesize(&verilog, spinn_rtl::verilog::TOP_MODULE, family, pnr.then_some(json.as_path()))?;
+    let report = synthesize(&verilog, spinn_rtl::verilog::TOP_MODULE, family, None)?;
     writeln!(out, "router: {}", super::describe(config))?;
-    writeln!(out, "yosys ({}), {:?}: {:.1} s", tools::version(YOSYS), family, report.seconds)?;
-    writeln!(out, "  LUT4 {}  flip-flops {}  block RAM {}", report.luts(), report.flip_flops(), report.block_rams())?;
+    writeln!(
+        out,
+        "yosys ({}), {:?}: {:.1} s",
+        tools::version(YOSYS),
+        family,
+        report.seconds
+    )?;
+    writeln!(
+        out,
+        "  LUT4 {}  flip-flops {}  block RAM {}",
+        report.luts(),
+        report.flip_flops(),
+        report.block_rams()
+    )?;
     for (cell, n) in &report.cells {
         writeln!(out, "  {cell:<16} {n}")?;
     }
     if pnr {
+        // The router's ports outnumber any package's pins: place it inside the pin-limited
+        // wrapper, which adds a 72-bit staging register and an 8-bit output signature.
+        let wrapped = dir.join("router_fpga.v");
+        let text = config::verilog(config)? + &spinn_rtl::verilog::fpga_wrapper();
+        std::fs::write(&wrapped, text).context("writing the FPGA wrapper")?;
+        let json = dir.join("router_fpga.json");
+        let wrapped_report = synthesize(
+            &wrapped,
+            spinn_rtl::verilog::FPGA_TOP_MODULE,
+            Family::Ice40,
+            Some(&json),
+        )?;
         let pnr = place_and_route_ice40(&json)?;
         writeln!(
             out,
-            "nextpnr-ice40 HX8K: {}/{} logic cells, Fmax {:.1} MHz",
-            pnr.logic_cells_used, pnr.logic_cells_total, pnr.fmax_mhz
+            "nextpnr-ice40 HX8K ct256, in the 5-pin wrapper ({} LUT4, {} flip-flops): {}/{} logic cells, Fmax {:.1} MHz",
+            wrapped_report.luts(),
+            wrapped_report.flip_flops(),
+            pnr.logic_cells_used,
+            pnr.logic_cells_total,
+            pnr.fmax_mhz
         )?;
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -14,7 +14,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "spinn", version, about = "A SpiNNaker-class machine: router RTL, fabric and training")]
+#[command(
+    name = "spinn",
+    version,
+    about = "A SpiNNaker-class machine: router RTL, fabric and training"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +49,10 @@ struct RouterArgs {
     /// Table implementation.
     #[arg(long, value_enum, default_value_t = TableArg::Register)]
     table: TableArg,
+    /// Banks of a banked table (default: the most built for the size; 1024 entries come as
+    /// 16 × 64, fastest, or 4 × 256, which fits an iCE40's block RAM).
+    #[arg(long)]
+    banks: Option<usize>,
     /// P2P table entries (64 covers 8×8 chips, 256 covers 16×16).
     #[arg(long, default_value_t = 64)]
     p2p_entries: usize,
@@ -57,10 +65,18 @@ impl RouterArgs {
     fn config(&self) -> anyhow::Result<RouterConfig> {
         let mut config = match self.table {
             TableArg::Register => RouterConfig::register(self.entries),
-            TableArg::Banked => RouterConfig::banked(self.entries)?,
+            TableArg::Banked => match self.banks {
+                Some(banks) => RouterConfig::banked_with(self.entries, banks)?,
+                None => RouterConfig::banked(self.entries)?,
+            },
         };
+        if self.banks.is_some() && self.table == TableArg::Register {
+            anyhow::bail!("--banks applies to --table banked only");
+        }
         config.p2p_entries = self.p2p_entries;
-        config.params = RouterParams { rotate_clockwise: self.rotation == RotationArg::Clockwise };
+        config.params = RouterParams {
+            rotate_clockwise: self.rotation == RotationArg::Clockwise,
+        };
         // Building it checks that every size is one the binary contains.
         spinn_rtl::config::simulate(&config)?;
         Ok(config)
@@ -117,12 +133,28 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             write!(out, "{err}")?;
             return Ok(());
         }
-        Err(err) => return Err(anyhow::anyhow!(err.render().to_string().trim_end().to_string())),
+        Err(err) => {
+            return Err(anyhow::anyhow!(err
+                .render()
+                .to_string()
+                .trim_end()
+                .to_string()))
+        }
     };
     match cli.command {
-        Command::ExportVerilog { router, out: path } => commands::export_verilog(&router.config()?, &path, out),
-        Command::Waveform { router, cycles, out: path } => commands::waveform(&router.config()?, cycles, &path, out),
-        Command::Synth { router, family, pnr } => {
+        Command::ExportVerilog { router, out: path } => {
+            commands::export_verilog(&router.config()?, &path, out)
+        }
+        Command::Waveform {
+            router,
+            cycles,
+            out: path,
+        } => commands::waveform(&router.config()?, cycles, &path, out),
+        Command::Synth {
+            router,
+            family,
+            pnr,
+        } => {
             let config = router.config()?;
             if pnr && (family != FamilyArg::Ice40) {
                 anyhow::bail!("--pnr places on an iCE40 HX8K; use it with --family ice40");

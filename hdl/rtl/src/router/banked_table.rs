@@ -58,9 +58,13 @@ pub struct BankedTable<const BANKS: usize, const DEPTH_BITS: usize> {
 
 impl<const BANKS: usize, const DEPTH_BITS: usize> Default for BankedTable<BANKS, DEPTH_BITS> {
     fn default() -> Self {
-        assert!(BANKS.is_power_of_two(), "invariant: the bank count is a power of two");
-        let cleared: BTreeMap<Bits<DEPTH_BITS>, TableWord> =
-            (0..1u64 << DEPTH_BITS).map(|a| (a.into(), TableWord::default())).collect();
+        assert!(
+            BANKS.is_power_of_two(),
+            "invariant: the bank count is a power of two"
+        );
+        let cleared: BTreeMap<Bits<DEPTH_BITS>, TableWord> = (0..1u64 << DEPTH_BITS)
+            .map(|a| (a.into(), TableWord::default()))
+            .collect();
         Self {
             clock: Default::default(),
             reset: Default::default(),

@@ -208,8 +208,8 @@ impl Logic for OutputStage {
         self.expire.next = self.blocked.val()
             & !self.infinite.val()
             & (self.wait_count.q.val() >= self.limit.val());
-        self.finishing.next =
-            self.held.q.val() & (!self.remaining.val().any() | (self.expire.val() & self.in_wait2.q.val()));
+        self.finishing.next = self.held.q.val()
+            & (!self.remaining.val().any() | (self.expire.val() & self.in_wait2.q.val()));
         self.in_ready.next = !self.held.q.val() | self.finishing.val();
         self.out_valid.next = 0.into();
         if self.held.q.val() {
@@ -228,9 +228,11 @@ impl Logic for OutputStage {
         // Emergency redirection of the pending links.
         self.remaining_links.next = self.remaining.val().get_bits::<6>(0);
         if self.rotate_clockwise.val() {
-            self.rotated.next = (self.remaining_links.val() >> 1) | (self.remaining_links.val() << 5);
+            self.rotated.next =
+                (self.remaining_links.val() >> 1) | (self.remaining_links.val() << 5);
         } else {
-            self.rotated.next = (self.remaining_links.val() << 1) | (self.remaining_links.val() >> 5);
+            self.rotated.next =
+                (self.remaining_links.val() << 1) | (self.remaining_links.val() >> 5);
         }
         // The undelivered outputs in normal-route terms: detours rotated back.
         self.detoured.next = self.remaining_links.val() & self.er_first.q.val();
@@ -265,8 +267,9 @@ impl Logic for OutputStage {
                             | bit_cast::<32, 24>(self.undelivered.val());
                         self.event_bits.next = self.event_bits.val().replace_bit(11, true);
                     } else {
-                        self.dumped_header.d.next = bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
-                            | (bit_cast::<16, 5>(self.source.q.val()) << 8);
+                        self.dumped_header.d.next =
+                            bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
+                                | (bit_cast::<16, 5>(self.source.q.val()) << 8);
                         self.dumped_key.d.next = self.packet.q.val().get_bits::<32>(8);
                         self.dumped_payload.d.next = self.packet.q.val().get_bits::<32>(40);
                         self.dumped_outputs.d.next = self.undelivered.val();

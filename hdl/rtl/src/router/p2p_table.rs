@@ -31,7 +31,11 @@ pub struct P2pTable<const ENTRIES: usize> {
 impl<const ENTRIES: usize> Default for P2pTable<ENTRIES> {
     fn default() -> Self {
         let coord_bits = ENTRIES.trailing_zeros() / 2;
-        assert_eq!(1usize << (2 * coord_bits), ENTRIES, "invariant: ENTRIES is a power of four");
+        assert_eq!(
+            1usize << (2 * coord_bits),
+            ENTRIES,
+            "invariant: ENTRIES is a power of four"
+        );
         Self {
             clock: Default::default(),
             write_enable: Default::default(),

@@ -151,7 +151,8 @@ impl Logic for RouteDecision {
             ^ (self.header.val().get_bit(1) & self.payload_bits.val().xor());
         self.normalised.next = self.packet.val() & self.clear_er.val();
         if self.er.val().get_bit(0) ^ self.er.val().get_bit(1) {
-            self.normalised.next = (self.packet.val() & self.clear_er.val()) ^ self.parity_bit.val();
+            self.normalised.next =
+                (self.packet.val() & self.clear_er.val()) ^ self.parity_bit.val();
         }
         // Link geometry as one-hot link vectors: no modulo arithmetic needed.
         self.from_link.next = self.source.val() < self.n_links.val();
@@ -169,8 +170,8 @@ impl Logic for RouteDecision {
             self.arrival.next = self.forward.val();
         }
         self.default_link.next = (self.arrival.val() << 3) | (self.arrival.val() >> 3);
-        self.monitor_route.next =
-            self.one_route.val() << (bit_cast::<24, 5>(self.monitor.val()) + self.core_offset.val());
+        self.monitor_route.next = self.one_route.val()
+            << (bit_cast::<24, 5>(self.monitor.val()) + self.core_offset.val());
         // The decision.
         self.drop.next = false;
         self.route.next = 0.into();
@@ -182,7 +183,8 @@ impl Logic for RouteDecision {
         if !self.parity_ok.val() {
             self.drop.next = true;
             self.increments.next = self.increments.val().replace_bit(9, true);
-        } else if (self.kind.val() == self.kind_mc.val()) | (self.kind.val() == self.kind_fr.val()) {
+        } else if (self.kind.val() == self.kind_mc.val()) | (self.kind.val() == self.kind_fr.val())
+        {
             self.out_packet.next = self.normalised.val();
             if self.kind.val() == self.kind_fr.val() {
                 self.increments.next = self.increments.val().replace_bit(4, true);

@@ -48,7 +48,9 @@ pub struct RouterParams {
 
 impl RouterParams {
     /// TickySim's convention (`spec/hardware.md` §3.5).
-    pub const CLOCKWISE: RouterParams = RouterParams { rotate_clockwise: true };
+    pub const CLOCKWISE: RouterParams = RouterParams {
+        rotate_clockwise: true,
+    };
 }
 
 macro_rules! define_router {

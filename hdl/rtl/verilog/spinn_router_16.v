@@ -1,0 +1,6316 @@
+
+
+module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,link_in_valid$3,link_in_valid$4,link_in_valid$5,link_in_ready$0,link_in_ready$1,link_in_ready$2,link_in_ready$3,link_in_ready$4,link_in_ready$5,link_in_packet$0,link_in_packet$1,link_in_packet$2,link_in_packet$3,link_in_packet$4,link_in_packet$5,core_in_valid$0,core_in_valid$1,core_in_valid$2,core_in_valid$3,core_in_valid$4,core_in_valid$5,core_in_valid$6,core_in_valid$7,core_in_valid$8,core_in_valid$9,core_in_valid$10,core_in_valid$11,core_in_valid$12,core_in_valid$13,core_in_valid$14,core_in_valid$15,core_in_valid$16,core_in_valid$17,core_in_ready$0,core_in_ready$1,core_in_ready$2,core_in_ready$3,core_in_ready$4,core_in_ready$5,core_in_ready$6,core_in_ready$7,core_in_ready$8,core_in_ready$9,core_in_ready$10,core_in_ready$11,core_in_ready$12,core_in_ready$13,core_in_ready$14,core_in_ready$15,core_in_ready$16,core_in_ready$17,core_in_packet$0,core_in_packet$1,core_in_packet$2,core_in_packet$3,core_in_packet$4,core_in_packet$5,core_in_packet$6,core_in_packet$7,core_in_packet$8,core_in_packet$9,core_in_packet$10,core_in_packet$11,core_in_packet$12,core_in_packet$13,core_in_packet$14,core_in_packet$15,core_in_packet$16,core_in_packet$17,reinject_valid,reinject_ready,reinject_packet,reinject_source,reinject_route,link_out_valid$0,link_out_valid$1,link_out_valid$2,link_out_valid$3,link_out_valid$4,link_out_valid$5,link_out_ready$0,link_out_ready$1,link_out_ready$2,link_out_ready$3,link_out_ready$4,link_out_ready$5,link_out_packet$0,link_out_packet$1,link_out_packet$2,link_out_packet$3,link_out_packet$4,link_out_packet$5,core_out_valid$0,core_out_valid$1,core_out_valid$2,core_out_valid$3,core_out_valid$4,core_out_valid$5,core_out_valid$6,core_out_valid$7,core_out_valid$8,core_out_valid$9,core_out_valid$10,core_out_valid$11,core_out_valid$12,core_out_valid$13,core_out_valid$14,core_out_valid$15,core_out_valid$16,core_out_valid$17,core_out_ready$0,core_out_ready$1,core_out_ready$2,core_out_ready$3,core_out_ready$4,core_out_ready$5,core_out_ready$6,core_out_ready$7,core_out_ready$8,core_out_ready$9,core_out_ready$10,core_out_ready$11,core_out_ready$12,core_out_ready$13,core_out_ready$14,core_out_ready$15,core_out_ready$16,core_out_ready$17,core_out_packet,cfg_write,cfg_target,cfg_index,cfg_key,cfg_mask,cfg_data,dump_header,dump_key,dump_payload,dump_outputs,dump_status,dump_interrupt,count$0,count$1,count$2,count$3,count$4,count$5,count$6,count$7,count$8,count$9,count$10,count$11,output_stage_empty);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  link_in_valid$0;
+    input wire  link_in_valid$1;
+    input wire  link_in_valid$2;
+    input wire  link_in_valid$3;
+    input wire  link_in_valid$4;
+    input wire  link_in_valid$5;
+    output reg  link_in_ready$0;
+    output reg  link_in_ready$1;
+    output reg  link_in_ready$2;
+    output reg  link_in_ready$3;
+    output reg  link_in_ready$4;
+    output reg  link_in_ready$5;
+    input wire  [71:0] link_in_packet$0;
+    input wire  [71:0] link_in_packet$1;
+    input wire  [71:0] link_in_packet$2;
+    input wire  [71:0] link_in_packet$3;
+    input wire  [71:0] link_in_packet$4;
+    input wire  [71:0] link_in_packet$5;
+    input wire  core_in_valid$0;
+    input wire  core_in_valid$1;
+    input wire  core_in_valid$2;
+    input wire  core_in_valid$3;
+    input wire  core_in_valid$4;
+    input wire  core_in_valid$5;
+    input wire  core_in_valid$6;
+    input wire  core_in_valid$7;
+    input wire  core_in_valid$8;
+    input wire  core_in_valid$9;
+    input wire  core_in_valid$10;
+    input wire  core_in_valid$11;
+    input wire  core_in_valid$12;
+    input wire  core_in_valid$13;
+    input wire  core_in_valid$14;
+    input wire  core_in_valid$15;
+    input wire  core_in_valid$16;
+    input wire  core_in_valid$17;
+    output reg  core_in_ready$0;
+    output reg  core_in_ready$1;
+    output reg  core_in_ready$2;
+    output reg  core_in_ready$3;
+    output reg  core_in_ready$4;
+    output reg  core_in_ready$5;
+    output reg  core_in_ready$6;
+    output reg  core_in_ready$7;
+    output reg  core_in_ready$8;
+    output reg  core_in_ready$9;
+    output reg  core_in_ready$10;
+    output reg  core_in_ready$11;
+    output reg  core_in_ready$12;
+    output reg  core_in_ready$13;
+    output reg  core_in_ready$14;
+    output reg  core_in_ready$15;
+    output reg  core_in_ready$16;
+    output reg  core_in_ready$17;
+    input wire  [71:0] core_in_packet$0;
+    input wire  [71:0] core_in_packet$1;
+    input wire  [71:0] core_in_packet$2;
+    input wire  [71:0] core_in_packet$3;
+    input wire  [71:0] core_in_packet$4;
+    input wire  [71:0] core_in_packet$5;
+    input wire  [71:0] core_in_packet$6;
+    input wire  [71:0] core_in_packet$7;
+    input wire  [71:0] core_in_packet$8;
+    input wire  [71:0] core_in_packet$9;
+    input wire  [71:0] core_in_packet$10;
+    input wire  [71:0] core_in_packet$11;
+    input wire  [71:0] core_in_packet$12;
+    input wire  [71:0] core_in_packet$13;
+    input wire  [71:0] core_in_packet$14;
+    input wire  [71:0] core_in_packet$15;
+    input wire  [71:0] core_in_packet$16;
+    input wire  [71:0] core_in_packet$17;
+    input wire  reinject_valid;
+    output reg  reinject_ready;
+    input wire  [71:0] reinject_packet;
+    input wire  [4:0] reinject_source;
+    input wire  [23:0] reinject_route;
+    output reg  link_out_valid$0;
+    output reg  link_out_valid$1;
+    output reg  link_out_valid$2;
+    output reg  link_out_valid$3;
+    output reg  link_out_valid$4;
+    output reg  link_out_valid$5;
+    input wire  link_out_ready$0;
+    input wire  link_out_ready$1;
+    input wire  link_out_ready$2;
+    input wire  link_out_ready$3;
+    input wire  link_out_ready$4;
+    input wire  link_out_ready$5;
+    output reg  [71:0] link_out_packet$0;
+    output reg  [71:0] link_out_packet$1;
+    output reg  [71:0] link_out_packet$2;
+    output reg  [71:0] link_out_packet$3;
+    output reg  [71:0] link_out_packet$4;
+    output reg  [71:0] link_out_packet$5;
+    output reg  core_out_valid$0;
+    output reg  core_out_valid$1;
+    output reg  core_out_valid$2;
+    output reg  core_out_valid$3;
+    output reg  core_out_valid$4;
+    output reg  core_out_valid$5;
+    output reg  core_out_valid$6;
+    output reg  core_out_valid$7;
+    output reg  core_out_valid$8;
+    output reg  core_out_valid$9;
+    output reg  core_out_valid$10;
+    output reg  core_out_valid$11;
+    output reg  core_out_valid$12;
+    output reg  core_out_valid$13;
+    output reg  core_out_valid$14;
+    output reg  core_out_valid$15;
+    output reg  core_out_valid$16;
+    output reg  core_out_valid$17;
+    input wire  core_out_ready$0;
+    input wire  core_out_ready$1;
+    input wire  core_out_ready$2;
+    input wire  core_out_ready$3;
+    input wire  core_out_ready$4;
+    input wire  core_out_ready$5;
+    input wire  core_out_ready$6;
+    input wire  core_out_ready$7;
+    input wire  core_out_ready$8;
+    input wire  core_out_ready$9;
+    input wire  core_out_ready$10;
+    input wire  core_out_ready$11;
+    input wire  core_out_ready$12;
+    input wire  core_out_ready$13;
+    input wire  core_out_ready$14;
+    input wire  core_out_ready$15;
+    input wire  core_out_ready$16;
+    input wire  core_out_ready$17;
+    output reg  [71:0] core_out_packet;
+    input wire  cfg_write;
+    input wire  [2:0] cfg_target;
+    input wire  [15:0] cfg_index;
+    input wire  [31:0] cfg_key;
+    input wire  [31:0] cfg_mask;
+    input wire  [31:0] cfg_data;
+    output reg  [15:0] dump_header;
+    output reg  [31:0] dump_key;
+    output reg  [31:0] dump_payload;
+    output reg  [23:0] dump_outputs;
+    output reg  [31:0] dump_status;
+    output reg  dump_interrupt;
+    output reg  [31:0] count$0;
+    output reg  [31:0] count$1;
+    output reg  [31:0] count$2;
+    output reg  [31:0] count$3;
+    output reg  [31:0] count$4;
+    output reg  [31:0] count$5;
+    output reg  [31:0] count$6;
+    output reg  [31:0] count$7;
+    output reg  [31:0] count$8;
+    output reg  [31:0] count$9;
+    output reg  [31:0] count$10;
+    output reg  [31:0] count$11;
+    output reg  output_stage_empty;
+    
+    // Constant declarations
+    localparam  boot_control = 32'h400000;
+    localparam  target_mc = 3'b0;
+    localparam  target_control = 3'b1;
+    localparam  target_p2p = 3'b10;
+    localparam  target_fixed_route = 3'b11;
+    localparam  target_dump_clear = 3'b100;
+    localparam  reinject_port = 5'b11000;
+    localparam  port_number$0 = 5'b0;
+    localparam  port_number$1 = 5'b1;
+    localparam  port_number$2 = 5'b10;
+    localparam  port_number$3 = 5'b11;
+    localparam  port_number$4 = 5'b100;
+    localparam  port_number$5 = 5'b101;
+    localparam  port_number$6 = 5'b110;
+    localparam  port_number$7 = 5'b111;
+    localparam  port_number$8 = 5'b1000;
+    localparam  port_number$9 = 5'b1001;
+    localparam  port_number$10 = 5'b1010;
+    localparam  port_number$11 = 5'b1011;
+    localparam  port_number$12 = 5'b1100;
+    localparam  port_number$13 = 5'b1101;
+    localparam  port_number$14 = 5'b1110;
+    localparam  port_number$15 = 5'b1111;
+    localparam  port_number$16 = 5'b10000;
+    localparam  port_number$17 = 5'b10001;
+    localparam  port_number$18 = 5'b10010;
+    localparam  port_number$19 = 5'b10011;
+    localparam  port_number$20 = 5'b10100;
+    localparam  port_number$21 = 5'b10101;
+    localparam  port_number$22 = 5'b10110;
+    localparam  port_number$23 = 5'b10111;
+    
+    // Stub signals
+    reg  arbiter$clock;
+    reg  arbiter$reset;
+    reg  arbiter$request$0;
+    reg  arbiter$request$1;
+    reg  arbiter$request$2;
+    reg  arbiter$request$3;
+    reg  arbiter$request$4;
+    reg  arbiter$request$5;
+    reg  arbiter$request$6;
+    reg  arbiter$request$7;
+    reg  arbiter$request$8;
+    reg  arbiter$request$9;
+    reg  arbiter$request$10;
+    reg  arbiter$request$11;
+    reg  arbiter$request$12;
+    reg  arbiter$request$13;
+    reg  arbiter$request$14;
+    reg  arbiter$request$15;
+    reg  arbiter$request$16;
+    reg  arbiter$request$17;
+    reg  arbiter$request$18;
+    reg  arbiter$request$19;
+    reg  arbiter$request$20;
+    reg  arbiter$request$21;
+    reg  arbiter$request$22;
+    reg  arbiter$request$23;
+    reg  arbiter$request$24;
+    reg  arbiter$advance;
+    wire  arbiter$grant_valid;
+    wire  [4:0] arbiter$grant;
+    reg  mc_table$clock;
+    reg  mc_table$write_enable;
+    reg  [15:0] mc_table$write_index;
+    reg  [31:0] mc_table$write_key;
+    reg  [31:0] mc_table$write_mask;
+    reg  [23:0] mc_table$write_route;
+    reg  mc_table$reset;
+    reg  mc_table$lookup_valid;
+    reg  [31:0] mc_table$lookup_key;
+    reg  mc_table$result_taken;
+    wire  mc_table$result_valid;
+    wire  mc_table$hit;
+    wire  [23:0] mc_table$route;
+    reg  p2p$clock;
+    reg  p2p$write_enable;
+    reg  [15:0] p2p$write_index;
+    reg  [2:0] p2p$write_code;
+    reg  [15:0] p2p$read_chip;
+    wire  [2:0] p2p$read_code;
+    reg  [71:0] decision$packet;
+    reg  [4:0] decision$source;
+    reg  decision$table_hit;
+    reg  [23:0] decision$table_route;
+    reg  [2:0] decision$p2p_code;
+    reg  [23:0] decision$fr_route;
+    reg  [4:0] decision$monitor;
+    reg  [23:0] decision$override_route;
+    wire  decision$drop;
+    wire  [23:0] decision$route;
+    wire  [5:0] decision$er_last;
+    wire  [71:0] decision$out_packet;
+    wire  [11:0] decision$counts;
+    reg  stage$clock;
+    reg  stage$reset;
+    reg  stage$in_valid;
+    wire  stage$in_ready;
+    reg  [71:0] stage$in_packet;
+    reg  [4:0] stage$in_source;
+    reg  [23:0] stage$in_route;
+    reg  [5:0] stage$in_er_last;
+    reg  [7:0] stage$wait1;
+    reg  [7:0] stage$wait2;
+    wire  [23:0] stage$out_valid;
+    reg  [23:0] stage$out_ready;
+    wire  [71:0] stage$link_packet$0;
+    wire  [71:0] stage$link_packet$1;
+    wire  [71:0] stage$link_packet$2;
+    wire  [71:0] stage$link_packet$3;
+    wire  [71:0] stage$link_packet$4;
+    wire  [71:0] stage$link_packet$5;
+    wire  [71:0] stage$core_packet;
+    reg  stage$dump_clear;
+    wire  [15:0] stage$dump_header;
+    wire  [31:0] stage$dump_key;
+    wire  [31:0] stage$dump_payload;
+    wire  [23:0] stage$dump_outputs;
+    wire  [31:0] stage$dump_status;
+    wire  [11:0] stage$events;
+    wire  stage$busy;
+    reg  counters$clock;
+    reg  counters$reset;
+    reg  [11:0] counters$increment;
+    wire  [31:0] counters$count$0;
+    wire  [31:0] counters$count$1;
+    wire  [31:0] counters$count$2;
+    wire  [31:0] counters$count$3;
+    wire  [31:0] counters$count$4;
+    wire  [31:0] counters$count$5;
+    wire  [31:0] counters$count$6;
+    wire  [31:0] counters$count$7;
+    wire  [31:0] counters$count$8;
+    wire  [31:0] counters$count$9;
+    wire  [31:0] counters$count$10;
+    wire  [31:0] counters$count$11;
+    reg  [31:0] control$d;
+    wire  [31:0] control$q;
+    reg  control$clock;
+    reg  [23:0] fixed_route$d;
+    wire  [23:0] fixed_route$q;
+    reg  fixed_route$clock;
+    reg  lookup_valid$d;
+    wire  lookup_valid$q;
+    reg  lookup_valid$clock;
+    reg  [71:0] lookup_packet$d;
+    wire  [71:0] lookup_packet$q;
+    reg  lookup_packet$clock;
+    reg  [4:0] lookup_source$d;
+    wire  [4:0] lookup_source$q;
+    reg  lookup_source$clock;
+    reg  [23:0] lookup_override$d;
+    wire  [23:0] lookup_override$q;
+    reg  lookup_override$clock;
+    
+    // Local signals
+    reg  [71:0] selected_packet;
+    reg  [4:0] selected_source;
+    reg  [23:0] selected_override;
+    reg  is_mc;
+    reg  table_ready;
+    reg  lookup_advance;
+    reg  lookup_can_accept;
+    reg  [23:0] out_ready_vector;
+    
+    // Sub module instances
+    top$arbiter arbiter(
+        .clock(arbiter$clock),
+        .reset(arbiter$reset),
+        .request$0(arbiter$request$0),
+        .request$1(arbiter$request$1),
+        .request$2(arbiter$request$2),
+        .request$3(arbiter$request$3),
+        .request$4(arbiter$request$4),
+        .request$5(arbiter$request$5),
+        .request$6(arbiter$request$6),
+        .request$7(arbiter$request$7),
+        .request$8(arbiter$request$8),
+        .request$9(arbiter$request$9),
+        .request$10(arbiter$request$10),
+        .request$11(arbiter$request$11),
+        .request$12(arbiter$request$12),
+        .request$13(arbiter$request$13),
+        .request$14(arbiter$request$14),
+        .request$15(arbiter$request$15),
+        .request$16(arbiter$request$16),
+        .request$17(arbiter$request$17),
+        .request$18(arbiter$request$18),
+        .request$19(arbiter$request$19),
+        .request$20(arbiter$request$20),
+        .request$21(arbiter$request$21),
+        .request$22(arbiter$request$22),
+        .request$23(arbiter$request$23),
+        .request$24(arbiter$request$24),
+        .advance(arbiter$advance),
+        .grant_valid(arbiter$grant_valid),
+        .grant(arbiter$grant)
+    );
+    top$mc_table mc_table(
+        .clock(mc_table$clock),
+        .write_enable(mc_table$write_enable),
+        .write_index(mc_table$write_index),
+        .write_key(mc_table$write_key),
+        .write_mask(mc_table$write_mask),
+        .write_route(mc_table$write_route),
+        .reset(mc_table$reset),
+        .lookup_valid(mc_table$lookup_valid),
+        .lookup_key(mc_table$lookup_key),
+        .result_taken(mc_table$result_taken),
+        .result_valid(mc_table$result_valid),
+        .hit(mc_table$hit),
+        .route(mc_table$route)
+    );
+    top$p2p p2p(
+        .clock(p2p$clock),
+        .write_enable(p2p$write_enable),
+        .write_index(p2p$write_index),
+        .write_code(p2p$write_code),
+        .read_chip(p2p$read_chip),
+        .read_code(p2p$read_code)
+    );
+    top$decision decision(
+        .packet(decision$packet),
+        .source(decision$source),
+        .table_hit(decision$table_hit),
+        .table_route(decision$table_route),
+        .p2p_code(decision$p2p_code),
+        .fr_route(decision$fr_route),
+        .monitor(decision$monitor),
+        .override_route(decision$override_route),
+        .drop(decision$drop),
+        .route(decision$route),
+        .er_last(decision$er_last),
+        .out_packet(decision$out_packet),
+        .counts(decision$counts)
+    );
+    top$stage stage(
+        .clock(stage$clock),
+        .reset(stage$reset),
+        .in_valid(stage$in_valid),
+        .in_ready(stage$in_ready),
+        .in_packet(stage$in_packet),
+        .in_source(stage$in_source),
+        .in_route(stage$in_route),
+        .in_er_last(stage$in_er_last),
+        .wait1(stage$wait1),
+        .wait2(stage$wait2),
+        .out_valid(stage$out_valid),
+        .out_ready(stage$out_ready),
+        .link_packet$0(stage$link_packet$0),
+        .link_packet$1(stage$link_packet$1),
+        .link_packet$2(stage$link_packet$2),
+        .link_packet$3(stage$link_packet$3),
+        .link_packet$4(stage$link_packet$4),
+        .link_packet$5(stage$link_packet$5),
+        .core_packet(stage$core_packet),
+        .dump_clear(stage$dump_clear),
+        .dump_header(stage$dump_header),
+        .dump_key(stage$dump_key),
+        .dump_payload(stage$dump_payload),
+        .dump_outputs(stage$dump_outputs),
+        .dump_status(stage$dump_status),
+        .events(stage$events),
+        .busy(stage$busy)
+    );
+    top$counters counters(
+        .clock(counters$clock),
+        .reset(counters$reset),
+        .increment(counters$increment),
+        .count$0(counters$count$0),
+        .count$1(counters$count$1),
+        .count$2(counters$count$2),
+        .count$3(counters$count$3),
+        .count$4(counters$count$4),
+        .count$5(counters$count$5),
+        .count$6(counters$count$6),
+        .count$7(counters$count$7),
+        .count$8(counters$count$8),
+        .count$9(counters$count$9),
+        .count$10(counters$count$10),
+        .count$11(counters$count$11)
+    );
+    top$control control(
+        .d(control$d),
+        .q(control$q),
+        .clock(control$clock)
+    );
+    top$fixed_route fixed_route(
+        .d(fixed_route$d),
+        .q(fixed_route$q),
+        .clock(fixed_route$clock)
+    );
+    top$lookup_valid lookup_valid(
+        .d(lookup_valid$d),
+        .q(lookup_valid$q),
+        .clock(lookup_valid$clock)
+    );
+    top$lookup_packet lookup_packet(
+        .d(lookup_packet$d),
+        .q(lookup_packet$q),
+        .clock(lookup_packet$clock)
+    );
+    top$lookup_source lookup_source(
+        .d(lookup_source$d),
+        .q(lookup_source$q),
+        .clock(lookup_source$clock)
+    );
+    top$lookup_override lookup_override(
+        .d(lookup_override$d),
+        .q(lookup_override$q),
+        .clock(lookup_override$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        control$clock = clock;
+        fixed_route$clock = clock;
+        lookup_valid$clock = clock;
+        lookup_packet$clock = clock;
+        lookup_source$clock = clock;
+        lookup_override$clock = clock;
+        control$d = control$q;
+        fixed_route$d = fixed_route$q;
+        lookup_valid$d = lookup_valid$q;
+        lookup_packet$d = lookup_packet$q;
+        lookup_source$d = lookup_source$q;
+        lookup_override$d = lookup_override$q;
+        arbiter$clock = clock;
+        arbiter$reset = reset;
+        mc_table$clock = clock;
+        p2p$clock = clock;
+        stage$clock = clock;
+        stage$reset = reset;
+        counters$clock = clock;
+        counters$reset = reset;
+        mc_table$write_enable = cfg_write & (cfg_target == target_mc);
+        mc_table$write_index = cfg_index;
+        mc_table$write_key = cfg_key;
+        mc_table$write_mask = cfg_mask;
+        mc_table$write_route = cfg_data[(32'h0)+:(24)];
+        p2p$write_enable = cfg_write & (cfg_target == target_p2p);
+        p2p$write_index = cfg_index;
+        p2p$write_code = cfg_data[(32'h0)+:(3)];
+        if (cfg_write & (cfg_target == target_control)) begin
+            control$d = cfg_data;
+        end
+        if (cfg_write & (cfg_target == target_fixed_route)) begin
+            fixed_route$d = cfg_data[(32'h0)+:(24)];
+        end
+        stage$dump_clear = cfg_write & (cfg_target == target_dump_clear);
+        arbiter$request$0 = link_in_valid$0;
+        arbiter$request$1 = link_in_valid$1;
+        arbiter$request$2 = link_in_valid$2;
+        arbiter$request$3 = link_in_valid$3;
+        arbiter$request$4 = link_in_valid$4;
+        arbiter$request$5 = link_in_valid$5;
+        arbiter$request$6 = core_in_valid$0;
+        arbiter$request$7 = core_in_valid$1;
+        arbiter$request$8 = core_in_valid$2;
+        arbiter$request$9 = core_in_valid$3;
+        arbiter$request$10 = core_in_valid$4;
+        arbiter$request$11 = core_in_valid$5;
+        arbiter$request$12 = core_in_valid$6;
+        arbiter$request$13 = core_in_valid$7;
+        arbiter$request$14 = core_in_valid$8;
+        arbiter$request$15 = core_in_valid$9;
+        arbiter$request$16 = core_in_valid$10;
+        arbiter$request$17 = core_in_valid$11;
+        arbiter$request$18 = core_in_valid$12;
+        arbiter$request$19 = core_in_valid$13;
+        arbiter$request$20 = core_in_valid$14;
+        arbiter$request$21 = core_in_valid$15;
+        arbiter$request$22 = core_in_valid$16;
+        arbiter$request$23 = core_in_valid$17;
+        arbiter$request$24 = reinject_valid;
+        selected_packet = reinject_packet;
+        selected_source = reinject_source;
+        selected_override = reinject_route;
+        if (arbiter$grant == port_number$0) begin
+            selected_packet = link_in_packet$0;
+            selected_source = port_number$0;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$1) begin
+            selected_packet = link_in_packet$1;
+            selected_source = port_number$1;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$2) begin
+            selected_packet = link_in_packet$2;
+            selected_source = port_number$2;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$3) begin
+            selected_packet = link_in_packet$3;
+            selected_source = port_number$3;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$4) begin
+            selected_packet = link_in_packet$4;
+            selected_source = port_number$4;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$5) begin
+            selected_packet = link_in_packet$5;
+            selected_source = port_number$5;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$6) begin
+            selected_packet = core_in_packet$0;
+            selected_source = port_number$6;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$7) begin
+            selected_packet = core_in_packet$1;
+            selected_source = port_number$7;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$8) begin
+            selected_packet = core_in_packet$2;
+            selected_source = port_number$8;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$9) begin
+            selected_packet = core_in_packet$3;
+            selected_source = port_number$9;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$10) begin
+            selected_packet = core_in_packet$4;
+            selected_source = port_number$10;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$11) begin
+            selected_packet = core_in_packet$5;
+            selected_source = port_number$11;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$12) begin
+            selected_packet = core_in_packet$6;
+            selected_source = port_number$12;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$13) begin
+            selected_packet = core_in_packet$7;
+            selected_source = port_number$13;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$14) begin
+            selected_packet = core_in_packet$8;
+            selected_source = port_number$14;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$15) begin
+            selected_packet = core_in_packet$9;
+            selected_source = port_number$15;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$16) begin
+            selected_packet = core_in_packet$10;
+            selected_source = port_number$16;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$17) begin
+            selected_packet = core_in_packet$11;
+            selected_source = port_number$17;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$18) begin
+            selected_packet = core_in_packet$12;
+            selected_source = port_number$18;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$19) begin
+            selected_packet = core_in_packet$13;
+            selected_source = port_number$19;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$20) begin
+            selected_packet = core_in_packet$14;
+            selected_source = port_number$20;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$21) begin
+            selected_packet = core_in_packet$15;
+            selected_source = port_number$21;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$22) begin
+            selected_packet = core_in_packet$16;
+            selected_source = port_number$22;
+            selected_override = 32'h0;
+        end
+        if (arbiter$grant == port_number$23) begin
+            selected_packet = core_in_packet$17;
+            selected_source = port_number$23;
+            selected_override = 32'h0;
+        end
+        is_mc = ~lookup_packet$q[32'h7] & ~lookup_packet$q[32'h6];
+        mc_table$reset = reset;
+        mc_table$lookup_valid = lookup_valid$q & is_mc;
+        mc_table$lookup_key = lookup_packet$q[(32'h8)+:(32)];
+        table_ready = ~is_mc | mc_table$result_valid;
+        p2p$read_chip = lookup_packet$q[(32'h8)+:(16)];
+        decision$packet = lookup_packet$q;
+        decision$source = lookup_source$q;
+        decision$table_hit = mc_table$hit;
+        decision$table_route = mc_table$route;
+        decision$p2p_code = p2p$read_code;
+        decision$fr_route = fixed_route$q;
+        decision$monitor = control$q[(32'h8)+:(5)];
+        decision$override_route = lookup_override$q;
+        lookup_advance = lookup_valid$q & table_ready & (decision$drop | stage$in_ready);
+        lookup_can_accept = ~lookup_valid$q | lookup_advance;
+        mc_table$result_taken = lookup_advance;
+        arbiter$advance = lookup_can_accept;
+        if (lookup_can_accept) begin
+            lookup_valid$d = arbiter$grant_valid;
+            lookup_packet$d = selected_packet;
+            lookup_source$d = selected_source;
+            lookup_override$d = selected_override;
+        end
+        link_in_ready$0 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$0);
+        link_in_ready$1 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$1);
+        link_in_ready$2 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$2);
+        link_in_ready$3 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$3);
+        link_in_ready$4 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$4);
+        link_in_ready$5 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$5);
+        core_in_ready$0 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$6);
+        core_in_ready$1 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$7);
+        core_in_ready$2 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$8);
+        core_in_ready$3 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$9);
+        core_in_ready$4 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$10);
+        core_in_ready$5 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$11);
+        core_in_ready$6 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$12);
+        core_in_ready$7 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$13);
+        core_in_ready$8 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$14);
+        core_in_ready$9 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$15);
+        core_in_ready$10 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$16);
+        core_in_ready$11 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$17);
+        core_in_ready$12 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$18);
+        core_in_ready$13 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$19);
+        core_in_ready$14 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$20);
+        core_in_ready$15 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$21);
+        core_in_ready$16 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$22);
+        core_in_ready$17 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$23);
+        reinject_ready = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == reinject_port);
+        stage$in_valid = lookup_valid$q & table_ready & ~decision$drop;
+        stage$in_packet = decision$out_packet;
+        stage$in_source = lookup_source$q;
+        stage$in_route = decision$route;
+        stage$in_er_last = decision$er_last;
+        stage$wait1 = control$q[(32'h10)+:(8)];
+        stage$wait2 = control$q[(32'h18)+:(8)];
+        out_ready_vector = 32'h0;
+        out_ready_vector = (out_ready_vector & ~(1 << (0)) | ((link_out_ready$0) << (0)));
+        link_out_valid$0 = stage$out_valid[0];
+        link_out_packet$0 = stage$link_packet$0;
+        out_ready_vector = (out_ready_vector & ~(1 << (1)) | ((link_out_ready$1) << (1)));
+        link_out_valid$1 = stage$out_valid[1];
+        link_out_packet$1 = stage$link_packet$1;
+        out_ready_vector = (out_ready_vector & ~(1 << (2)) | ((link_out_ready$2) << (2)));
+        link_out_valid$2 = stage$out_valid[2];
+        link_out_packet$2 = stage$link_packet$2;
+        out_ready_vector = (out_ready_vector & ~(1 << (3)) | ((link_out_ready$3) << (3)));
+        link_out_valid$3 = stage$out_valid[3];
+        link_out_packet$3 = stage$link_packet$3;
+        out_ready_vector = (out_ready_vector & ~(1 << (4)) | ((link_out_ready$4) << (4)));
+        link_out_valid$4 = stage$out_valid[4];
+        link_out_packet$4 = stage$link_packet$4;
+        out_ready_vector = (out_ready_vector & ~(1 << (5)) | ((link_out_ready$5) << (5)));
+        link_out_valid$5 = stage$out_valid[5];
+        link_out_packet$5 = stage$link_packet$5;
+        out_ready_vector = (out_ready_vector & ~(1 << (0 + 32'h6)) | ((core_out_ready$0) << (0 + 32'h6)));
+        core_out_valid$0 = stage$out_valid[0 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (1 + 32'h6)) | ((core_out_ready$1) << (1 + 32'h6)));
+        core_out_valid$1 = stage$out_valid[1 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (2 + 32'h6)) | ((core_out_ready$2) << (2 + 32'h6)));
+        core_out_valid$2 = stage$out_valid[2 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (3 + 32'h6)) | ((core_out_ready$3) << (3 + 32'h6)));
+        core_out_valid$3 = stage$out_valid[3 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (4 + 32'h6)) | ((core_out_ready$4) << (4 + 32'h6)));
+        core_out_valid$4 = stage$out_valid[4 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (5 + 32'h6)) | ((core_out_ready$5) << (5 + 32'h6)));
+        core_out_valid$5 = stage$out_valid[5 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (6 + 32'h6)) | ((core_out_ready$6) << (6 + 32'h6)));
+        core_out_valid$6 = stage$out_valid[6 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (7 + 32'h6)) | ((core_out_ready$7) << (7 + 32'h6)));
+        core_out_valid$7 = stage$out_valid[7 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (8 + 32'h6)) | ((core_out_ready$8) << (8 + 32'h6)));
+        core_out_valid$8 = stage$out_valid[8 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (9 + 32'h6)) | ((core_out_ready$9) << (9 + 32'h6)));
+        core_out_valid$9 = stage$out_valid[9 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (10 + 32'h6)) | ((core_out_ready$10) << (10 + 32'h6)));
+        core_out_valid$10 = stage$out_valid[10 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (11 + 32'h6)) | ((core_out_ready$11) << (11 + 32'h6)));
+        core_out_valid$11 = stage$out_valid[11 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (12 + 32'h6)) | ((core_out_ready$12) << (12 + 32'h6)));
+        core_out_valid$12 = stage$out_valid[12 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (13 + 32'h6)) | ((core_out_ready$13) << (13 + 32'h6)));
+        core_out_valid$13 = stage$out_valid[13 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (14 + 32'h6)) | ((core_out_ready$14) << (14 + 32'h6)));
+        core_out_valid$14 = stage$out_valid[14 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (15 + 32'h6)) | ((core_out_ready$15) << (15 + 32'h6)));
+        core_out_valid$15 = stage$out_valid[15 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (16 + 32'h6)) | ((core_out_ready$16) << (16 + 32'h6)));
+        core_out_valid$16 = stage$out_valid[16 + 32'h6];
+        out_ready_vector = (out_ready_vector & ~(1 << (17 + 32'h6)) | ((core_out_ready$17) << (17 + 32'h6)));
+        core_out_valid$17 = stage$out_valid[17 + 32'h6];
+        stage$out_ready = out_ready_vector;
+        core_out_packet = stage$core_packet;
+        counters$increment = stage$events;
+        if (lookup_advance) begin
+            counters$increment = stage$events | decision$counts;
+        end
+        count$0 = counters$count$0;
+        count$1 = counters$count$1;
+        count$2 = counters$count$2;
+        count$3 = counters$count$3;
+        count$4 = counters$count$4;
+        count$5 = counters$count$5;
+        count$6 = counters$count$6;
+        count$7 = counters$count$7;
+        count$8 = counters$count$8;
+        count$9 = counters$count$9;
+        count$10 = counters$count$10;
+        count$11 = counters$count$11;
+        dump_header = stage$dump_header;
+        dump_key = stage$dump_key;
+        dump_payload = stage$dump_payload;
+        dump_outputs = stage$dump_outputs;
+        dump_status = stage$dump_status;
+        dump_interrupt = stage$dump_status[32'h1f] & control$q[32'h2];
+        output_stage_empty = ~stage$busy;
+        if (reset) begin
+            control$d = boot_control;
+            fixed_route$d = 32'h0;
+            lookup_valid$d = 1'b0;
+        end
+    end
+    
+endmodule // top
+
+
+module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4,request$5,request$6,request$7,request$8,request$9,request$10,request$11,request$12,request$13,request$14,request$15,request$16,request$17,request$18,request$19,request$20,request$21,request$22,request$23,request$24,advance,grant_valid,grant);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  request$0;
+    input wire  request$1;
+    input wire  request$2;
+    input wire  request$3;
+    input wire  request$4;
+    input wire  request$5;
+    input wire  request$6;
+    input wire  request$7;
+    input wire  request$8;
+    input wire  request$9;
+    input wire  request$10;
+    input wire  request$11;
+    input wire  request$12;
+    input wire  request$13;
+    input wire  request$14;
+    input wire  request$15;
+    input wire  request$16;
+    input wire  request$17;
+    input wire  request$18;
+    input wire  request$19;
+    input wire  request$20;
+    input wire  request$21;
+    input wire  request$22;
+    input wire  request$23;
+    input wire  request$24;
+    input wire  advance;
+    output reg  grant_valid;
+    output reg  [4:0] grant;
+    
+    // Constant declarations
+    localparam  port_number$0 = 5'b0;
+    localparam  port_number$1 = 5'b1;
+    localparam  port_number$2 = 5'b10;
+    localparam  port_number$3 = 5'b11;
+    localparam  port_number$4 = 5'b100;
+    localparam  port_number$5 = 5'b101;
+    localparam  port_number$6 = 5'b110;
+    localparam  port_number$7 = 5'b111;
+    localparam  port_number$8 = 5'b1000;
+    localparam  port_number$9 = 5'b1001;
+    localparam  port_number$10 = 5'b1010;
+    localparam  port_number$11 = 5'b1011;
+    localparam  port_number$12 = 5'b1100;
+    localparam  port_number$13 = 5'b1101;
+    localparam  port_number$14 = 5'b1110;
+    localparam  port_number$15 = 5'b1111;
+    localparam  port_number$16 = 5'b10000;
+    localparam  port_number$17 = 5'b10001;
+    localparam  port_number$18 = 5'b10010;
+    localparam  port_number$19 = 5'b10011;
+    localparam  port_number$20 = 5'b10100;
+    localparam  port_number$21 = 5'b10101;
+    localparam  port_number$22 = 5'b10110;
+    localparam  port_number$23 = 5'b10111;
+    localparam  port_number$24 = 5'b11000;
+    localparam  last_port = 5'b11000;
+    
+    // Stub signals
+    reg  [4:0] pointer$d;
+    wire  [4:0] pointer$q;
+    reg  pointer$clock;
+    
+    // Local signals
+    reg  found;
+    reg  [4:0] found_port;
+    
+    // Sub module instances
+    top$arbiter$pointer pointer(
+        .d(pointer$d),
+        .q(pointer$q),
+        .clock(pointer$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        pointer$clock = clock;
+        pointer$d = pointer$q;
+        found = 1'b0;
+        found_port = port_number$0;
+        if (~found & request$0 & (pointer$q <= port_number$0)) begin
+            found = 1'b1;
+            found_port = port_number$0;
+        end
+        if (~found & request$1 & (pointer$q <= port_number$1)) begin
+            found = 1'b1;
+            found_port = port_number$1;
+        end
+        if (~found & request$2 & (pointer$q <= port_number$2)) begin
+            found = 1'b1;
+            found_port = port_number$2;
+        end
+        if (~found & request$3 & (pointer$q <= port_number$3)) begin
+            found = 1'b1;
+            found_port = port_number$3;
+        end
+        if (~found & request$4 & (pointer$q <= port_number$4)) begin
+            found = 1'b1;
+            found_port = port_number$4;
+        end
+        if (~found & request$5 & (pointer$q <= port_number$5)) begin
+            found = 1'b1;
+            found_port = port_number$5;
+        end
+        if (~found & request$6 & (pointer$q <= port_number$6)) begin
+            found = 1'b1;
+            found_port = port_number$6;
+        end
+        if (~found & request$7 & (pointer$q <= port_number$7)) begin
+            found = 1'b1;
+            found_port = port_number$7;
+        end
+        if (~found & request$8 & (pointer$q <= port_number$8)) begin
+            found = 1'b1;
+            found_port = port_number$8;
+        end
+        if (~found & request$9 & (pointer$q <= port_number$9)) begin
+            found = 1'b1;
+            found_port = port_number$9;
+        end
+        if (~found & request$10 & (pointer$q <= port_number$10)) begin
+            found = 1'b1;
+            found_port = port_number$10;
+        end
+        if (~found & request$11 & (pointer$q <= port_number$11)) begin
+            found = 1'b1;
+            found_port = port_number$11;
+        end
+        if (~found & request$12 & (pointer$q <= port_number$12)) begin
+            found = 1'b1;
+            found_port = port_number$12;
+        end
+        if (~found & request$13 & (pointer$q <= port_number$13)) begin
+            found = 1'b1;
+            found_port = port_number$13;
+        end
+        if (~found & request$14 & (pointer$q <= port_number$14)) begin
+            found = 1'b1;
+            found_port = port_number$14;
+        end
+        if (~found & request$15 & (pointer$q <= port_number$15)) begin
+            found = 1'b1;
+            found_port = port_number$15;
+        end
+        if (~found & request$16 & (pointer$q <= port_number$16)) begin
+            found = 1'b1;
+            found_port = port_number$16;
+        end
+        if (~found & request$17 & (pointer$q <= port_number$17)) begin
+            found = 1'b1;
+            found_port = port_number$17;
+        end
+        if (~found & request$18 & (pointer$q <= port_number$18)) begin
+            found = 1'b1;
+            found_port = port_number$18;
+        end
+        if (~found & request$19 & (pointer$q <= port_number$19)) begin
+            found = 1'b1;
+            found_port = port_number$19;
+        end
+        if (~found & request$20 & (pointer$q <= port_number$20)) begin
+            found = 1'b1;
+            found_port = port_number$20;
+        end
+        if (~found & request$21 & (pointer$q <= port_number$21)) begin
+            found = 1'b1;
+            found_port = port_number$21;
+        end
+        if (~found & request$22 & (pointer$q <= port_number$22)) begin
+            found = 1'b1;
+            found_port = port_number$22;
+        end
+        if (~found & request$23 & (pointer$q <= port_number$23)) begin
+            found = 1'b1;
+            found_port = port_number$23;
+        end
+        if (~found & request$24 & (pointer$q <= port_number$24)) begin
+            found = 1'b1;
+            found_port = port_number$24;
+        end
+        if (~found & request$0) begin
+            found = 1'b1;
+            found_port = port_number$0;
+        end
+        if (~found & request$1) begin
+            found = 1'b1;
+            found_port = port_number$1;
+        end
+        if (~found & request$2) begin
+            found = 1'b1;
+            found_port = port_number$2;
+        end
+        if (~found & request$3) begin
+            found = 1'b1;
+            found_port = port_number$3;
+        end
+        if (~found & request$4) begin
+            found = 1'b1;
+            found_port = port_number$4;
+        end
+        if (~found & request$5) begin
+            found = 1'b1;
+            found_port = port_number$5;
+        end
+        if (~found & request$6) begin
+            found = 1'b1;
+            found_port = port_number$6;
+        end
+        if (~found & request$7) begin
+            found = 1'b1;
+            found_port = port_number$7;
+        end
+        if (~found & request$8) begin
+            found = 1'b1;
+            found_port = port_number$8;
+        end
+        if (~found & request$9) begin
+            found = 1'b1;
+            found_port = port_number$9;
+        end
+        if (~found & request$10) begin
+            found = 1'b1;
+            found_port = port_number$10;
+        end
+        if (~found & request$11) begin
+            found = 1'b1;
+            found_port = port_number$11;
+        end
+        if (~found & request$12) begin
+            found = 1'b1;
+            found_port = port_number$12;
+        end
+        if (~found & request$13) begin
+            found = 1'b1;
+            found_port = port_number$13;
+        end
+        if (~found & request$14) begin
+            found = 1'b1;
+            found_port = port_number$14;
+        end
+        if (~found & request$15) begin
+            found = 1'b1;
+            found_port = port_number$15;
+        end
+        if (~found & request$16) begin
+            found = 1'b1;
+            found_port = port_number$16;
+        end
+        if (~found & request$17) begin
+            found = 1'b1;
+            found_port = port_number$17;
+        end
+        if (~found & request$18) begin
+            found = 1'b1;
+            found_port = port_number$18;
+        end
+        if (~found & request$19) begin
+            found = 1'b1;
+            found_port = port_number$19;
+        end
+        if (~found & request$20) begin
+            found = 1'b1;
+            found_port = port_number$20;
+        end
+        if (~found & request$21) begin
+            found = 1'b1;
+            found_port = port_number$21;
+        end
+        if (~found & request$22) begin
+            found = 1'b1;
+            found_port = port_number$22;
+        end
+        if (~found & request$23) begin
+            found = 1'b1;
+            found_port = port_number$23;
+        end
+        if (~found & request$24) begin
+            found = 1'b1;
+            found_port = port_number$24;
+        end
+        grant_valid = found;
+        grant = found_port;
+        if (advance & found) begin
+            if (found_port == last_port) begin
+                pointer$d = port_number$0;
+            end
+            else begin
+                pointer$d = found_port + 32'h1;
+            end
+        end
+        if (reset) begin
+            pointer$d = port_number$0;
+        end
+    end
+    
+endmodule // top$arbiter
+
+
+module top$arbiter$pointer(d,q,clock);
+    
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$arbiter$pointer
+
+
+module top$control(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$control
+
+
+module top$counters(clock,reset,increment,count$0,count$1,count$2,count$3,count$4,count$5,count$6,count$7,count$8,count$9,count$10,count$11);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  [11:0] increment;
+    output reg  [31:0] count$0;
+    output reg  [31:0] count$1;
+    output reg  [31:0] count$2;
+    output reg  [31:0] count$3;
+    output reg  [31:0] count$4;
+    output reg  [31:0] count$5;
+    output reg  [31:0] count$6;
+    output reg  [31:0] count$7;
+    output reg  [31:0] count$8;
+    output reg  [31:0] count$9;
+    output reg  [31:0] count$10;
+    output reg  [31:0] count$11;
+    
+    // Stub signals
+    reg  [31:0] value$0$d;
+    wire  [31:0] value$0$q;
+    reg  value$0$clock;
+    reg  [31:0] value$1$d;
+    wire  [31:0] value$1$q;
+    reg  value$1$clock;
+    reg  [31:0] value$2$d;
+    wire  [31:0] value$2$q;
+    reg  value$2$clock;
+    reg  [31:0] value$3$d;
+    wire  [31:0] value$3$q;
+    reg  value$3$clock;
+    reg  [31:0] value$4$d;
+    wire  [31:0] value$4$q;
+    reg  value$4$clock;
+    reg  [31:0] value$5$d;
+    wire  [31:0] value$5$q;
+    reg  value$5$clock;
+    reg  [31:0] value$6$d;
+    wire  [31:0] value$6$q;
+    reg  value$6$clock;
+    reg  [31:0] value$7$d;
+    wire  [31:0] value$7$q;
+    reg  value$7$clock;
+    reg  [31:0] value$8$d;
+    wire  [31:0] value$8$q;
+    reg  value$8$clock;
+    reg  [31:0] value$9$d;
+    wire  [31:0] value$9$q;
+    reg  value$9$clock;
+    reg  [31:0] value$10$d;
+    wire  [31:0] value$10$q;
+    reg  value$10$clock;
+    reg  [31:0] value$11$d;
+    wire  [31:0] value$11$q;
+    reg  value$11$clock;
+    
+    // Sub module instances
+    top$counters$value$0 value$0(
+        .d(value$0$d),
+        .q(value$0$q),
+        .clock(value$0$clock)
+    );
+    top$counters$value$1 value$1(
+        .d(value$1$d),
+        .q(value$1$q),
+        .clock(value$1$clock)
+    );
+    top$counters$value$2 value$2(
+        .d(value$2$d),
+        .q(value$2$q),
+        .clock(value$2$clock)
+    );
+    top$counters$value$3 value$3(
+        .d(value$3$d),
+        .q(value$3$q),
+        .clock(value$3$clock)
+    );
+    top$counters$value$4 value$4(
+        .d(value$4$d),
+        .q(value$4$q),
+        .clock(value$4$clock)
+    );
+    top$counters$value$5 value$5(
+        .d(value$5$d),
+        .q(value$5$q),
+        .clock(value$5$clock)
+    );
+    top$counters$value$6 value$6(
+        .d(value$6$d),
+        .q(value$6$q),
+        .clock(value$6$clock)
+    );
+    top$counters$value$7 value$7(
+        .d(value$7$d),
+        .q(value$7$q),
+        .clock(value$7$clock)
+    );
+    top$counters$value$8 value$8(
+        .d(value$8$d),
+        .q(value$8$q),
+        .clock(value$8$clock)
+    );
+    top$counters$value$9 value$9(
+        .d(value$9$d),
+        .q(value$9$q),
+        .clock(value$9$clock)
+    );
+    top$counters$value$10 value$10(
+        .d(value$10$d),
+        .q(value$10$q),
+        .clock(value$10$clock)
+    );
+    top$counters$value$11 value$11(
+        .d(value$11$d),
+        .q(value$11$q),
+        .clock(value$11$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        value$0$clock = clock;
+        value$0$d = value$0$q;
+        if (increment[0]) begin
+            value$0$d = value$0$q + 32'h1;
+        end
+        if (reset) begin
+            value$0$d = 32'h0;
+        end
+        count$0 = value$0$q;
+        value$1$clock = clock;
+        value$1$d = value$1$q;
+        if (increment[1]) begin
+            value$1$d = value$1$q + 32'h1;
+        end
+        if (reset) begin
+            value$1$d = 32'h0;
+        end
+        count$1 = value$1$q;
+        value$2$clock = clock;
+        value$2$d = value$2$q;
+        if (increment[2]) begin
+            value$2$d = value$2$q + 32'h1;
+        end
+        if (reset) begin
+            value$2$d = 32'h0;
+        end
+        count$2 = value$2$q;
+        value$3$clock = clock;
+        value$3$d = value$3$q;
+        if (increment[3]) begin
+            value$3$d = value$3$q + 32'h1;
+        end
+        if (reset) begin
+            value$3$d = 32'h0;
+        end
+        count$3 = value$3$q;
+        value$4$clock = clock;
+        value$4$d = value$4$q;
+        if (increment[4]) begin
+            value$4$d = value$4$q + 32'h1;
+        end
+        if (reset) begin
+            value$4$d = 32'h0;
+        end
+        count$4 = value$4$q;
+        value$5$clock = clock;
+        value$5$d = value$5$q;
+        if (increment[5]) begin
+            value$5$d = value$5$q + 32'h1;
+        end
+        if (reset) begin
+            value$5$d = 32'h0;
+        end
+        count$5 = value$5$q;
+        value$6$clock = clock;
+        value$6$d = value$6$q;
+        if (increment[6]) begin
+            value$6$d = value$6$q + 32'h1;
+        end
+        if (reset) begin
+            value$6$d = 32'h0;
+        end
+        count$6 = value$6$q;
+        value$7$clock = clock;
+        value$7$d = value$7$q;
+        if (increment[7]) begin
+            value$7$d = value$7$q + 32'h1;
+        end
+        if (reset) begin
+            value$7$d = 32'h0;
+        end
+        count$7 = value$7$q;
+        value$8$clock = clock;
+        value$8$d = value$8$q;
+        if (increment[8]) begin
+            value$8$d = value$8$q + 32'h1;
+        end
+        if (reset) begin
+            value$8$d = 32'h0;
+        end
+        count$8 = value$8$q;
+        value$9$clock = clock;
+        value$9$d = value$9$q;
+        if (increment[9]) begin
+            value$9$d = value$9$q + 32'h1;
+        end
+        if (reset) begin
+            value$9$d = 32'h0;
+        end
+        count$9 = value$9$q;
+        value$10$clock = clock;
+        value$10$d = value$10$q;
+        if (increment[10]) begin
+            value$10$d = value$10$q + 32'h1;
+        end
+        if (reset) begin
+            value$10$d = 32'h0;
+        end
+        count$10 = value$10$q;
+        value$11$clock = clock;
+        value$11$d = value$11$q;
+        if (increment[11]) begin
+            value$11$d = value$11$q + 32'h1;
+        end
+        if (reset) begin
+            value$11$d = 32'h0;
+        end
+        count$11 = value$11$q;
+    end
+    
+endmodule // top$counters
+
+
+module top$counters$value$0(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$0
+
+
+module top$counters$value$1(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$1
+
+
+module top$counters$value$10(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$10
+
+
+module top$counters$value$11(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$11
+
+
+module top$counters$value$2(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$2
+
+
+module top$counters$value$3(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$3
+
+
+module top$counters$value$4(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$4
+
+
+module top$counters$value$5(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$5
+
+
+module top$counters$value$6(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$6
+
+
+module top$counters$value$7(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$7
+
+
+module top$counters$value$8(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$8
+
+
+module top$counters$value$9(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$counters$value$9
+
+
+module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monitor,override_route,drop,route,er_last,out_packet,counts);
+    
+    // Module arguments
+    input wire  [71:0] packet;
+    input wire  [4:0] source;
+    input wire  table_hit;
+    input wire  [23:0] table_route;
+    input wire  [2:0] p2p_code;
+    input wire  [23:0] fr_route;
+    input wire  [4:0] monitor;
+    input wire  [23:0] override_route;
+    output reg  drop;
+    output reg  [23:0] route;
+    output reg  [5:0] er_last;
+    output reg  [71:0] out_packet;
+    output reg  [11:0] counts;
+    
+    // Constant declarations
+    localparam  rotate_clockwise = 1'b1;
+    localparam  n_links = 5'b110;
+    localparam  one_link = 6'b1;
+    localparam  one_route = 24'h1;
+    localparam  core_offset = 24'h6;
+    localparam  clear_er = 72'hffffffffffffffffcf;
+    localparam  parity_bit = 72'h1;
+    localparam  kind_mc = 2'b0;
+    localparam  kind_p2p = 2'b1;
+    localparam  kind_fr = 2'b11;
+    localparam  er_first_also_normal = 2'b1;
+    localparam  er_first_hop = 2'b10;
+    localparam  er_last_hop = 2'b11;
+    localparam  code_drop = 3'b110;
+    localparam  code_monitor = 3'b111;
+    localparam  first_core_code = 3'b110;
+    localparam  type_counters = 12'h1f;
+    
+    // Local signals
+    reg  [7:0] header;
+    reg  [1:0] kind;
+    reg  [1:0] er;
+    reg  [2:0] nn_route;
+    reg  [31:0] key_bits;
+    reg  [31:0] payload_bits;
+    reg  parity_ok;
+    reg  from_link;
+    reg  [5:0] source_link;
+    reg  [5:0] forward;
+    reg  [5:0] arrival;
+    reg  [5:0] default_link;
+    reg  [23:0] monitor_route;
+    reg  [71:0] normalised;
+    reg  [23:0] normal_route;
+    reg  [5:0] code_link;
+    reg  [11:0] increments;
+    
+    // Update code
+    always @(*) begin
+        header = packet[(32'h0)+:(8)];
+        kind = header[(32'h6)+:(2)];
+        er = header[(32'h4)+:(2)];
+        nn_route = header[(32'h2)+:(3)];
+        key_bits = packet[(32'h8)+:(32)];
+        payload_bits = packet[(32'h28)+:(32)];
+        parity_ok = ^header ^ ^key_bits ^ (header[32'h1] & ^payload_bits);
+        normalised = packet & clear_er;
+        if (er[32'h0] ^ er[32'h1]) begin
+            normalised = (packet & clear_er) ^ parity_bit;
+        end
+        from_link = source < n_links;
+        source_link = 32'h0;
+        if (from_link) begin
+            source_link = one_link << ((source) & 6'h3f);
+        end
+        if (rotate_clockwise) begin
+            forward = (source_link >> 32'h1) | (source_link << 32'h5);
+        end
+        else begin
+            forward = (source_link << 32'h1) | (source_link >> 32'h5);
+        end
+        arrival = source_link;
+        if (er == er_last_hop) begin
+            arrival = forward;
+        end
+        default_link = (arrival << 32'h3) | (arrival >> 32'h3);
+        monitor_route = one_route << (((monitor) & 24'hffffff) + core_offset);
+        drop = 1'b0;
+        route = 32'h0;
+        er_last = 32'h0;
+        out_packet = packet;
+        increments = 32'h0;
+        normal_route = 32'h0;
+        code_link = 32'h0;
+        if (~parity_ok) begin
+            drop = 1'b1;
+            increments = (increments & ~(1 << (32'h9)) | ((1'b1) << (32'h9)));
+        end
+        else if ((kind == kind_mc) | (kind == kind_fr)) begin
+            out_packet = normalised;
+            if (kind == kind_fr) begin
+                increments = (increments & ~(1 << (32'h4)) | ((1'b1) << (32'h4)));
+            end
+            else if (from_link) begin
+                increments = (increments & ~(1 << (32'h1)) | ((1'b1) << (32'h1)));
+            end
+            else begin
+                increments = (increments & ~(1 << (32'h0)) | ((1'b1) << (32'h0)));
+            end
+            if (from_link & (er == er_first_hop)) begin
+                route = ((forward) & 24'hffffff);
+                er_last = forward;
+            end
+            else begin
+                if (kind == kind_fr) begin
+                    normal_route = fr_route;
+                end
+                else if (table_hit) begin
+                    normal_route = table_route;
+                end
+                else if (from_link) begin
+                    normal_route = ((default_link) & 24'hffffff);
+                    increments = (increments & ~(1 << (32'h7)) | ((1'b1) << (32'h7)));
+                end
+                else begin
+                    drop = 1'b1;
+                    increments = (increments & ~(1 << (32'h8)) | ((1'b1) << (32'h8)));
+                end
+                route = normal_route;
+                if (from_link & (er == er_first_also_normal)) begin
+                    route = normal_route | ((forward) & 24'hffffff);
+                    er_last = forward;
+                end
+            end
+        end
+        else if (kind == kind_p2p) begin
+            increments = (increments & ~(1 << (32'h2)) | ((1'b1) << (32'h2)));
+            if (p2p_code == code_drop) begin
+                drop = 1'b1;
+                increments = (increments & ~(1 << (32'h8)) | ((1'b1) << (32'h8)));
+            end
+            else if (p2p_code == code_monitor) begin
+                route = monitor_route;
+            end
+            else begin
+                code_link = one_link << ((p2p_code) & 6'h3f);
+                route = ((code_link) & 24'hffffff);
+            end
+        end
+        else begin
+            increments = (increments & ~(1 << (32'h3)) | ((1'b1) << (32'h3)));
+            if (from_link | (nn_route >= first_core_code)) begin
+                route = monitor_route;
+            end
+            else begin
+                code_link = one_link << ((nn_route) & 6'h3f);
+                route = ((code_link) & 24'hffffff);
+            end
+        end
+        if (parity_ok & |override_route) begin
+            drop = 1'b0;
+            route = override_route;
+            er_last = 32'h0;
+            out_packet = packet;
+            increments = increments & type_counters;
+        end
+        counts = increments;
+    end
+    
+endmodule // top$decision
+
+
+module top$fixed_route(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$fixed_route
+
+
+module top$lookup_override(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$lookup_override
+
+
+module top$lookup_packet(d,q,clock);
+    
+    // Module arguments
+    input wire  [71:0] d;
+    output reg  [71:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 72'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$lookup_packet
+
+
+module top$lookup_source(d,q,clock);
+    
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$lookup_source
+
+
+module top$lookup_valid(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$lookup_valid
+
+
+module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_route,reset,lookup_valid,lookup_key,result_taken,result_valid,hit,route);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  write_enable;
+    input wire  [15:0] write_index;
+    input wire  [31:0] write_key;
+    input wire  [31:0] write_mask;
+    input wire  [23:0] write_route;
+    input wire  reset;
+    input wire  lookup_valid;
+    input wire  [31:0] lookup_key;
+    input wire  result_taken;
+    output reg  result_valid;
+    output reg  hit;
+    output reg  [23:0] route;
+    
+    // Stub signals
+    reg  [31:0] key_complement$0$d;
+    wire  [31:0] key_complement$0$q;
+    reg  key_complement$0$clock;
+    reg  [31:0] key_complement$1$d;
+    wire  [31:0] key_complement$1$q;
+    reg  key_complement$1$clock;
+    reg  [31:0] key_complement$2$d;
+    wire  [31:0] key_complement$2$q;
+    reg  key_complement$2$clock;
+    reg  [31:0] key_complement$3$d;
+    wire  [31:0] key_complement$3$q;
+    reg  key_complement$3$clock;
+    reg  [31:0] key_complement$4$d;
+    wire  [31:0] key_complement$4$q;
+    reg  key_complement$4$clock;
+    reg  [31:0] key_complement$5$d;
+    wire  [31:0] key_complement$5$q;
+    reg  key_complement$5$clock;
+    reg  [31:0] key_complement$6$d;
+    wire  [31:0] key_complement$6$q;
+    reg  key_complement$6$clock;
+    reg  [31:0] key_complement$7$d;
+    wire  [31:0] key_complement$7$q;
+    reg  key_complement$7$clock;
+    reg  [31:0] key_complement$8$d;
+    wire  [31:0] key_complement$8$q;
+    reg  key_complement$8$clock;
+    reg  [31:0] key_complement$9$d;
+    wire  [31:0] key_complement$9$q;
+    reg  key_complement$9$clock;
+    reg  [31:0] key_complement$10$d;
+    wire  [31:0] key_complement$10$q;
+    reg  key_complement$10$clock;
+    reg  [31:0] key_complement$11$d;
+    wire  [31:0] key_complement$11$q;
+    reg  key_complement$11$clock;
+    reg  [31:0] key_complement$12$d;
+    wire  [31:0] key_complement$12$q;
+    reg  key_complement$12$clock;
+    reg  [31:0] key_complement$13$d;
+    wire  [31:0] key_complement$13$q;
+    reg  key_complement$13$clock;
+    reg  [31:0] key_complement$14$d;
+    wire  [31:0] key_complement$14$q;
+    reg  key_complement$14$clock;
+    reg  [31:0] key_complement$15$d;
+    wire  [31:0] key_complement$15$q;
+    reg  key_complement$15$clock;
+    reg  [31:0] mask$0$d;
+    wire  [31:0] mask$0$q;
+    reg  mask$0$clock;
+    reg  [31:0] mask$1$d;
+    wire  [31:0] mask$1$q;
+    reg  mask$1$clock;
+    reg  [31:0] mask$2$d;
+    wire  [31:0] mask$2$q;
+    reg  mask$2$clock;
+    reg  [31:0] mask$3$d;
+    wire  [31:0] mask$3$q;
+    reg  mask$3$clock;
+    reg  [31:0] mask$4$d;
+    wire  [31:0] mask$4$q;
+    reg  mask$4$clock;
+    reg  [31:0] mask$5$d;
+    wire  [31:0] mask$5$q;
+    reg  mask$5$clock;
+    reg  [31:0] mask$6$d;
+    wire  [31:0] mask$6$q;
+    reg  mask$6$clock;
+    reg  [31:0] mask$7$d;
+    wire  [31:0] mask$7$q;
+    reg  mask$7$clock;
+    reg  [31:0] mask$8$d;
+    wire  [31:0] mask$8$q;
+    reg  mask$8$clock;
+    reg  [31:0] mask$9$d;
+    wire  [31:0] mask$9$q;
+    reg  mask$9$clock;
+    reg  [31:0] mask$10$d;
+    wire  [31:0] mask$10$q;
+    reg  mask$10$clock;
+    reg  [31:0] mask$11$d;
+    wire  [31:0] mask$11$q;
+    reg  mask$11$clock;
+    reg  [31:0] mask$12$d;
+    wire  [31:0] mask$12$q;
+    reg  mask$12$clock;
+    reg  [31:0] mask$13$d;
+    wire  [31:0] mask$13$q;
+    reg  mask$13$clock;
+    reg  [31:0] mask$14$d;
+    wire  [31:0] mask$14$q;
+    reg  mask$14$clock;
+    reg  [31:0] mask$15$d;
+    wire  [31:0] mask$15$q;
+    reg  mask$15$clock;
+    reg  [23:0] entry_route$0$d;
+    wire  [23:0] entry_route$0$q;
+    reg  entry_route$0$clock;
+    reg  [23:0] entry_route$1$d;
+    wire  [23:0] entry_route$1$q;
+    reg  entry_route$1$clock;
+    reg  [23:0] entry_route$2$d;
+    wire  [23:0] entry_route$2$q;
+    reg  entry_route$2$clock;
+    reg  [23:0] entry_route$3$d;
+    wire  [23:0] entry_route$3$q;
+    reg  entry_route$3$clock;
+    reg  [23:0] entry_route$4$d;
+    wire  [23:0] entry_route$4$q;
+    reg  entry_route$4$clock;
+    reg  [23:0] entry_route$5$d;
+    wire  [23:0] entry_route$5$q;
+    reg  entry_route$5$clock;
+    reg  [23:0] entry_route$6$d;
+    wire  [23:0] entry_route$6$q;
+    reg  entry_route$6$clock;
+    reg  [23:0] entry_route$7$d;
+    wire  [23:0] entry_route$7$q;
+    reg  entry_route$7$clock;
+    reg  [23:0] entry_route$8$d;
+    wire  [23:0] entry_route$8$q;
+    reg  entry_route$8$clock;
+    reg  [23:0] entry_route$9$d;
+    wire  [23:0] entry_route$9$q;
+    reg  entry_route$9$clock;
+    reg  [23:0] entry_route$10$d;
+    wire  [23:0] entry_route$10$q;
+    reg  entry_route$10$clock;
+    reg  [23:0] entry_route$11$d;
+    wire  [23:0] entry_route$11$q;
+    reg  entry_route$11$clock;
+    reg  [23:0] entry_route$12$d;
+    wire  [23:0] entry_route$12$q;
+    reg  entry_route$12$clock;
+    reg  [23:0] entry_route$13$d;
+    wire  [23:0] entry_route$13$q;
+    reg  entry_route$13$clock;
+    reg  [23:0] entry_route$14$d;
+    wire  [23:0] entry_route$14$q;
+    reg  entry_route$14$clock;
+    reg  [23:0] entry_route$15$d;
+    wire  [23:0] entry_route$15$q;
+    reg  entry_route$15$clock;
+    
+    // Local signals
+    reg  found;
+    reg  [23:0] found_route;
+    
+    // Sub module instances
+    top$mc_table$key_complement$0 key_complement$0(
+        .d(key_complement$0$d),
+        .q(key_complement$0$q),
+        .clock(key_complement$0$clock)
+    );
+    top$mc_table$key_complement$1 key_complement$1(
+        .d(key_complement$1$d),
+        .q(key_complement$1$q),
+        .clock(key_complement$1$clock)
+    );
+    top$mc_table$key_complement$2 key_complement$2(
+        .d(key_complement$2$d),
+        .q(key_complement$2$q),
+        .clock(key_complement$2$clock)
+    );
+    top$mc_table$key_complement$3 key_complement$3(
+        .d(key_complement$3$d),
+        .q(key_complement$3$q),
+        .clock(key_complement$3$clock)
+    );
+    top$mc_table$key_complement$4 key_complement$4(
+        .d(key_complement$4$d),
+        .q(key_complement$4$q),
+        .clock(key_complement$4$clock)
+    );
+    top$mc_table$key_complement$5 key_complement$5(
+        .d(key_complement$5$d),
+        .q(key_complement$5$q),
+        .clock(key_complement$5$clock)
+    );
+    top$mc_table$key_complement$6 key_complement$6(
+        .d(key_complement$6$d),
+        .q(key_complement$6$q),
+        .clock(key_complement$6$clock)
+    );
+    top$mc_table$key_complement$7 key_complement$7(
+        .d(key_complement$7$d),
+        .q(key_complement$7$q),
+        .clock(key_complement$7$clock)
+    );
+    top$mc_table$key_complement$8 key_complement$8(
+        .d(key_complement$8$d),
+        .q(key_complement$8$q),
+        .clock(key_complement$8$clock)
+    );
+    top$mc_table$key_complement$9 key_complement$9(
+        .d(key_complement$9$d),
+        .q(key_complement$9$q),
+        .clock(key_complement$9$clock)
+    );
+    top$mc_table$key_complement$10 key_complement$10(
+        .d(key_complement$10$d),
+        .q(key_complement$10$q),
+        .clock(key_complement$10$clock)
+    );
+    top$mc_table$key_complement$11 key_complement$11(
+        .d(key_complement$11$d),
+        .q(key_complement$11$q),
+        .clock(key_complement$11$clock)
+    );
+    top$mc_table$key_complement$12 key_complement$12(
+        .d(key_complement$12$d),
+        .q(key_complement$12$q),
+        .clock(key_complement$12$clock)
+    );
+    top$mc_table$key_complement$13 key_complement$13(
+        .d(key_complement$13$d),
+        .q(key_complement$13$q),
+        .clock(key_complement$13$clock)
+    );
+    top$mc_table$key_complement$14 key_complement$14(
+        .d(key_complement$14$d),
+        .q(key_complement$14$q),
+        .clock(key_complement$14$clock)
+    );
+    top$mc_table$key_complement$15 key_complement$15(
+        .d(key_complement$15$d),
+        .q(key_complement$15$q),
+        .clock(key_complement$15$clock)
+    );
+    top$mc_table$mask$0 mask$0(
+        .d(mask$0$d),
+        .q(mask$0$q),
+        .clock(mask$0$clock)
+    );
+    top$mc_table$mask$1 mask$1(
+        .d(mask$1$d),
+        .q(mask$1$q),
+        .clock(mask$1$clock)
+    );
+    top$mc_table$mask$2 mask$2(
+        .d(mask$2$d),
+        .q(mask$2$q),
+        .clock(mask$2$clock)
+    );
+    top$mc_table$mask$3 mask$3(
+        .d(mask$3$d),
+        .q(mask$3$q),
+        .clock(mask$3$clock)
+    );
+    top$mc_table$mask$4 mask$4(
+        .d(mask$4$d),
+        .q(mask$4$q),
+        .clock(mask$4$clock)
+    );
+    top$mc_table$mask$5 mask$5(
+        .d(mask$5$d),
+        .q(mask$5$q),
+        .clock(mask$5$clock)
+    );
+    top$mc_table$mask$6 mask$6(
+        .d(mask$6$d),
+        .q(mask$6$q),
+        .clock(mask$6$clock)
+    );
+    top$mc_table$mask$7 mask$7(
+        .d(mask$7$d),
+        .q(mask$7$q),
+        .clock(mask$7$clock)
+    );
+    top$mc_table$mask$8 mask$8(
+        .d(mask$8$d),
+        .q(mask$8$q),
+        .clock(mask$8$clock)
+    );
+    top$mc_table$mask$9 mask$9(
+        .d(mask$9$d),
+        .q(mask$9$q),
+        .clock(mask$9$clock)
+    );
+    top$mc_table$mask$10 mask$10(
+        .d(mask$10$d),
+        .q(mask$10$q),
+        .clock(mask$10$clock)
+    );
+    top$mc_table$mask$11 mask$11(
+        .d(mask$11$d),
+        .q(mask$11$q),
+        .clock(mask$11$clock)
+    );
+    top$mc_table$mask$12 mask$12(
+        .d(mask$12$d),
+        .q(mask$12$q),
+        .clock(mask$12$clock)
+    );
+    top$mc_table$mask$13 mask$13(
+        .d(mask$13$d),
+        .q(mask$13$q),
+        .clock(mask$13$clock)
+    );
+    top$mc_table$mask$14 mask$14(
+        .d(mask$14$d),
+        .q(mask$14$q),
+        .clock(mask$14$clock)
+    );
+    top$mc_table$mask$15 mask$15(
+        .d(mask$15$d),
+        .q(mask$15$q),
+        .clock(mask$15$clock)
+    );
+    top$mc_table$entry_route$0 entry_route$0(
+        .d(entry_route$0$d),
+        .q(entry_route$0$q),
+        .clock(entry_route$0$clock)
+    );
+    top$mc_table$entry_route$1 entry_route$1(
+        .d(entry_route$1$d),
+        .q(entry_route$1$q),
+        .clock(entry_route$1$clock)
+    );
+    top$mc_table$entry_route$2 entry_route$2(
+        .d(entry_route$2$d),
+        .q(entry_route$2$q),
+        .clock(entry_route$2$clock)
+    );
+    top$mc_table$entry_route$3 entry_route$3(
+        .d(entry_route$3$d),
+        .q(entry_route$3$q),
+        .clock(entry_route$3$clock)
+    );
+    top$mc_table$entry_route$4 entry_route$4(
+        .d(entry_route$4$d),
+        .q(entry_route$4$q),
+        .clock(entry_route$4$clock)
+    );
+    top$mc_table$entry_route$5 entry_route$5(
+        .d(entry_route$5$d),
+        .q(entry_route$5$q),
+        .clock(entry_route$5$clock)
+    );
+    top$mc_table$entry_route$6 entry_route$6(
+        .d(entry_route$6$d),
+        .q(entry_route$6$q),
+        .clock(entry_route$6$clock)
+    );
+    top$mc_table$entry_route$7 entry_route$7(
+        .d(entry_route$7$d),
+        .q(entry_route$7$q),
+        .clock(entry_route$7$clock)
+    );
+    top$mc_table$entry_route$8 entry_route$8(
+        .d(entry_route$8$d),
+        .q(entry_route$8$q),
+        .clock(entry_route$8$clock)
+    );
+    top$mc_table$entry_route$9 entry_route$9(
+        .d(entry_route$9$d),
+        .q(entry_route$9$q),
+        .clock(entry_route$9$clock)
+    );
+    top$mc_table$entry_route$10 entry_route$10(
+        .d(entry_route$10$d),
+        .q(entry_route$10$q),
+        .clock(entry_route$10$clock)
+    );
+    top$mc_table$entry_route$11 entry_route$11(
+        .d(entry_route$11$d),
+        .q(entry_route$11$q),
+        .clock(entry_route$11$clock)
+    );
+    top$mc_table$entry_route$12 entry_route$12(
+        .d(entry_route$12$d),
+        .q(entry_route$12$q),
+        .clock(entry_route$12$clock)
+    );
+    top$mc_table$entry_route$13 entry_route$13(
+        .d(entry_route$13$d),
+        .q(entry_route$13$q),
+        .clock(entry_route$13$clock)
+    );
+    top$mc_table$entry_route$14 entry_route$14(
+        .d(entry_route$14$d),
+        .q(entry_route$14$q),
+        .clock(entry_route$14$clock)
+    );
+    top$mc_table$entry_route$15 entry_route$15(
+        .d(entry_route$15$d),
+        .q(entry_route$15$q),
+        .clock(entry_route$15$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        found = 1'b0;
+        found_route = 32'h0;
+        key_complement$0$clock = clock;
+        mask$0$clock = clock;
+        entry_route$0$clock = clock;
+        key_complement$0$d = key_complement$0$q;
+        mask$0$d = mask$0$q;
+        entry_route$0$d = entry_route$0$q;
+        if (write_enable & (write_index == 0)) begin
+            key_complement$0$d = ~write_key;
+            mask$0$d = write_mask;
+            entry_route$0$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$0$q) == ~key_complement$0$q)) begin
+            found = 1'b1;
+            found_route = entry_route$0$q;
+        end
+        key_complement$1$clock = clock;
+        mask$1$clock = clock;
+        entry_route$1$clock = clock;
+        key_complement$1$d = key_complement$1$q;
+        mask$1$d = mask$1$q;
+        entry_route$1$d = entry_route$1$q;
+        if (write_enable & (write_index == 1)) begin
+            key_complement$1$d = ~write_key;
+            mask$1$d = write_mask;
+            entry_route$1$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$1$q) == ~key_complement$1$q)) begin
+            found = 1'b1;
+            found_route = entry_route$1$q;
+        end
+        key_complement$2$clock = clock;
+        mask$2$clock = clock;
+        entry_route$2$clock = clock;
+        key_complement$2$d = key_complement$2$q;
+        mask$2$d = mask$2$q;
+        entry_route$2$d = entry_route$2$q;
+        if (write_enable & (write_index == 2)) begin
+            key_complement$2$d = ~write_key;
+            mask$2$d = write_mask;
+            entry_route$2$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$2$q) == ~key_complement$2$q)) begin
+            found = 1'b1;
+            found_route = entry_route$2$q;
+        end
+        key_complement$3$clock = clock;
+        mask$3$clock = clock;
+        entry_route$3$clock = clock;
+        key_complement$3$d = key_complement$3$q;
+        mask$3$d = mask$3$q;
+        entry_route$3$d = entry_route$3$q;
+        if (write_enable & (write_index == 3)) begin
+            key_complement$3$d = ~write_key;
+            mask$3$d = write_mask;
+            entry_route$3$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$3$q) == ~key_complement$3$q)) begin
+            found = 1'b1;
+            found_route = entry_route$3$q;
+        end
+        key_complement$4$clock = clock;
+        mask$4$clock = clock;
+        entry_route$4$clock = clock;
+        key_complement$4$d = key_complement$4$q;
+        mask$4$d = mask$4$q;
+        entry_route$4$d = entry_route$4$q;
+        if (write_enable & (write_index == 4)) begin
+            key_complement$4$d = ~write_key;
+            mask$4$d = write_mask;
+            entry_route$4$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$4$q) == ~key_complement$4$q)) begin
+            found = 1'b1;
+            found_route = entry_route$4$q;
+        end
+        key_complement$5$clock = clock;
+        mask$5$clock = clock;
+        entry_route$5$clock = clock;
+        key_complement$5$d = key_complement$5$q;
+        mask$5$d = mask$5$q;
+        entry_route$5$d = entry_route$5$q;
+        if (write_enable & (write_index == 5)) begin
+            key_complement$5$d = ~write_key;
+            mask$5$d = write_mask;
+            entry_route$5$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$5$q) == ~key_complement$5$q)) begin
+            found = 1'b1;
+            found_route = entry_route$5$q;
+        end
+        key_complement$6$clock = clock;
+        mask$6$clock = clock;
+        entry_route$6$clock = clock;
+        key_complement$6$d = key_complement$6$q;
+        mask$6$d = mask$6$q;
+        entry_route$6$d = entry_route$6$q;
+        if (write_enable & (write_index == 6)) begin
+            key_complement$6$d = ~write_key;
+            mask$6$d = write_mask;
+            entry_route$6$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$6$q) == ~key_complement$6$q)) begin
+            found = 1'b1;
+            found_route = entry_route$6$q;
+        end
+        key_complement$7$clock = clock;
+        mask$7$clock = clock;
+        entry_route$7$clock = clock;
+        key_complement$7$d = key_complement$7$q;
+        mask$7$d = mask$7$q;
+        entry_route$7$d = entry_route$7$q;
+        if (write_enable & (write_index == 7)) begin
+            key_complement$7$d = ~write_key;
+            mask$7$d = write_mask;
+            entry_route$7$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$7$q) == ~key_complement$7$q)) begin
+            found = 1'b1;
+            found_route = entry_route$7$q;
+        end
+        key_complement$8$clock = clock;
+        mask$8$clock = clock;
+        entry_route$8$clock = clock;
+        key_complement$8$d = key_complement$8$q;
+        mask$8$d = mask$8$q;
+        entry_route$8$d = entry_route$8$q;
+        if (write_enable & (write_index == 8)) begin
+            key_complement$8$d = ~write_key;
+            mask$8$d = write_mask;
+            entry_route$8$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$8$q) == ~key_complement$8$q)) begin
+            found = 1'b1;
+            found_route = entry_route$8$q;
+        end
+        key_complement$9$clock = clock;
+        mask$9$clock = clock;
+        entry_route$9$clock = clock;
+        key_complement$9$d = key_complement$9$q;
+        mask$9$d = mask$9$q;
+        entry_route$9$d = entry_route$9$q;
+        if (write_enable & (write_index == 9)) begin
+            key_complement$9$d = ~write_key;
+            mask$9$d = write_mask;
+            entry_route$9$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$9$q) == ~key_complement$9$q)) begin
+            found = 1'b1;
+            found_route = entry_route$9$q;
+        end
+        key_complement$10$clock = clock;
+        mask$10$clock = clock;
+        entry_route$10$clock = clock;
+        key_complement$10$d = key_complement$10$q;
+        mask$10$d = mask$10$q;
+        entry_route$10$d = entry_route$10$q;
+        if (write_enable & (write_index == 10)) begin
+            key_complement$10$d = ~write_key;
+            mask$10$d = write_mask;
+            entry_route$10$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$10$q) == ~key_complement$10$q)) begin
+            found = 1'b1;
+            found_route = entry_route$10$q;
+        end
+        key_complement$11$clock = clock;
+        mask$11$clock = clock;
+        entry_route$11$clock = clock;
+        key_complement$11$d = key_complement$11$q;
+        mask$11$d = mask$11$q;
+        entry_route$11$d = entry_route$11$q;
+        if (write_enable & (write_index == 11)) begin
+            key_complement$11$d = ~write_key;
+            mask$11$d = write_mask;
+            entry_route$11$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$11$q) == ~key_complement$11$q)) begin
+            found = 1'b1;
+            found_route = entry_route$11$q;
+        end
+        key_complement$12$clock = clock;
+        mask$12$clock = clock;
+        entry_route$12$clock = clock;
+        key_complement$12$d = key_complement$12$q;
+        mask$12$d = mask$12$q;
+        entry_route$12$d = entry_route$12$q;
+        if (write_enable & (write_index == 12)) begin
+            key_complement$12$d = ~write_key;
+            mask$12$d = write_mask;
+            entry_route$12$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$12$q) == ~key_complement$12$q)) begin
+            found = 1'b1;
+            found_route = entry_route$12$q;
+        end
+        key_complement$13$clock = clock;
+        mask$13$clock = clock;
+        entry_route$13$clock = clock;
+        key_complement$13$d = key_complement$13$q;
+        mask$13$d = mask$13$q;
+        entry_route$13$d = entry_route$13$q;
+        if (write_enable & (write_index == 13)) begin
+            key_complement$13$d = ~write_key;
+            mask$13$d = write_mask;
+            entry_route$13$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$13$q) == ~key_complement$13$q)) begin
+            found = 1'b1;
+            found_route = entry_route$13$q;
+        end
+        key_complement$14$clock = clock;
+        mask$14$clock = clock;
+        entry_route$14$clock = clock;
+        key_complement$14$d = key_complement$14$q;
+        mask$14$d = mask$14$q;
+        entry_route$14$d = entry_route$14$q;
+        if (write_enable & (write_index == 14)) begin
+            key_complement$14$d = ~write_key;
+            mask$14$d = write_mask;
+            entry_route$14$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$14$q) == ~key_complement$14$q)) begin
+            found = 1'b1;
+            found_route = entry_route$14$q;
+        end
+        key_complement$15$clock = clock;
+        mask$15$clock = clock;
+        entry_route$15$clock = clock;
+        key_complement$15$d = key_complement$15$q;
+        mask$15$d = mask$15$q;
+        entry_route$15$d = entry_route$15$q;
+        if (write_enable & (write_index == 15)) begin
+            key_complement$15$d = ~write_key;
+            mask$15$d = write_mask;
+            entry_route$15$d = write_route;
+        end
+        if (~found & ((lookup_key & mask$15$q) == ~key_complement$15$q)) begin
+            found = 1'b1;
+            found_route = entry_route$15$q;
+        end
+        result_valid = lookup_valid & ~reset;
+        hit = found;
+        route = found_route;
+    end
+    
+endmodule // top$mc_table
+
+
+module top$mc_table$entry_route$0(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$0
+
+
+module top$mc_table$entry_route$1(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$1
+
+
+module top$mc_table$entry_route$10(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$10
+
+
+module top$mc_table$entry_route$11(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$11
+
+
+module top$mc_table$entry_route$12(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$12
+
+
+module top$mc_table$entry_route$13(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$13
+
+
+module top$mc_table$entry_route$14(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$14
+
+
+module top$mc_table$entry_route$15(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$15
+
+
+module top$mc_table$entry_route$2(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$2
+
+
+module top$mc_table$entry_route$3(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$3
+
+
+module top$mc_table$entry_route$4(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$4
+
+
+module top$mc_table$entry_route$5(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$5
+
+
+module top$mc_table$entry_route$6(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$6
+
+
+module top$mc_table$entry_route$7(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$7
+
+
+module top$mc_table$entry_route$8(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$8
+
+
+module top$mc_table$entry_route$9(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$entry_route$9
+
+
+module top$mc_table$key_complement$0(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$0
+
+
+module top$mc_table$key_complement$1(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$1
+
+
+module top$mc_table$key_complement$10(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$10
+
+
+module top$mc_table$key_complement$11(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$11
+
+
+module top$mc_table$key_complement$12(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$12
+
+
+module top$mc_table$key_complement$13(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$13
+
+
+module top$mc_table$key_complement$14(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$14
+
+
+module top$mc_table$key_complement$15(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$15
+
+
+module top$mc_table$key_complement$2(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$2
+
+
+module top$mc_table$key_complement$3(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$3
+
+
+module top$mc_table$key_complement$4(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$4
+
+
+module top$mc_table$key_complement$5(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$5
+
+
+module top$mc_table$key_complement$6(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$6
+
+
+module top$mc_table$key_complement$7(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$7
+
+
+module top$mc_table$key_complement$8(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$8
+
+
+module top$mc_table$key_complement$9(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$key_complement$9
+
+
+module top$mc_table$mask$0(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$0
+
+
+module top$mc_table$mask$1(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$1
+
+
+module top$mc_table$mask$10(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$10
+
+
+module top$mc_table$mask$11(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$11
+
+
+module top$mc_table$mask$12(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$12
+
+
+module top$mc_table$mask$13(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$13
+
+
+module top$mc_table$mask$14(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$14
+
+
+module top$mc_table$mask$15(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$15
+
+
+module top$mc_table$mask$2(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$2
+
+
+module top$mc_table$mask$3(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$3
+
+
+module top$mc_table$mask$4(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$4
+
+
+module top$mc_table$mask$5(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$5
+
+
+module top$mc_table$mask$6(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$6
+
+
+module top$mc_table$mask$7(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$7
+
+
+module top$mc_table$mask$8(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$8
+
+
+module top$mc_table$mask$9(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$mc_table$mask$9
+
+
+module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  write_enable;
+    input wire  [15:0] write_index;
+    input wire  [2:0] write_code;
+    input wire  [15:0] read_chip;
+    output reg  [2:0] read_code;
+    
+    // Constant declarations
+    localparam  drop_code = 3'b110;
+    localparam  coord_mask = 16'h7;
+    localparam  coord_bits = 16'h3;
+    
+    // Stub signals
+    reg  [2:0] stored$0$d;
+    wire  [2:0] stored$0$q;
+    reg  stored$0$clock;
+    reg  [2:0] stored$1$d;
+    wire  [2:0] stored$1$q;
+    reg  stored$1$clock;
+    reg  [2:0] stored$2$d;
+    wire  [2:0] stored$2$q;
+    reg  stored$2$clock;
+    reg  [2:0] stored$3$d;
+    wire  [2:0] stored$3$q;
+    reg  stored$3$clock;
+    reg  [2:0] stored$4$d;
+    wire  [2:0] stored$4$q;
+    reg  stored$4$clock;
+    reg  [2:0] stored$5$d;
+    wire  [2:0] stored$5$q;
+    reg  stored$5$clock;
+    reg  [2:0] stored$6$d;
+    wire  [2:0] stored$6$q;
+    reg  stored$6$clock;
+    reg  [2:0] stored$7$d;
+    wire  [2:0] stored$7$q;
+    reg  stored$7$clock;
+    reg  [2:0] stored$8$d;
+    wire  [2:0] stored$8$q;
+    reg  stored$8$clock;
+    reg  [2:0] stored$9$d;
+    wire  [2:0] stored$9$q;
+    reg  stored$9$clock;
+    reg  [2:0] stored$10$d;
+    wire  [2:0] stored$10$q;
+    reg  stored$10$clock;
+    reg  [2:0] stored$11$d;
+    wire  [2:0] stored$11$q;
+    reg  stored$11$clock;
+    reg  [2:0] stored$12$d;
+    wire  [2:0] stored$12$q;
+    reg  stored$12$clock;
+    reg  [2:0] stored$13$d;
+    wire  [2:0] stored$13$q;
+    reg  stored$13$clock;
+    reg  [2:0] stored$14$d;
+    wire  [2:0] stored$14$q;
+    reg  stored$14$clock;
+    reg  [2:0] stored$15$d;
+    wire  [2:0] stored$15$q;
+    reg  stored$15$clock;
+    reg  [2:0] stored$16$d;
+    wire  [2:0] stored$16$q;
+    reg  stored$16$clock;
+    reg  [2:0] stored$17$d;
+    wire  [2:0] stored$17$q;
+    reg  stored$17$clock;
+    reg  [2:0] stored$18$d;
+    wire  [2:0] stored$18$q;
+    reg  stored$18$clock;
+    reg  [2:0] stored$19$d;
+    wire  [2:0] stored$19$q;
+    reg  stored$19$clock;
+    reg  [2:0] stored$20$d;
+    wire  [2:0] stored$20$q;
+    reg  stored$20$clock;
+    reg  [2:0] stored$21$d;
+    wire  [2:0] stored$21$q;
+    reg  stored$21$clock;
+    reg  [2:0] stored$22$d;
+    wire  [2:0] stored$22$q;
+    reg  stored$22$clock;
+    reg  [2:0] stored$23$d;
+    wire  [2:0] stored$23$q;
+    reg  stored$23$clock;
+    reg  [2:0] stored$24$d;
+    wire  [2:0] stored$24$q;
+    reg  stored$24$clock;
+    reg  [2:0] stored$25$d;
+    wire  [2:0] stored$25$q;
+    reg  stored$25$clock;
+    reg  [2:0] stored$26$d;
+    wire  [2:0] stored$26$q;
+    reg  stored$26$clock;
+    reg  [2:0] stored$27$d;
+    wire  [2:0] stored$27$q;
+    reg  stored$27$clock;
+    reg  [2:0] stored$28$d;
+    wire  [2:0] stored$28$q;
+    reg  stored$28$clock;
+    reg  [2:0] stored$29$d;
+    wire  [2:0] stored$29$q;
+    reg  stored$29$clock;
+    reg  [2:0] stored$30$d;
+    wire  [2:0] stored$30$q;
+    reg  stored$30$clock;
+    reg  [2:0] stored$31$d;
+    wire  [2:0] stored$31$q;
+    reg  stored$31$clock;
+    reg  [2:0] stored$32$d;
+    wire  [2:0] stored$32$q;
+    reg  stored$32$clock;
+    reg  [2:0] stored$33$d;
+    wire  [2:0] stored$33$q;
+    reg  stored$33$clock;
+    reg  [2:0] stored$34$d;
+    wire  [2:0] stored$34$q;
+    reg  stored$34$clock;
+    reg  [2:0] stored$35$d;
+    wire  [2:0] stored$35$q;
+    reg  stored$35$clock;
+    reg  [2:0] stored$36$d;
+    wire  [2:0] stored$36$q;
+    reg  stored$36$clock;
+    reg  [2:0] stored$37$d;
+    wire  [2:0] stored$37$q;
+    reg  stored$37$clock;
+    reg  [2:0] stored$38$d;
+    wire  [2:0] stored$38$q;
+    reg  stored$38$clock;
+    reg  [2:0] stored$39$d;
+    wire  [2:0] stored$39$q;
+    reg  stored$39$clock;
+    reg  [2:0] stored$40$d;
+    wire  [2:0] stored$40$q;
+    reg  stored$40$clock;
+    reg  [2:0] stored$41$d;
+    wire  [2:0] stored$41$q;
+    reg  stored$41$clock;
+    reg  [2:0] stored$42$d;
+    wire  [2:0] stored$42$q;
+    reg  stored$42$clock;
+    reg  [2:0] stored$43$d;
+    wire  [2:0] stored$43$q;
+    reg  stored$43$clock;
+    reg  [2:0] stored$44$d;
+    wire  [2:0] stored$44$q;
+    reg  stored$44$clock;
+    reg  [2:0] stored$45$d;
+    wire  [2:0] stored$45$q;
+    reg  stored$45$clock;
+    reg  [2:0] stored$46$d;
+    wire  [2:0] stored$46$q;
+    reg  stored$46$clock;
+    reg  [2:0] stored$47$d;
+    wire  [2:0] stored$47$q;
+    reg  stored$47$clock;
+    reg  [2:0] stored$48$d;
+    wire  [2:0] stored$48$q;
+    reg  stored$48$clock;
+    reg  [2:0] stored$49$d;
+    wire  [2:0] stored$49$q;
+    reg  stored$49$clock;
+    reg  [2:0] stored$50$d;
+    wire  [2:0] stored$50$q;
+    reg  stored$50$clock;
+    reg  [2:0] stored$51$d;
+    wire  [2:0] stored$51$q;
+    reg  stored$51$clock;
+    reg  [2:0] stored$52$d;
+    wire  [2:0] stored$52$q;
+    reg  stored$52$clock;
+    reg  [2:0] stored$53$d;
+    wire  [2:0] stored$53$q;
+    reg  stored$53$clock;
+    reg  [2:0] stored$54$d;
+    wire  [2:0] stored$54$q;
+    reg  stored$54$clock;
+    reg  [2:0] stored$55$d;
+    wire  [2:0] stored$55$q;
+    reg  stored$55$clock;
+    reg  [2:0] stored$56$d;
+    wire  [2:0] stored$56$q;
+    reg  stored$56$clock;
+    reg  [2:0] stored$57$d;
+    wire  [2:0] stored$57$q;
+    reg  stored$57$clock;
+    reg  [2:0] stored$58$d;
+    wire  [2:0] stored$58$q;
+    reg  stored$58$clock;
+    reg  [2:0] stored$59$d;
+    wire  [2:0] stored$59$q;
+    reg  stored$59$clock;
+    reg  [2:0] stored$60$d;
+    wire  [2:0] stored$60$q;
+    reg  stored$60$clock;
+    reg  [2:0] stored$61$d;
+    wire  [2:0] stored$61$q;
+    reg  stored$61$clock;
+    reg  [2:0] stored$62$d;
+    wire  [2:0] stored$62$q;
+    reg  stored$62$clock;
+    reg  [2:0] stored$63$d;
+    wire  [2:0] stored$63$q;
+    reg  stored$63$clock;
+    
+    // Local signals
+    reg  [15:0] read_index;
+    
+    // Sub module instances
+    top$p2p$stored$0 stored$0(
+        .d(stored$0$d),
+        .q(stored$0$q),
+        .clock(stored$0$clock)
+    );
+    top$p2p$stored$1 stored$1(
+        .d(stored$1$d),
+        .q(stored$1$q),
+        .clock(stored$1$clock)
+    );
+    top$p2p$stored$2 stored$2(
+        .d(stored$2$d),
+        .q(stored$2$q),
+        .clock(stored$2$clock)
+    );
+    top$p2p$stored$3 stored$3(
+        .d(stored$3$d),
+        .q(stored$3$q),
+        .clock(stored$3$clock)
+    );
+    top$p2p$stored$4 stored$4(
+        .d(stored$4$d),
+        .q(stored$4$q),
+        .clock(stored$4$clock)
+    );
+    top$p2p$stored$5 stored$5(
+        .d(stored$5$d),
+        .q(stored$5$q),
+        .clock(stored$5$clock)
+    );
+    top$p2p$stored$6 stored$6(
+        .d(stored$6$d),
+        .q(stored$6$q),
+        .clock(stored$6$clock)
+    );
+    top$p2p$stored$7 stored$7(
+        .d(stored$7$d),
+        .q(stored$7$q),
+        .clock(stored$7$clock)
+    );
+    top$p2p$stored$8 stored$8(
+        .d(stored$8$d),
+        .q(stored$8$q),
+        .clock(stored$8$clock)
+    );
+    top$p2p$stored$9 stored$9(
+        .d(stored$9$d),
+        .q(stored$9$q),
+        .clock(stored$9$clock)
+    );
+    top$p2p$stored$10 stored$10(
+        .d(stored$10$d),
+        .q(stored$10$q),
+        .clock(stored$10$clock)
+    );
+    top$p2p$stored$11 stored$11(
+        .d(stored$11$d),
+        .q(stored$11$q),
+        .clock(stored$11$clock)
+    );
+    top$p2p$stored$12 stored$12(
+        .d(stored$12$d),
+        .q(stored$12$q),
+        .clock(stored$12$clock)
+    );
+    top$p2p$stored$13 stored$13(
+        .d(stored$13$d),
+        .q(stored$13$q),
+        .clock(stored$13$clock)
+    );
+    top$p2p$stored$14 stored$14(
+        .d(stored$14$d),
+        .q(stored$14$q),
+        .clock(stored$14$clock)
+    );
+    top$p2p$stored$15 stored$15(
+        .d(stored$15$d),
+        .q(stored$15$q),
+        .clock(stored$15$clock)
+    );
+    top$p2p$stored$16 stored$16(
+        .d(stored$16$d),
+        .q(stored$16$q),
+        .clock(stored$16$clock)
+    );
+    top$p2p$stored$17 stored$17(
+        .d(stored$17$d),
+        .q(stored$17$q),
+        .clock(stored$17$clock)
+    );
+    top$p2p$stored$18 stored$18(
+        .d(stored$18$d),
+        .q(stored$18$q),
+        .clock(stored$18$clock)
+    );
+    top$p2p$stored$19 stored$19(
+        .d(stored$19$d),
+        .q(stored$19$q),
+        .clock(stored$19$clock)
+    );
+    top$p2p$stored$20 stored$20(
+        .d(stored$20$d),
+        .q(stored$20$q),
+        .clock(stored$20$clock)
+    );
+    top$p2p$stored$21 stored$21(
+        .d(stored$21$d),
+        .q(stored$21$q),
+        .clock(stored$21$clock)
+    );
+    top$p2p$stored$22 stored$22(
+        .d(stored$22$d),
+        .q(stored$22$q),
+        .clock(stored$22$clock)
+    );
+    top$p2p$stored$23 stored$23(
+        .d(stored$23$d),
+        .q(stored$23$q),
+        .clock(stored$23$clock)
+    );
+    top$p2p$stored$24 stored$24(
+        .d(stored$24$d),
+        .q(stored$24$q),
+        .clock(stored$24$clock)
+    );
+    top$p2p$stored$25 stored$25(
+        .d(stored$25$d),
+        .q(stored$25$q),
+        .clock(stored$25$clock)
+    );
+    top$p2p$stored$26 stored$26(
+        .d(stored$26$d),
+        .q(stored$26$q),
+        .clock(stored$26$clock)
+    );
+    top$p2p$stored$27 stored$27(
+        .d(stored$27$d),
+        .q(stored$27$q),
+        .clock(stored$27$clock)
+    );
+    top$p2p$stored$28 stored$28(
+        .d(stored$28$d),
+        .q(stored$28$q),
+        .clock(stored$28$clock)
+    );
+    top$p2p$stored$29 stored$29(
+        .d(stored$29$d),
+        .q(stored$29$q),
+        .clock(stored$29$clock)
+    );
+    top$p2p$stored$30 stored$30(
+        .d(stored$30$d),
+        .q(stored$30$q),
+        .clock(stored$30$clock)
+    );
+    top$p2p$stored$31 stored$31(
+        .d(stored$31$d),
+        .q(stored$31$q),
+        .clock(stored$31$clock)
+    );
+    top$p2p$stored$32 stored$32(
+        .d(stored$32$d),
+        .q(stored$32$q),
+        .clock(stored$32$clock)
+    );
+    top$p2p$stored$33 stored$33(
+        .d(stored$33$d),
+        .q(stored$33$q),
+        .clock(stored$33$clock)
+    );
+    top$p2p$stored$34 stored$34(
+        .d(stored$34$d),
+        .q(stored$34$q),
+        .clock(stored$34$clock)
+    );
+    top$p2p$stored$35 stored$35(
+        .d(stored$35$d),
+        .q(stored$35$q),
+        .clock(stored$35$clock)
+    );
+    top$p2p$stored$36 stored$36(
+        .d(stored$36$d),
+        .q(stored$36$q),
+        .clock(stored$36$clock)
+    );
+    top$p2p$stored$37 stored$37(
+        .d(stored$37$d),
+        .q(stored$37$q),
+        .clock(stored$37$clock)
+    );
+    top$p2p$stored$38 stored$38(
+        .d(stored$38$d),
+        .q(stored$38$q),
+        .clock(stored$38$clock)
+    );
+    top$p2p$stored$39 stored$39(
+        .d(stored$39$d),
+        .q(stored$39$q),
+        .clock(stored$39$clock)
+    );
+    top$p2p$stored$40 stored$40(
+        .d(stored$40$d),
+        .q(stored$40$q),
+        .clock(stored$40$clock)
+    );
+    top$p2p$stored$41 stored$41(
+        .d(stored$41$d),
+        .q(stored$41$q),
+        .clock(stored$41$clock)
+    );
+    top$p2p$stored$42 stored$42(
+        .d(stored$42$d),
+        .q(stored$42$q),
+        .clock(stored$42$clock)
+    );
+    top$p2p$stored$43 stored$43(
+        .d(stored$43$d),
+        .q(stored$43$q),
+        .clock(stored$43$clock)
+    );
+    top$p2p$stored$44 stored$44(
+        .d(stored$44$d),
+        .q(stored$44$q),
+        .clock(stored$44$clock)
+    );
+    top$p2p$stored$45 stored$45(
+        .d(stored$45$d),
+        .q(stored$45$q),
+        .clock(stored$45$clock)
+    );
+    top$p2p$stored$46 stored$46(
+        .d(stored$46$d),
+        .q(stored$46$q),
+        .clock(stored$46$clock)
+    );
+    top$p2p$stored$47 stored$47(
+        .d(stored$47$d),
+        .q(stored$47$q),
+        .clock(stored$47$clock)
+    );
+    top$p2p$stored$48 stored$48(
+        .d(stored$48$d),
+        .q(stored$48$q),
+        .clock(stored$48$clock)
+    );
+    top$p2p$stored$49 stored$49(
+        .d(stored$49$d),
+        .q(stored$49$q),
+        .clock(stored$49$clock)
+    );
+    top$p2p$stored$50 stored$50(
+        .d(stored$50$d),
+        .q(stored$50$q),
+        .clock(stored$50$clock)
+    );
+    top$p2p$stored$51 stored$51(
+        .d(stored$51$d),
+        .q(stored$51$q),
+        .clock(stored$51$clock)
+    );
+    top$p2p$stored$52 stored$52(
+        .d(stored$52$d),
+        .q(stored$52$q),
+        .clock(stored$52$clock)
+    );
+    top$p2p$stored$53 stored$53(
+        .d(stored$53$d),
+        .q(stored$53$q),
+        .clock(stored$53$clock)
+    );
+    top$p2p$stored$54 stored$54(
+        .d(stored$54$d),
+        .q(stored$54$q),
+        .clock(stored$54$clock)
+    );
+    top$p2p$stored$55 stored$55(
+        .d(stored$55$d),
+        .q(stored$55$q),
+        .clock(stored$55$clock)
+    );
+    top$p2p$stored$56 stored$56(
+        .d(stored$56$d),
+        .q(stored$56$q),
+        .clock(stored$56$clock)
+    );
+    top$p2p$stored$57 stored$57(
+        .d(stored$57$d),
+        .q(stored$57$q),
+        .clock(stored$57$clock)
+    );
+    top$p2p$stored$58 stored$58(
+        .d(stored$58$d),
+        .q(stored$58$q),
+        .clock(stored$58$clock)
+    );
+    top$p2p$stored$59 stored$59(
+        .d(stored$59$d),
+        .q(stored$59$q),
+        .clock(stored$59$clock)
+    );
+    top$p2p$stored$60 stored$60(
+        .d(stored$60$d),
+        .q(stored$60$q),
+        .clock(stored$60$clock)
+    );
+    top$p2p$stored$61 stored$61(
+        .d(stored$61$d),
+        .q(stored$61$q),
+        .clock(stored$61$clock)
+    );
+    top$p2p$stored$62 stored$62(
+        .d(stored$62$d),
+        .q(stored$62$q),
+        .clock(stored$62$clock)
+    );
+    top$p2p$stored$63 stored$63(
+        .d(stored$63$d),
+        .q(stored$63$q),
+        .clock(stored$63$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        read_index = (((read_chip >> 32'h8) & coord_mask) << coord_bits) | (read_chip & coord_mask);
+        read_code = drop_code;
+        stored$0$clock = clock;
+        stored$0$d = stored$0$q;
+        if (write_enable & (write_index == 0)) begin
+            stored$0$d = write_code ^ drop_code;
+        end
+        if (read_index == 0) begin
+            read_code = stored$0$q ^ drop_code;
+        end
+        stored$1$clock = clock;
+        stored$1$d = stored$1$q;
+        if (write_enable & (write_index == 1)) begin
+            stored$1$d = write_code ^ drop_code;
+        end
+        if (read_index == 1) begin
+            read_code = stored$1$q ^ drop_code;
+        end
+        stored$2$clock = clock;
+        stored$2$d = stored$2$q;
+        if (write_enable & (write_index == 2)) begin
+            stored$2$d = write_code ^ drop_code;
+        end
+        if (read_index == 2) begin
+            read_code = stored$2$q ^ drop_code;
+        end
+        stored$3$clock = clock;
+        stored$3$d = stored$3$q;
+        if (write_enable & (write_index == 3)) begin
+            stored$3$d = write_code ^ drop_code;
+        end
+        if (read_index == 3) begin
+            read_code = stored$3$q ^ drop_code;
+        end
+        stored$4$clock = clock;
+        stored$4$d = stored$4$q;
+        if (write_enable & (write_index == 4)) begin
+            stored$4$d = write_code ^ drop_code;
+        end
+        if (read_index == 4) begin
+            read_code = stored$4$q ^ drop_code;
+        end
+        stored$5$clock = clock;
+        stored$5$d = stored$5$q;
+        if (write_enable & (write_index == 5)) begin
+            stored$5$d = write_code ^ drop_code;
+        end
+        if (read_index == 5) begin
+            read_code = stored$5$q ^ drop_code;
+        end
+        stored$6$clock = clock;
+        stored$6$d = stored$6$q;
+        if (write_enable & (write_index == 6)) begin
+            stored$6$d = write_code ^ drop_code;
+        end
+        if (read_index == 6) begin
+            read_code = stored$6$q ^ drop_code;
+        end
+        stored$7$clock = clock;
+        stored$7$d = stored$7$q;
+        if (write_enable & (write_index == 7)) begin
+            stored$7$d = write_code ^ drop_code;
+        end
+        if (read_index == 7) begin
+            read_code = stored$7$q ^ drop_code;
+        end
+        stored$8$clock = clock;
+        stored$8$d = stored$8$q;
+        if (write_enable & (write_index == 8)) begin
+            stored$8$d = write_code ^ drop_code;
+        end
+        if (read_index == 8) begin
+            read_code = stored$8$q ^ drop_code;
+        end
+        stored$9$clock = clock;
+        stored$9$d = stored$9$q;
+        if (write_enable & (write_index == 9)) begin
+            stored$9$d = write_code ^ drop_code;
+        end
+        if (read_index == 9) begin
+            read_code = stored$9$q ^ drop_code;
+        end
+        stored$10$clock = clock;
+        stored$10$d = stored$10$q;
+        if (write_enable & (write_index == 10)) begin
+            stored$10$d = write_code ^ drop_code;
+        end
+        if (read_index == 10) begin
+            read_code = stored$10$q ^ drop_code;
+        end
+        stored$11$clock = clock;
+        stored$11$d = stored$11$q;
+        if (write_enable & (write_index == 11)) begin
+            stored$11$d = write_code ^ drop_code;
+        end
+        if (read_index == 11) begin
+            read_code = stored$11$q ^ drop_code;
+        end
+        stored$12$clock = clock;
+        stored$12$d = stored$12$q;
+        if (write_enable & (write_index == 12)) begin
+            stored$12$d = write_code ^ drop_code;
+        end
+        if (read_index == 12) begin
+            read_code = stored$12$q ^ drop_code;
+        end
+        stored$13$clock = clock;
+        stored$13$d = stored$13$q;
+        if (write_enable & (write_index == 13)) begin
+            stored$13$d = write_code ^ drop_code;
+        end
+        if (read_index == 13) begin
+            read_code = stored$13$q ^ drop_code;
+        end
+        stored$14$clock = clock;
+        stored$14$d = stored$14$q;
+        if (write_enable & (write_index == 14)) begin
+            stored$14$d = write_code ^ drop_code;
+        end
+        if (read_index == 14) begin
+            read_code = stored$14$q ^ drop_code;
+        end
+        stored$15$clock = clock;
+        stored$15$d = stored$15$q;
+        if (write_enable & (write_index == 15)) begin
+            stored$15$d = write_code ^ drop_code;
+        end
+        if (read_index == 15) begin
+            read_code = stored$15$q ^ drop_code;
+        end
+        stored$16$clock = clock;
+        stored$16$d = stored$16$q;
+        if (write_enable & (write_index == 16)) begin
+            stored$16$d = write_code ^ drop_code;
+        end
+        if (read_index == 16) begin
+            read_code = stored$16$q ^ drop_code;
+        end
+        stored$17$clock = clock;
+        stored$17$d = stored$17$q;
+        if (write_enable & (write_index == 17)) begin
+            stored$17$d = write_code ^ drop_code;
+        end
+        if (read_index == 17) begin
+            read_code = stored$17$q ^ drop_code;
+        end
+        stored$18$clock = clock;
+        stored$18$d = stored$18$q;
+        if (write_enable & (write_index == 18)) begin
+            stored$18$d = write_code ^ drop_code;
+        end
+        if (read_index == 18) begin
+            read_code = stored$18$q ^ drop_code;
+        end
+        stored$19$clock = clock;
+        stored$19$d = stored$19$q;
+        if (write_enable & (write_index == 19)) begin
+            stored$19$d = write_code ^ drop_code;
+        end
+        if (read_index == 19) begin
+            read_code = stored$19$q ^ drop_code;
+        end
+        stored$20$clock = clock;
+        stored$20$d = stored$20$q;
+        if (write_enable & (write_index == 20)) begin
+            stored$20$d = write_code ^ drop_code;
+        end
+        if (read_index == 20) begin
+            read_code = stored$20$q ^ drop_code;
+        end
+        stored$21$clock = clock;
+        stored$21$d = stored$21$q;
+        if (write_enable & (write_index == 21)) begin
+            stored$21$d = write_code ^ drop_code;
+        end
+        if (read_index == 21) begin
+            read_code = stored$21$q ^ drop_code;
+        end
+        stored$22$clock = clock;
+        stored$22$d = stored$22$q;
+        if (write_enable & (write_index == 22)) begin
+            stored$22$d = write_code ^ drop_code;
+        end
+        if (read_index == 22) begin
+            read_code = stored$22$q ^ drop_code;
+        end
+        stored$23$clock = clock;
+        stored$23$d = stored$23$q;
+        if (write_enable & (write_index == 23)) begin
+            stored$23$d = write_code ^ drop_code;
+        end
+        if (read_index == 23) begin
+            read_code = stored$23$q ^ drop_code;
+        end
+        stored$24$clock = clock;
+        stored$24$d = stored$24$q;
+        if (write_enable & (write_index == 24)) begin
+            stored$24$d = write_code ^ drop_code;
+        end
+        if (read_index == 24) begin
+            read_code = stored$24$q ^ drop_code;
+        end
+        stored$25$clock = clock;
+        stored$25$d = stored$25$q;
+        if (write_enable & (write_index == 25)) begin
+            stored$25$d = write_code ^ drop_code;
+        end
+        if (read_index == 25) begin
+            read_code = stored$25$q ^ drop_code;
+        end
+        stored$26$clock = clock;
+        stored$26$d = stored$26$q;
+        if (write_enable & (write_index == 26)) begin
+            stored$26$d = write_code ^ drop_code;
+        end
+        if (read_index == 26) begin
+            read_code = stored$26$q ^ drop_code;
+        end
+        stored$27$clock = clock;
+        stored$27$d = stored$27$q;
+        if (write_enable & (write_index == 27)) begin
+            stored$27$d = write_code ^ drop_code;
+        end
+        if (read_index == 27) begin
+            read_code = stored$27$q ^ drop_code;
+        end
+        stored$28$clock = clock;
+        stored$28$d = stored$28$q;
+        if (write_enable & (write_index == 28)) begin
+            stored$28$d = write_code ^ drop_code;
+        end
+        if (read_index == 28) begin
+            read_code = stored$28$q ^ drop_code;
+        end
+        stored$29$clock = clock;
+        stored$29$d = stored$29$q;
+        if (write_enable & (write_index == 29)) begin
+            stored$29$d = write_code ^ drop_code;
+        end
+        if (read_index == 29) begin
+            read_code = stored$29$q ^ drop_code;
+        end
+        stored$30$clock = clock;
+        stored$30$d = stored$30$q;
+        if (write_enable & (write_index == 30)) begin
+            stored$30$d = write_code ^ drop_code;
+        end
+        if (read_index == 30) begin
+            read_code = stored$30$q ^ drop_code;
+        end
+        stored$31$clock = clock;
+        stored$31$d = stored$31$q;
+        if (write_enable & (write_index == 31)) begin
+            stored$31$d = write_code ^ drop_code;
+        end
+        if (read_index == 31) begin
+            read_code = stored$31$q ^ drop_code;
+        end
+        stored$32$clock = clock;
+        stored$32$d = stored$32$q;
+        if (write_enable & (write_index == 32)) begin
+            stored$32$d = write_code ^ drop_code;
+        end
+        if (read_index == 32) begin
+            read_code = stored$32$q ^ drop_code;
+        end
+        stored$33$clock = clock;
+        stored$33$d = stored$33$q;
+        if (write_enable & (write_index == 33)) begin
+            stored$33$d = write_code ^ drop_code;
+        end
+        if (read_index == 33) begin
+            read_code = stored$33$q ^ drop_code;
+        end
+        stored$34$clock = clock;
+        stored$34$d = stored$34$q;
+        if (write_enable & (write_index == 34)) begin
+            stored$34$d = write_code ^ drop_code;
+        end
+        if (read_index == 34) begin
+            read_code = stored$34$q ^ drop_code;
+        end
+        stored$35$clock = clock;
+        stored$35$d = stored$35$q;
+        if (write_enable & (write_index == 35)) begin
+            stored$35$d = write_code ^ drop_code;
+        end
+        if (read_index == 35) begin
+            read_code = stored$35$q ^ drop_code;
+        end
+        stored$36$clock = clock;
+        stored$36$d = stored$36$q;
+        if (write_enable & (write_index == 36)) begin
+            stored$36$d = write_code ^ drop_code;
+        end
+        if (read_index == 36) begin
+            read_code = stored$36$q ^ drop_code;
+        end
+        stored$37$clock = clock;
+        stored$37$d = stored$37$q;
+        if (write_enable & (write_index == 37)) begin
+            stored$37$d = write_code ^ drop_code;
+        end
+        if (read_index == 37) begin
+            read_code = stored$37$q ^ drop_code;
+        end
+        stored$38$clock = clock;
+        stored$38$d = stored$38$q;
+        if (write_enable & (write_index == 38)) begin
+            stored$38$d = write_code ^ drop_code;
+        end
+        if (read_index == 38) begin
+            read_code = stored$38$q ^ drop_code;
+        end
+        stored$39$clock = clock;
+        stored$39$d = stored$39$q;
+        if (write_enable & (write_index == 39)) begin
+            stored$39$d = write_code ^ drop_code;
+        end
+        if (read_index == 39) begin
+            read_code = stored$39$q ^ drop_code;
+        end
+        stored$40$clock = clock;
+        stored$40$d = stored$40$q;
+        if (write_enable & (write_index == 40)) begin
+            stored$40$d = write_code ^ drop_code;
+        end
+        if (read_index == 40) begin
+            read_code = stored$40$q ^ drop_code;
+        end
+        stored$41$clock = clock;
+        stored$41$d = stored$41$q;
+        if (write_enable & (write_index == 41)) begin
+            stored$41$d = write_code ^ drop_code;
+        end
+        if (read_index == 41) begin
+            read_code = stored$41$q ^ drop_code;
+        end
+        stored$42$clock = clock;
+        stored$42$d = stored$42$q;
+        if (write_enable & (write_index == 42)) begin
+            stored$42$d = write_code ^ drop_code;
+        end
+        if (read_index == 42) begin
+            read_code = stored$42$q ^ drop_code;
+        end
+        stored$43$clock = clock;
+        stored$43$d = stored$43$q;
+        if (write_enable & (write_index == 43)) begin
+            stored$43$d = write_code ^ drop_code;
+        end
+        if (read_index == 43) begin
+            read_code = stored$43$q ^ drop_code;
+        end
+        stored$44$clock = clock;
+        stored$44$d = stored$44$q;
+        if (write_enable & (write_index == 44)) begin
+            stored$44$d = write_code ^ drop_code;
+        end
+        if (read_index == 44) begin
+            read_code = stored$44$q ^ drop_code;
+        end
+        stored$45$clock = clock;
+        stored$45$d = stored$45$q;
+        if (write_enable & (write_index == 45)) begin
+            stored$45$d = write_code ^ drop_code;
+        end
+        if (read_index == 45) begin
+            read_code = stored$45$q ^ drop_code;
+        end
+        stored$46$clock = clock;
+        stored$46$d = stored$46$q;
+        if (write_enable & (write_index == 46)) begin
+            stored$46$d = write_code ^ drop_code;
+        end
+        if (read_index == 46) begin
+            read_code = stored$46$q ^ drop_code;
+        end
+        stored$47$clock = clock;
+        stored$47$d = stored$47$q;
+        if (write_enable & (write_index == 47)) begin
+            stored$47$d = write_code ^ drop_code;
+        end
+        if (read_index == 47) begin
+            read_code = stored$47$q ^ drop_code;
+        end
+        stored$48$clock = clock;
+        stored$48$d = stored$48$q;
+        if (write_enable & (write_index == 48)) begin
+            stored$48$d = write_code ^ drop_code;
+        end
+        if (read_index == 48) begin
+            read_code = stored$48$q ^ drop_code;
+        end
+        stored$49$clock = clock;
+        stored$49$d = stored$49$q;
+        if (write_enable & (write_index == 49)) begin
+            stored$49$d = write_code ^ drop_code;
+        end
+        if (read_index == 49) begin
+            read_code = stored$49$q ^ drop_code;
+        end
+        stored$50$clock = clock;
+        stored$50$d = stored$50$q;
+        if (write_enable & (write_index == 50)) begin
+            stored$50$d = write_code ^ drop_code;
+        end
+        if (read_index == 50) begin
+            read_code = stored$50$q ^ drop_code;
+        end
+        stored$51$clock = clock;
+        stored$51$d = stored$51$q;
+        if (write_enable & (write_index == 51)) begin
+            stored$51$d = write_code ^ drop_code;
+        end
+        if (read_index == 51) begin
+            read_code = stored$51$q ^ drop_code;
+        end
+        stored$52$clock = clock;
+        stored$52$d = stored$52$q;
+        if (write_enable & (write_index == 52)) begin
+            stored$52$d = write_code ^ drop_code;
+        end
+        if (read_index == 52) begin
+            read_code = stored$52$q ^ drop_code;
+        end
+        stored$53$clock = clock;
+        stored$53$d = stored$53$q;
+        if (write_enable & (write_index == 53)) begin
+            stored$53$d = write_code ^ drop_code;
+        end
+        if (read_index == 53) begin
+            read_code = stored$53$q ^ drop_code;
+        end
+        stored$54$clock = clock;
+        stored$54$d = stored$54$q;
+        if (write_enable & (write_index == 54)) begin
+            stored$54$d = write_code ^ drop_code;
+        end
+        if (read_index == 54) begin
+            read_code = stored$54$q ^ drop_code;
+        end
+        stored$55$clock = clock;
+        stored$55$d = stored$55$q;
+        if (write_enable & (write_index == 55)) begin
+            stored$55$d = write_code ^ drop_code;
+        end
+        if (read_index == 55) begin
+            read_code = stored$55$q ^ drop_code;
+        end
+        stored$56$clock = clock;
+        stored$56$d = stored$56$q;
+        if (write_enable & (write_index == 56)) begin
+            stored$56$d = write_code ^ drop_code;
+        end
+        if (read_index == 56) begin
+            read_code = stored$56$q ^ drop_code;
+        end
+        stored$57$clock = clock;
+        stored$57$d = stored$57$q;
+        if (write_enable & (write_index == 57)) begin
+            stored$57$d = write_code ^ drop_code;
+        end
+        if (read_index == 57) begin
+            read_code = stored$57$q ^ drop_code;
+        end
+        stored$58$clock = clock;
+        stored$58$d = stored$58$q;
+        if (write_enable & (write_index == 58)) begin
+            stored$58$d = write_code ^ drop_code;
+        end
+        if (read_index == 58) begin
+            read_code = stored$58$q ^ drop_code;
+        end
+        stored$59$clock = clock;
+        stored$59$d = stored$59$q;
+        if (write_enable & (write_index == 59)) begin
+            stored$59$d = write_code ^ drop_code;
+        end
+        if (read_index == 59) begin
+            read_code = stored$59$q ^ drop_code;
+        end
+        stored$60$clock = clock;
+        stored$60$d = stored$60$q;
+        if (write_enable & (write_index == 60)) begin
+            stored$60$d = write_code ^ drop_code;
+        end
+        if (read_index == 60) begin
+            read_code = stored$60$q ^ drop_code;
+        end
+        stored$61$clock = clock;
+        stored$61$d = stored$61$q;
+        if (write_enable & (write_index == 61)) begin
+            stored$61$d = write_code ^ drop_code;
+        end
+        if (read_index == 61) begin
+            read_code = stored$61$q ^ drop_code;
+        end
+        stored$62$clock = clock;
+        stored$62$d = stored$62$q;
+        if (write_enable & (write_index == 62)) begin
+            stored$62$d = write_code ^ drop_code;
+        end
+        if (read_index == 62) begin
+            read_code = stored$62$q ^ drop_code;
+        end
+        stored$63$clock = clock;
+        stored$63$d = stored$63$q;
+        if (write_enable & (write_index == 63)) begin
+            stored$63$d = write_code ^ drop_code;
+        end
+        if (read_index == 63) begin
+            read_code = stored$63$q ^ drop_code;
+        end
+    end
+    
+endmodule // top$p2p
+
+
+module top$p2p$stored$0(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$0
+
+
+module top$p2p$stored$1(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$1
+
+
+module top$p2p$stored$10(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$10
+
+
+module top$p2p$stored$11(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$11
+
+
+module top$p2p$stored$12(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$12
+
+
+module top$p2p$stored$13(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$13
+
+
+module top$p2p$stored$14(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$14
+
+
+module top$p2p$stored$15(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$15
+
+
+module top$p2p$stored$16(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$16
+
+
+module top$p2p$stored$17(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$17
+
+
+module top$p2p$stored$18(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$18
+
+
+module top$p2p$stored$19(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$19
+
+
+module top$p2p$stored$2(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$2
+
+
+module top$p2p$stored$20(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$20
+
+
+module top$p2p$stored$21(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$21
+
+
+module top$p2p$stored$22(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$22
+
+
+module top$p2p$stored$23(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$23
+
+
+module top$p2p$stored$24(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$24
+
+
+module top$p2p$stored$25(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$25
+
+
+module top$p2p$stored$26(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$26
+
+
+module top$p2p$stored$27(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$27
+
+
+module top$p2p$stored$28(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$28
+
+
+module top$p2p$stored$29(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$29
+
+
+module top$p2p$stored$3(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$3
+
+
+module top$p2p$stored$30(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$30
+
+
+module top$p2p$stored$31(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$31
+
+
+module top$p2p$stored$32(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$32
+
+
+module top$p2p$stored$33(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$33
+
+
+module top$p2p$stored$34(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$34
+
+
+module top$p2p$stored$35(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$35
+
+
+module top$p2p$stored$36(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$36
+
+
+module top$p2p$stored$37(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$37
+
+
+module top$p2p$stored$38(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$38
+
+
+module top$p2p$stored$39(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$39
+
+
+module top$p2p$stored$4(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$4
+
+
+module top$p2p$stored$40(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$40
+
+
+module top$p2p$stored$41(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$41
+
+
+module top$p2p$stored$42(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$42
+
+
+module top$p2p$stored$43(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$43
+
+
+module top$p2p$stored$44(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$44
+
+
+module top$p2p$stored$45(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$45
+
+
+module top$p2p$stored$46(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$46
+
+
+module top$p2p$stored$47(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$47
+
+
+module top$p2p$stored$48(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$48
+
+
+module top$p2p$stored$49(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$49
+
+
+module top$p2p$stored$5(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$5
+
+
+module top$p2p$stored$50(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$50
+
+
+module top$p2p$stored$51(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$51
+
+
+module top$p2p$stored$52(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$52
+
+
+module top$p2p$stored$53(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$53
+
+
+module top$p2p$stored$54(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$54
+
+
+module top$p2p$stored$55(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$55
+
+
+module top$p2p$stored$56(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$56
+
+
+module top$p2p$stored$57(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$57
+
+
+module top$p2p$stored$58(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$58
+
+
+module top$p2p$stored$59(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$59
+
+
+module top$p2p$stored$6(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$6
+
+
+module top$p2p$stored$60(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$60
+
+
+module top$p2p$stored$61(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$61
+
+
+module top$p2p$stored$62(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$62
+
+
+module top$p2p$stored$63(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$63
+
+
+module top$p2p$stored$7(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$7
+
+
+module top$p2p$stored$8(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$8
+
+
+module top$p2p$stored$9(d,q,clock);
+    
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$p2p$stored$9
+
+
+module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_er_last,wait1,wait2,out_valid,out_ready,link_packet$0,link_packet$1,link_packet$2,link_packet$3,link_packet$4,link_packet$5,core_packet,dump_clear,dump_header,dump_key,dump_payload,dump_outputs,dump_status,events,busy);
+    
+    // Module arguments
+    input wire  clock;
+    input wire  reset;
+    input wire  in_valid;
+    output reg  in_ready;
+    input wire  [71:0] in_packet;
+    input wire  [4:0] in_source;
+    input wire  [23:0] in_route;
+    input wire  [5:0] in_er_last;
+    input wire  [7:0] wait1;
+    input wire  [7:0] wait2;
+    output reg  [23:0] out_valid;
+    input wire  [23:0] out_ready;
+    output reg  [71:0] link_packet$0;
+    output reg  [71:0] link_packet$1;
+    output reg  [71:0] link_packet$2;
+    output reg  [71:0] link_packet$3;
+    output reg  [71:0] link_packet$4;
+    output reg  [71:0] link_packet$5;
+    output reg  [71:0] core_packet;
+    input wire  dump_clear;
+    output reg  [15:0] dump_header;
+    output reg  [31:0] dump_key;
+    output reg  [31:0] dump_payload;
+    output reg  [23:0] dump_outputs;
+    output reg  [31:0] dump_status;
+    output reg  [11:0] events;
+    output reg  busy;
+    
+    // Constant declarations
+    localparam  rotate_clockwise = 1'b1;
+    localparam  never = 8'hff;
+    localparam  sixteen = 20'h10;
+    localparam  four = 20'h4;
+    localparam  core_outputs = 24'hffffc0;
+    localparam  mark_first_hop = 72'h21;
+    localparam  mark_last_hop = 72'h30;
+    localparam  dumped_flag = 32'h80000000;
+    localparam  overflow_flag = 32'h40000000;
+    
+    // Stub signals
+    reg  held$d;
+    wire  held$q;
+    reg  held$clock;
+    reg  [71:0] packet$d;
+    wire  [71:0] packet$q;
+    reg  packet$clock;
+    reg  [4:0] source$d;
+    wire  [4:0] source$q;
+    reg  source$clock;
+    reg  [23:0] pending$d;
+    wire  [23:0] pending$q;
+    reg  pending$clock;
+    reg  [5:0] er_first$d;
+    wire  [5:0] er_first$q;
+    reg  er_first$clock;
+    reg  [5:0] er_last$d;
+    wire  [5:0] er_last$q;
+    reg  er_last$clock;
+    reg  in_wait2$d;
+    wire  in_wait2$q;
+    reg  in_wait2$clock;
+    reg  [19:0] wait_count$d;
+    wire  [19:0] wait_count$q;
+    reg  wait_count$clock;
+    reg  [15:0] dumped_header$d;
+    wire  [15:0] dumped_header$q;
+    reg  dumped_header$clock;
+    reg  [31:0] dumped_key$d;
+    wire  [31:0] dumped_key$q;
+    reg  dumped_key$clock;
+    reg  [31:0] dumped_payload$d;
+    wire  [31:0] dumped_payload$q;
+    reg  dumped_payload$clock;
+    reg  [23:0] dumped_outputs$d;
+    wire  [23:0] dumped_outputs$q;
+    reg  dumped_outputs$clock;
+    reg  [31:0] status$d;
+    wire  [31:0] status$q;
+    reg  status$clock;
+    
+    // Local signals
+    reg  [7:0] wait_setting;
+    reg  [19:0] mantissa;
+    reg  [19:0] exponent;
+    reg  [19:0] limit;
+    reg  infinite;
+    reg  [23:0] remaining;
+    reg  [5:0] remaining_links;
+    reg  [5:0] rotated;
+    reg  [5:0] detoured;
+    reg  [5:0] undetoured;
+    reg  [23:0] undelivered;
+    reg  blocked;
+    reg  expire;
+    reg  finishing;
+    reg  emergency_ok;
+    reg  [31:0] status_base;
+    reg  [11:0] event_bits;
+    
+    // Sub module instances
+    top$stage$held held(
+        .d(held$d),
+        .q(held$q),
+        .clock(held$clock)
+    );
+    top$stage$packet packet(
+        .d(packet$d),
+        .q(packet$q),
+        .clock(packet$clock)
+    );
+    top$stage$source source(
+        .d(source$d),
+        .q(source$q),
+        .clock(source$clock)
+    );
+    top$stage$pending pending(
+        .d(pending$d),
+        .q(pending$q),
+        .clock(pending$clock)
+    );
+    top$stage$er_first er_first(
+        .d(er_first$d),
+        .q(er_first$q),
+        .clock(er_first$clock)
+    );
+    top$stage$er_last er_last(
+        .d(er_last$d),
+        .q(er_last$q),
+        .clock(er_last$clock)
+    );
+    top$stage$in_wait2 in_wait2(
+        .d(in_wait2$d),
+        .q(in_wait2$q),
+        .clock(in_wait2$clock)
+    );
+    top$stage$wait_count wait_count(
+        .d(wait_count$d),
+        .q(wait_count$q),
+        .clock(wait_count$clock)
+    );
+    top$stage$dumped_header dumped_header(
+        .d(dumped_header$d),
+        .q(dumped_header$q),
+        .clock(dumped_header$clock)
+    );
+    top$stage$dumped_key dumped_key(
+        .d(dumped_key$d),
+        .q(dumped_key$q),
+        .clock(dumped_key$clock)
+    );
+    top$stage$dumped_payload dumped_payload(
+        .d(dumped_payload$d),
+        .q(dumped_payload$q),
+        .clock(dumped_payload$clock)
+    );
+    top$stage$dumped_outputs dumped_outputs(
+        .d(dumped_outputs$d),
+        .q(dumped_outputs$q),
+        .clock(dumped_outputs$clock)
+    );
+    top$stage$status status(
+        .d(status$d),
+        .q(status$q),
+        .clock(status$clock)
+    );
+    
+    // Update code
+    always @(*) begin
+        held$clock = clock;
+        packet$clock = clock;
+        source$clock = clock;
+        pending$clock = clock;
+        er_first$clock = clock;
+        er_last$clock = clock;
+        in_wait2$clock = clock;
+        wait_count$clock = clock;
+        dumped_header$clock = clock;
+        dumped_key$clock = clock;
+        dumped_payload$clock = clock;
+        dumped_outputs$clock = clock;
+        status$clock = clock;
+        held$d = held$q;
+        packet$d = packet$q;
+        source$d = source$q;
+        pending$d = pending$q;
+        er_first$d = er_first$q;
+        er_last$d = er_last$q;
+        in_wait2$d = in_wait2$q;
+        wait_count$d = wait_count$q;
+        dumped_header$d = dumped_header$q;
+        dumped_key$d = dumped_key$q;
+        dumped_payload$d = dumped_payload$q;
+        dumped_outputs$d = dumped_outputs$q;
+        status$d = status$q;
+        wait_setting = wait1;
+        if (in_wait2$q) begin
+            wait_setting = wait2;
+        end
+        mantissa = ((wait_setting[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
+        exponent = ((wait_setting[(32'h4)+:(4)]) & 20'hfffff);
+        limit = mantissa << exponent;
+        if (exponent <= four) begin
+            limit = (mantissa << exponent) - sixteen;
+        end
+        infinite = wait_setting == never;
+        remaining = pending$q & ~out_ready;
+        blocked = held$q & |remaining;
+        expire = blocked & ~infinite & (wait_count$q >= limit);
+        finishing = held$q & (~|remaining | (expire & in_wait2$q));
+        in_ready = ~held$q | finishing;
+        out_valid = 32'h0;
+        if (held$q) begin
+            out_valid = pending$q;
+        end
+        link_packet$0 = packet$q;
+        if (er_first$q[0]) begin
+            link_packet$0 = packet$q ^ mark_first_hop;
+        end
+        if (er_last$q[0]) begin
+            link_packet$0 = packet$q ^ mark_last_hop;
+        end
+        link_packet$1 = packet$q;
+        if (er_first$q[1]) begin
+            link_packet$1 = packet$q ^ mark_first_hop;
+        end
+        if (er_last$q[1]) begin
+            link_packet$1 = packet$q ^ mark_last_hop;
+        end
+        link_packet$2 = packet$q;
+        if (er_first$q[2]) begin
+            link_packet$2 = packet$q ^ mark_first_hop;
+        end
+        if (er_last$q[2]) begin
+            link_packet$2 = packet$q ^ mark_last_hop;
+        end
+        link_packet$3 = packet$q;
+        if (er_first$q[3]) begin
+            link_packet$3 = packet$q ^ mark_first_hop;
+        end
+        if (er_last$q[3]) begin
+            link_packet$3 = packet$q ^ mark_last_hop;
+        end
+        link_packet$4 = packet$q;
+        if (er_first$q[4]) begin
+            link_packet$4 = packet$q ^ mark_first_hop;
+        end
+        if (er_last$q[4]) begin
+            link_packet$4 = packet$q ^ mark_last_hop;
+        end
+        link_packet$5 = packet$q;
+        if (er_first$q[5]) begin
+            link_packet$5 = packet$q ^ mark_first_hop;
+        end
+        if (er_last$q[5]) begin
+            link_packet$5 = packet$q ^ mark_last_hop;
+        end
+        core_packet = packet$q;
+        remaining_links = remaining[(32'h0)+:(6)];
+        if (rotate_clockwise) begin
+            rotated = (remaining_links >> 32'h1) | (remaining_links << 32'h5);
+        end
+        else begin
+            rotated = (remaining_links << 32'h1) | (remaining_links >> 32'h5);
+        end
+        detoured = remaining_links & er_first$q;
+        if (rotate_clockwise) begin
+            undetoured = (detoured << 32'h1) | (detoured >> 32'h5);
+        end
+        else begin
+            undetoured = (detoured >> 32'h1) | (detoured << 32'h5);
+        end
+        undelivered = (remaining & ~((detoured) & 24'hffffff)) | ((undetoured) & 24'hffffff);
+        emergency_ok = (packet$q[32'h7] == packet$q[32'h6]) & ~|er_first$q & ~|er_last$q & |remaining_links;
+        event_bits = 32'h0;
+        status_base = status$q;
+        if (dump_clear) begin
+            status_base = 32'h0;
+        end
+        status$d = status_base;
+        if (blocked) begin
+            pending$d = remaining;
+            wait_count$d = wait_count$q + 32'h1;
+            if (expire) begin
+                wait_count$d = 32'h0;
+                if (in_wait2$q) begin
+                    held$d = 1'b0;
+                    if (status_base[32'h1f]) begin
+                        status$d = status_base | overflow_flag | ((undelivered) & 32'hffffffff);
+                        event_bits = (event_bits & ~(1 << (32'hb)) | ((1'b1) << (32'hb)));
+                    end
+                    else begin
+                        dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << 32'h8);
+                        dumped_key$d = packet$q[(32'h8)+:(32)];
+                        dumped_payload$d = packet$q[(32'h28)+:(32)];
+                        dumped_outputs$d = undelivered;
+                        status$d = status_base | dumped_flag | ((undelivered) & 32'hffffffff);
+                    end
+                    if (packet$q[32'h7] | packet$q[32'h6]) begin
+                        event_bits = (event_bits & ~(1 << (32'h6)) | ((1'b1) << (32'h6)));
+                    end
+                    else begin
+                        event_bits = (event_bits & ~(1 << (32'h5)) | ((1'b1) << (32'h5)));
+                    end
+                end
+                else begin
+                    in_wait2$d = 1'b1;
+                    if (emergency_ok) begin
+                        pending$d = (remaining & core_outputs) | ((rotated) & 24'hffffff);
+                        er_first$d = rotated;
+                        event_bits = (event_bits & ~(1 << (32'ha)) | ((1'b1) << (32'ha)));
+                    end
+                end
+            end
+        end
+        else if (held$q) begin
+            held$d = 1'b0;
+        end
+        if (in_valid & in_ready) begin
+            held$d = 1'b1;
+            packet$d = in_packet;
+            source$d = in_source;
+            pending$d = in_route;
+            er_first$d = 32'h0;
+            er_last$d = in_er_last;
+            in_wait2$d = 1'b0;
+            wait_count$d = 32'h0;
+        end
+        if (reset) begin
+            held$d = 1'b0;
+            pending$d = 32'h0;
+            in_wait2$d = 1'b0;
+            wait_count$d = 32'h0;
+            status$d = 32'h0;
+        end
+        events = event_bits;
+        busy = held$q;
+        dump_header = dumped_header$q;
+        dump_key = dumped_key$q;
+        dump_payload = dumped_payload$q;
+        dump_outputs = dumped_outputs$q;
+        dump_status = status$q;
+    end
+    
+endmodule // top$stage
+
+
+module top$stage$dumped_header(d,q,clock);
+    
+    // Module arguments
+    input wire  [15:0] d;
+    output reg  [15:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 16'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$dumped_header
+
+
+module top$stage$dumped_key(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$dumped_key
+
+
+module top$stage$dumped_outputs(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$dumped_outputs
+
+
+module top$stage$dumped_payload(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$dumped_payload
+
+
+module top$stage$er_first(d,q,clock);
+    
+    // Module arguments
+    input wire  [5:0] d;
+    output reg  [5:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 6'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$er_first
+
+
+module top$stage$er_last(d,q,clock);
+    
+    // Module arguments
+    input wire  [5:0] d;
+    output reg  [5:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 6'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$er_last
+
+
+module top$stage$held(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$held
+
+
+module top$stage$in_wait2(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$in_wait2
+
+
+module top$stage$packet(d,q,clock);
+    
+    // Module arguments
+    input wire  [71:0] d;
+    output reg  [71:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 72'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$packet
+
+
+module top$stage$pending(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$pending
+
+
+module top$stage$source(d,q,clock);
+    
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$source
+
+
+module top$stage$status(d,q,clock);
+    
+    // Module arguments
+    input wire  [31:0] d;
+    output reg  [31:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 32'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$status
+
+
+module top$stage$wait_count(d,q,clock);
+    
+    // Module arguments
+    input wire  [19:0] d;
+    output reg  [19:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 20'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$wait_count
