@@ -36,13 +36,6 @@ const S_BLOCKED: std::ops::Range<u64> = 6..40;
 
 fn describe(out: &RouterOutputs, cycle: u64, log: &mut ScenarioLog) {
     for port in OutputPort::all() {
-        let (valid, bus) = match port {
-            OutputPort::Link(l) => (
-                out.link_out_valid[l.index()],
-                out.link_out_packet[l.index()],
-            ),
-            OutputPort::Core(c) => (out.core_out_valid[c.index()], out.core_out_packet),
-        };
         let ready = match port {
             OutputPort::Link(l) => {
                 !(l == LinkDir::E && E_BLOCKED.contains(&cycle)
@@ -50,7 +43,7 @@ fn describe(out: &RouterOutputs, cycle: u64, log: &mut ScenarioLog) {
             }
             OutputPort::Core(_) => true,
         };
-        if valid && ready {
+        if let Some(bus) = out.offered(port).filter(|_| ready) {
             log.delivered += 1;
             let pkt = Packet::from_bus(bus);
             log.events.push(ScenarioEvent {

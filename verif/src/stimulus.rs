@@ -22,18 +22,6 @@ pub struct StimulusConfig {
     pub p2p_entries: usize,
 }
 
-fn config_write(target: ConfigTarget, index: u16, key: u32, mask: u32, data: u32) -> RouterInputs {
-    RouterInputs {
-        cfg_write: true,
-        cfg_target: target as u8,
-        cfg_index: index,
-        cfg_key: key,
-        cfg_mask: mask,
-        cfg_data: data,
-        ..RouterInputs::idle()
-    }
-}
-
 fn random_entry(rng: &mut SplitMix64, pool: &[u32; 4]) -> McEntry {
     let mask = match rng.below(4) {
         0 => u32::MAX,
@@ -107,7 +95,7 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
     }];
     for idx in 0..cfg.table_entries.min(24) {
         let e = random_entry(&mut rng, &pool);
-        res.push(config_write(
+        res.push(RouterInputs::config_write(
             ConfigTarget::McEntry,
             idx as u16,
             e.key(),
@@ -118,16 +106,22 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
     for _ in 0..8 {
         let idx = rng.below(cfg.p2p_entries as u64) as u16;
         let code = P2pRoute::from_code(rng.below(8) as u8).code();
-        res.push(config_write(ConfigTarget::P2pEntry, idx, 0, 0, code as u32));
+        res.push(RouterInputs::config_write(
+            ConfigTarget::P2pEntry,
+            idx,
+            0,
+            0,
+            code as u32,
+        ));
     }
-    res.push(config_write(
+    res.push(RouterInputs::config_write(
         ConfigTarget::FixedRoute,
         0,
         0,
         0,
         rng.next_u64() as u32 & 0xff_ffff,
     ));
-    res.push(config_write(
+    res.push(RouterInputs::config_write(
         ConfigTarget::Control,
         0,
         0,

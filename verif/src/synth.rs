@@ -153,8 +153,44 @@ pub fn synthesize(
 #[derive(Debug, Clone)]
 pub struct PnrReport {
     pub fmax_mhz: f64,
+    /// The start and end cells of the clock's critical path, and its logic levels.
+    pub critical_path: Option<CriticalPath>,
     pub logic_cells_used: u64,
     pub logic_cells_total: u64,
+}
+
+/// Where nextpnr's critical path starts and ends.
+#[derive(Debug, Clone)]
+pub struct CriticalPath {
+    pub source: String,
+    pub sink: String,
+    pub cells: usize,
+}
+
+fn critical_path(text: &str) -> Option<CriticalPath> {
+    let start = text.find("Critical path report for clock")?;
+    let report = &text[start..];
+    let end = report.find("\n\n").unwrap_or(report.len());
+    let cell_of = |line: &str| line.split_whitespace().last().map(str::to_string);
+    let mut source = None;
+    let mut sink = None;
+    let mut cells = 0;
+    for line in report[..end].lines() {
+        if line.contains(" Source ") {
+            cells += 1;
+            if source.is_none() {
+                source = cell_of(line);
+            }
+        }
+        if line.contains(" Sink ") {
+            sink = cell_of(line);
+        }
+    }
+    Some(CriticalPath {
+        source: source?,
+        sink: sink?,
+        cells,
+    })
 }
 
 /// Places and routes a `synth_ice40` netlist on an iCE40 HX8K and reads the clock's Fmax.
@@ -209,6 +245,7 @@ pub fn place_and_route_ice40(json: &Path) -> Result<PnrReport, SynthError> {
         })?;
     Ok(PnrReport {
         fmax_mhz,
+        critical_path: critical_path(&text),
         logic_cells_used: used,
         logic_cells_total: total,
     })

@@ -25,20 +25,9 @@ fn cases(at_least: u32) -> u32 {
 
 /// The copies a cycle's outputs carry.
 fn copies(out: &RouterOutputs) -> BTreeMap<OutputPort, Packet> {
-    let mut res = BTreeMap::new();
-    for port in OutputPort::all() {
-        let (valid, bus) = match port {
-            OutputPort::Link(l) => (
-                out.link_out_valid[l.index()],
-                out.link_out_packet[l.index()],
-            ),
-            OutputPort::Core(c) => (out.core_out_valid[c.index()], out.core_out_packet),
-        };
-        if valid {
-            res.insert(port, Packet::from_bus(bus));
-        }
-    }
-    res
+    OutputPort::all()
+        .filter_map(|p| Some((p, Packet::from_bus(out.offered(p)?))))
+        .collect()
 }
 
 fn counter_delta(before: &[u32; N_COUNTERS], after: &[u32; N_COUNTERS]) -> Vec<Counter> {

@@ -16,7 +16,8 @@ use crate::router::{BankedMulticastRouter, MulticastRouter};
 use rust_hdl::core::vcd_probe::VCDProbe;
 use rust_hdl::prelude::*;
 use spinn_arch::{
-    McEntry, McTable, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS,
+    McEntry, McTable, OutputPort, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP,
+    LINKS_PER_CHIP, N_COUNTERS,
 };
 use std::io::Write;
 
@@ -127,6 +128,25 @@ impl RouterInputs {
         out
     }
 
+    /// An idle cycle carrying one configuration write.
+    pub fn config_write(
+        target: ConfigTarget,
+        index: u16,
+        key: u32,
+        mask: u32,
+        data: u32,
+    ) -> RouterInputs {
+        RouterInputs {
+            cfg_write: true,
+            cfg_target: target as u8,
+            cfg_index: index,
+            cfg_key: key,
+            cfg_mask: mask,
+            cfg_data: data,
+            ..RouterInputs::idle()
+        }
+    }
+
     /// All outputs ready, nothing offered: the idle cycle.
     pub fn idle() -> RouterInputs {
         RouterInputs {
@@ -138,6 +158,16 @@ impl RouterInputs {
 }
 
 impl RouterOutputs {
+    /// The packet (bus form) `port` offers this cycle, if it is valid.
+    pub fn offered(&self, port: OutputPort) -> Option<u128> {
+        match port {
+            OutputPort::Link(l) => {
+                self.link_out_valid[l.index()].then_some(self.link_out_packet[l.index()])
+            }
+            OutputPort::Core(c) => self.core_out_valid[c.index()].then_some(self.core_out_packet),
+        }
+    }
+
     /// All outputs, in a fixed order.
     pub fn signals(&self) -> Vec<PortValue> {
         let mut out = Vec::new();
@@ -307,15 +337,7 @@ pub trait RouterDriver {
 
     /// One configuration write, with no traffic.
     fn configure(&mut self, target: ConfigTarget, index: u16, key: u32, mask: u32, data: u32) {
-        self.cycle(&RouterInputs {
-            cfg_write: true,
-            cfg_target: target as u8,
-            cfg_index: index,
-            cfg_key: key,
-            cfg_mask: mask,
-            cfg_data: data,
-            ..RouterInputs::idle()
-        });
+        self.cycle(&RouterInputs::config_write(target, index, key, mask, data));
     }
 
     fn write_entry(&mut self, index: usize, entry: McEntry) {

@@ -128,6 +128,13 @@ pub fn synth(
             pnr.logic_cells_total,
             pnr.fmax_mhz
         )?;
+        if let Some(path) = &pnr.critical_path {
+            writeln!(
+                out,
+                "  critical path: {} → {} ({} cells)",
+                path.source, path.sink, path.cells
+            )?;
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
