@@ -8,6 +8,7 @@
 //!   rust-hdl against Icarus Verilog cycle for cycle, and Yosys synthesis reports.
 
 pub mod cosim;
+pub mod fabric_equivalence;
 pub mod lint;
 pub mod reference;
 pub mod rng;

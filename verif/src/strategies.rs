@@ -228,3 +228,96 @@ pub fn arb_routing_case(entries: usize, p2p_entries: usize) -> impl Strategy<Val
             },
         )
 }
+
+/// A fabric scenario: random tables (MC entries from a small key pool with routes over links and
+/// cores), P2P entries, fixed routes, short waits (so emergency routes and dumps happen), a few
+/// dead links, packets injected on random core ports within the first 120 cycles, and sinks
+/// blocked for a while.
+pub fn arb_fabric_scenario(
+    kind: spinn_rtl::config::FabricKind,
+) -> impl Strategy<Value = crate::fabric_equivalence::FabricScenario> {
+    use crate::fabric_equivalence::{FabricScenario, Injection, SinkBlock};
+    use spinn_arch::{RouterControl, WaitTime};
+    let n = kind.machine().n_chips();
+    let n_links = spinn_rtl::config::fabric_shape(kind).links.len();
+    let timing = (2u32..8, 0u32..6).prop_map(|(short, extra)| (short, short + extra));
+    let control = (0u8..0x14, 0u8..0x12, any::<bool>()).prop_map(|(w1, w2, cw)| {
+        (
+            RouterControl {
+                wait1: WaitTime(w1),
+                wait2: WaitTime(w2),
+                monitor: CoreId::MONITOR,
+                dump_interrupt_enable: true,
+            },
+            cw,
+        )
+    });
+    (
+        any::<[u32; 4]>(),
+        timing,
+        control,
+        proptest::collection::vec(proptest::collection::vec(arb_entry_spec(), 0..6), n),
+        proptest::collection::vec(
+            proptest::collection::vec((0usize..64, arb_p2p_route()), 0..4),
+            n,
+        ),
+        proptest::collection::vec(arb_route(), n),
+        proptest::collection::vec(0..n_links, 0..3),
+        proptest::collection::vec(
+            (0u64..120, 0..n, 0usize..CORES_PER_CHIP, arb_packet_spec()),
+            1..40,
+        ),
+        proptest::collection::vec((0..n, 0usize..CORES_PER_CHIP, 0u64..150, 1u64..80), 0..4),
+    )
+        .prop_map(
+            move |(
+                pool,
+                (short, long),
+                (control, cw),
+                tables,
+                p2p,
+                fixed_routes,
+                dead_links,
+                injections,
+                blocks,
+            )| {
+                FabricScenario {
+                    config: spinn_rtl::config::FabricConfig {
+                        kind,
+                        params: spinn_rtl::RouterParams {
+                            rotate_clockwise: cw,
+                        },
+                        short_transit: short,
+                        long_transit: long,
+                    },
+                    control,
+                    tables: tables
+                        .into_iter()
+                        .map(|t| t.into_iter().map(|e| build_entry(e, &pool)).collect())
+                        .collect(),
+                    p2p,
+                    fixed_routes,
+                    dead_links,
+                    injections: injections
+                        .into_iter()
+                        .map(|(cycle, chip, core, spec)| Injection {
+                            cycle,
+                            chip,
+                            core,
+                            packet: build_packet(spec, &pool).to_bus(),
+                        })
+                        .collect(),
+                    blocked_sinks: blocks
+                        .into_iter()
+                        .map(|(chip, core, from, len)| SinkBlock {
+                            chip,
+                            core,
+                            from,
+                            to: from + len,
+                        })
+                        .collect(),
+                    cycles: 260,
+                }
+            },
+        )
+}

@@ -138,7 +138,11 @@ fn wait_limit(setting: u8) -> (u32, bool) {
 impl Router {
     pub fn new(setup: RouterSetup) -> Router {
         let p2p_coord_bits = setup.p2p.len().trailing_zeros() / 2;
-        assert_eq!(1usize << (2 * p2p_coord_bits), setup.p2p.len(), "invariant: the P2P table has 4^c entries");
+        assert_eq!(
+            1usize << (2 * p2p_coord_bits),
+            setup.p2p.len(),
+            "invariant: the P2P table has 4^c entries"
+        );
         Router {
             setup,
             p2p_coord_bits,
@@ -188,7 +192,13 @@ impl Router {
         let arrival = if er == 3 { forward } else { source_link };
         let default_link = (arrival << 3 | arrival >> 3) & 0x3f;
         let monitor_route = 1u32 << (6 + self.setup.control.monitor.index());
-        let mut res = Decision { drop: false, route: 0, er_last: 0, packet, counts: 0 };
+        let mut res = Decision {
+            drop: false,
+            route: 0,
+            er_last: 0,
+            packet,
+            counts: 0,
+        };
         if !parity_ok {
             res.drop = true;
             res.counts |= 1 << 9;
@@ -239,7 +249,11 @@ impl Router {
         } else {
             res.counts |= 1 << 3;
             let nn_route = header >> 2 & 7;
-            res.route = if from_link || nn_route >= 6 { monitor_route } else { 1 << nn_route };
+            res.route = if from_link || nn_route >= 6 {
+                monitor_route
+            } else {
+                1 << nn_route
+            };
         }
         if parity_ok && lookup.override_route != 0 {
             res.drop = false;
@@ -259,7 +273,11 @@ impl Router {
         // Output stage, combinational.
         let remaining = st.pending & !out_ready;
         let blocked = st.held && remaining != 0;
-        let (limit, infinite) = wait_limit(if st.in_wait2 { control.wait2.0 } else { control.wait1.0 });
+        let (limit, infinite) = wait_limit(if st.in_wait2 {
+            control.wait2.0
+        } else {
+            control.wait1.0
+        });
         let expire = blocked && !infinite && st.wait_count >= limit;
         let finishing = st.held && (remaining == 0 || (expire && st.in_wait2));
         let stage_in_ready = !st.held || finishing;
@@ -341,7 +359,9 @@ impl Router {
         }
         self.stage = next;
         if lookup_advance {
-            events |= decision.expect("invariant: advancing needs a decision").counts;
+            events |= decision
+                .expect("invariant: advancing needs a decision")
+                .counts;
         }
         for (k, counter) in self.counters.iter_mut().enumerate() {
             *counter = counter.wrapping_add((events >> k & 1) as u32);
@@ -349,7 +369,11 @@ impl Router {
         if can_accept {
             self.lookup = grant.map(|g| {
                 let o = offer(g);
-                Lookup { packet: o.packet, source: o.source, override_route: o.override_route }
+                Lookup {
+                    packet: o.packet,
+                    source: o.source,
+                    override_route: o.override_route,
+                }
             });
             if let Some(g) = grant {
                 self.pointer = if g == REINJECT_INPUT { 0 } else { g as u8 + 1 };

@@ -230,3 +230,107 @@ pub fn verilog(config: &RouterConfig) -> Result<String, ConfigError> {
         crate::verilog::rename_top(&generate_verilog(&router))
     })
 }
+
+/// The RTL fabrics built (`crate::fabric`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FabricKind {
+    Torus2x2,
+    Torus3x3,
+    Spinn3,
+}
+
+impl FabricKind {
+    pub const ALL: [FabricKind; 3] = [
+        FabricKind::Torus2x2,
+        FabricKind::Torus3x3,
+        FabricKind::Spinn3,
+    ];
+
+    /// The topology the fabric was generated from.
+    pub fn machine(self) -> spinn_arch::Machine {
+        match self {
+            FabricKind::Torus2x2 => spinn_arch::Machine::torus(2, 2, spinn_arch::Wrap::BOTH),
+            FabricKind::Torus3x3 => spinn_arch::Machine::torus(3, 3, spinn_arch::Wrap::BOTH),
+            FabricKind::Spinn3 => Ok(spinn_arch::Machine::spinn3()),
+        }
+        .expect("invariant: the built fabrics are valid machines")
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FabricKind::Torus2x2 => "2x2",
+            FabricKind::Torus3x3 => "3x3",
+            FabricKind::Spinn3 => "spinn3",
+        }
+    }
+}
+
+/// A built RTL fabric: routers with 16-entry register tables and 64-entry P2P tables, links
+/// taking `short_transit`/`long_transit` cycles for 40/72-bit packets (at least 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FabricConfig {
+    pub kind: FabricKind,
+    pub params: RouterParams,
+    pub short_transit: u32,
+    pub long_transit: u32,
+}
+
+macro_rules! with_fabric {
+    ($config:expr, |$fabric:ident| $body:expr) => {{
+        let c: &FabricConfig = $config;
+        match c.kind {
+            FabricKind::Torus2x2 => {
+                let $fabric = Box::new(crate::fabric::Fabric2x2::new(
+                    c.params,
+                    c.short_transit,
+                    c.long_transit,
+                ));
+                $body
+            }
+            FabricKind::Torus3x3 => {
+                let $fabric = Box::new(crate::fabric::Fabric3x3::new(
+                    c.params,
+                    c.short_transit,
+                    c.long_transit,
+                ));
+                $body
+            }
+            FabricKind::Spinn3 => {
+                let $fabric = Box::new(crate::fabric::FabricSpinn3::new(
+                    c.params,
+                    c.short_transit,
+                    c.long_transit,
+                ));
+                $body
+            }
+        }
+    }};
+}
+
+/// A hand-stepped simulation of an RTL fabric.
+pub fn simulate_fabric(config: &FabricConfig) -> Box<dyn crate::fabric::FabricDriver> {
+    with_fabric!(
+        config,
+        |fabric| Box::new(crate::fabric::RtlFabric::new(fabric))
+            as Box<dyn crate::fabric::FabricDriver>
+    )
+}
+
+/// The Verilog of an RTL fabric, top module `spinn_fabric`.
+pub fn fabric_verilog(config: &FabricConfig) -> String {
+    with_fabric!(config, |fabric| {
+        let mut fabric = fabric;
+        fabric.connect_all();
+        generate_verilog(&*fabric).replacen("module top(", "module spinn_fabric(", 1)
+    })
+}
+
+/// The shape (chips, links, edges) of a built fabric.
+pub fn fabric_shape(kind: FabricKind) -> crate::fabric::FabricShape {
+    use crate::fabric::FabricPorts;
+    match kind {
+        FabricKind::Torus2x2 => crate::fabric::Fabric2x2::shape(),
+        FabricKind::Torus3x3 => crate::fabric::Fabric3x3::shape(),
+        FabricKind::Spinn3 => crate::fabric::FabricSpinn3::shape(),
+    }
+}

@@ -203,7 +203,8 @@ pub trait RouterPorts: Block {
     fn set_clock(&mut self, high: bool);
 }
 
-fn bus<const N: usize>(value: u128) -> Bits<N> {
+/// A `u128` as an N-bit rust-hdl value (N may exceed 64).
+pub(crate) fn bus<const N: usize>(value: u128) -> Bits<N> {
     let mut res = Bits::<N>::default();
     for i in 0..N {
         if value >> i & 1 == 1 {

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod drive;
+pub mod fabric;
 pub mod router;
 pub mod verilog;
 

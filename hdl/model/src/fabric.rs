@@ -1,0 +1,403 @@
+//! `Fabric`: routers joined by links, with test endpoints on the core ports, stepped cycle by
+//! cycle exactly as the RTL fabric (`hdl/rtl/src/fabric/`), but event-driven: a router that holds
+//! no packet and is offered none is not visited, a packet in flight on a link costs nothing until
+//! it arrives, and stretches where nothing can happen are skipped.
+//!
+//! Core endpoints: every core port has an injection queue (packets offered from a given cycle on,
+//! in order, each held until the router takes it) and a sink that takes every packet unless a
+//! blocked interval says otherwise. Links a topology lacks are "edge" ports: nothing arrives on
+//! them and nothing leaves (their outputs are never ready), as on a board's unconnected connector.
+
+use crate::link::{Link, LinkTiming};
+use crate::router::{DumpRegisters, Offer, Router, RouterSetup, Step};
+use spinn_arch::{ChipCoord, LinkDir, Machine, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// A packet a core sink took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Delivery {
+    pub cycle: u64,
+    pub chip: u32,
+    pub core: u8,
+    pub packet: u128,
+}
+
+/// A change of a router's dump registers (a dump or an overflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DumpEvent {
+    pub cycle: u64,
+    pub chip: u32,
+    pub registers: DumpRegisters,
+}
+
+/// Running totals kept whatever is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FabricStats {
+    /// Router cycles simulated: cycles × routers, including skipped idle ones.
+    pub router_cycles: u64,
+    /// Router steps actually computed.
+    pub router_steps: u64,
+    /// Packets taken by links (one per hop between chips).
+    pub link_hops: u64,
+    /// Packets delivered to core sinks.
+    pub delivered: u64,
+    /// Cycles links spent carrying packets, summed over links.
+    pub link_busy_cycles: u64,
+}
+
+/// The chip a link delivers to.
+#[derive(Debug, Clone, Copy, Default)]
+struct LinkEnds {
+    to_chip: u32,
+}
+
+/// Packets offered on one core port: (first cycle offered, packet), in order.
+type InjectionQueue = VecDeque<(u64, u128)>;
+
+pub struct Fabric {
+    machine: Machine,
+    timing: LinkTiming,
+    routers: Vec<Router>,
+    /// `out_link[chip * 6 + l]`: the link chip's output l feeds.
+    out_link: Vec<Option<u32>>,
+    /// `in_link[chip * 6 + l]`: the link arriving on chip's input l.
+    in_link: Vec<Option<u32>>,
+    links: Vec<Link>,
+    ends: Vec<LinkEnds>,
+    injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
+    /// Per chip: (core, first blocked cycle, first ready cycle again).
+    blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
+    cycle: u64,
+    active: Vec<u32>,
+    listed: Vec<bool>,
+    chip_wakes: BinaryHeap<Reverse<(u64, u32)>>,
+    link_wakes: BinaryHeap<Reverse<(u64, u32)>>,
+    touched: Vec<u32>,
+    link_touched: Vec<bool>,
+    link_taken: Vec<bool>,
+    link_sent: Vec<Option<u128>>,
+    record: bool,
+    deliveries: Vec<Delivery>,
+    dumps: Vec<DumpEvent>,
+    stats: FabricStats,
+}
+
+impl Fabric {
+    /// A fabric of `machine`'s chips, each router set up by `setup(chip)`.
+    pub fn new(
+        machine: Machine,
+        timing: LinkTiming,
+        setup: impl Fn(ChipCoord) -> RouterSetup,
+    ) -> Fabric {
+        let n = machine.n_chips();
+        let mut out_link = vec![None; n * LINKS_PER_CHIP];
+        let mut in_link = vec![None; n * LINKS_PER_CHIP];
+        let mut ends = Vec::new();
+        for (idx, chip) in machine.chips().enumerate() {
+            for (dir, far) in machine.links(chip) {
+                let far_idx = machine
+                    .chip_index(far)
+                    .expect("invariant: links join live chips");
+                let link = ends.len() as u32;
+                ends.push(LinkEnds {
+                    to_chip: far_idx as u32,
+                });
+                out_link[idx * LINKS_PER_CHIP + dir.index()] = Some(link);
+                in_link[far_idx * LINKS_PER_CHIP + dir.opposite().index()] = Some(link);
+            }
+        }
+        let n_links = ends.len();
+        Fabric {
+            routers: machine.chips().map(|c| Router::new(setup(c))).collect(),
+            injections: (0..n)
+                .map(|_| std::array::from_fn(|_| VecDeque::new()))
+                .collect(),
+            blocked_sinks: vec![Vec::new(); n],
+            machine,
+            timing,
+            out_link,
+            in_link,
+            links: vec![Link::default(); n_links],
+            ends,
+            cycle: 0,
+            active: Vec::new(),
+            listed: vec![false; n],
+            chip_wakes: BinaryHeap::new(),
+            link_wakes: BinaryHeap::new(),
+            touched: Vec::new(),
+            link_touched: vec![false; n_links],
+            link_taken: vec![false; n_links],
+            link_sent: vec![None; n_links],
+            record: true,
+            deliveries: Vec::new(),
+            dumps: Vec::new(),
+            stats: FabricStats::default(),
+        }
+    }
+
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    pub fn router(&self, chip: usize) -> &Router {
+        &self.routers[chip]
+    }
+
+    pub fn counters(&self, chip: usize) -> &[u32; N_COUNTERS] {
+        self.routers[chip].counters()
+    }
+
+    pub fn stats(&self) -> FabricStats {
+        self.stats
+    }
+
+    /// Whether deliveries and dumps are kept (on by default; benchmarks turn it off).
+    pub fn set_recording(&mut self, on: bool) {
+        self.record = on;
+    }
+
+    pub fn deliveries(&self) -> &[Delivery] {
+        &self.deliveries
+    }
+
+    pub fn dumps(&self) -> &[DumpEvent] {
+        &self.dumps
+    }
+
+    /// The packet offered on `chip`'s input link `dir`, if one waits there.
+    pub fn link_offer(&self, chip: usize, dir: LinkDir) -> Option<u128> {
+        self.in_link[chip * LINKS_PER_CHIP + dir.index()]
+            .and_then(|l| self.links[l as usize].offered())
+    }
+
+    /// Offers `packet` on `chip`'s core port `core` from cycle `at` on, after any packet queued
+    /// there before it.
+    pub fn inject(&mut self, chip: usize, core: usize, at: u64, packet: u128) {
+        let queue = &mut self.injections[chip][core];
+        let at = at.max(queue.back().map_or(0, |&(t, _)| t));
+        queue.push_back((at, packet));
+        self.chip_wakes.push(Reverse((at, chip as u32)));
+    }
+
+    /// Makes `chip`'s core sink `core` refuse packets in cycles `from..to`.
+    pub fn block_sink(&mut self, chip: usize, core: usize, from: u64, to: u64) {
+        self.blocked_sinks[chip].push((core as u8, from, to));
+    }
+
+    fn sink_ready(&self, chip: usize, now: u64) -> u32 {
+        let mut ready = ((1u32 << CORES_PER_CHIP) - 1) << LINKS_PER_CHIP;
+        for &(core, from, to) in &self.blocked_sinks[chip] {
+            if (from..to).contains(&now) {
+                ready &= !(1 << (LINKS_PER_CHIP + core as usize));
+            }
+        }
+        ready
+    }
+
+    fn list(&mut self, chip: u32) {
+        if !self.listed[chip as usize] {
+            self.listed[chip as usize] = true;
+            self.active.push(chip);
+        }
+    }
+
+    /// Packets waiting anywhere: in routers, on links or in injection queues.
+    pub fn is_quiet(&self) -> bool {
+        self.active.is_empty() && self.link_wakes.is_empty() && self.chip_wakes.is_empty()
+    }
+
+    /// Steps until cycle `end` (exclusive), skipping cycles in which nothing can happen.
+    pub fn run_until(&mut self, end: u64) {
+        while self.cycle < end {
+            self.wake_due();
+            if self.active.is_empty() && !self.links_due() {
+                let next = [self.chip_wakes.peek(), self.link_wakes.peek()]
+                    .into_iter()
+                    .flatten()
+                    .map(|Reverse((t, _))| *t)
+                    .min()
+                    .unwrap_or(end)
+                    .clamp(self.cycle + 1, end);
+                self.stats.router_cycles += (next - self.cycle) * self.routers.len() as u64;
+                self.cycle = next;
+                continue;
+            }
+            self.step();
+        }
+    }
+
+    fn wake_due(&mut self) {
+        while let Some(&Reverse((t, chip))) = self.chip_wakes.peek() {
+            if t > self.cycle {
+                break;
+            }
+            self.chip_wakes.pop();
+            self.list(chip);
+        }
+    }
+
+    fn links_due(&self) -> bool {
+        self.link_wakes
+            .peek()
+            .is_some_and(|Reverse((t, _))| *t <= self.cycle)
+    }
+
+    fn touch(&mut self, link: u32) {
+        if !self.link_touched[link as usize] {
+            self.link_touched[link as usize] = true;
+            self.touched.push(link);
+        }
+    }
+
+    /// One clock cycle of every router and link.
+    pub fn step(&mut self) {
+        let now = self.cycle;
+        self.wake_due();
+        self.stats.router_cycles += self.routers.len() as u64;
+        let mut active = std::mem::take(&mut self.active);
+        // Chip order makes the logs deterministic; routers only read pre-edge state.
+        active.sort_unstable();
+        for &chip in &active {
+            self.listed[chip as usize] = false;
+        }
+        // Routers: everything they read is registered state from before this edge.
+        let mut results: Vec<(u32, Step)> = Vec::with_capacity(active.len());
+        for &chip in &active {
+            let c = chip as usize;
+            let mut offers = 0u32;
+            for l in 0..LINKS_PER_CHIP {
+                if let Some(link) = self.in_link[c * LINKS_PER_CHIP + l] {
+                    offers |= (self.links[link as usize].offered().is_some() as u32) << l;
+                }
+            }
+            for (core, queue) in self.injections[c].iter().enumerate() {
+                if queue.front().is_some_and(|&(t, _)| t <= now) {
+                    offers |= 1 << (LINKS_PER_CHIP + core);
+                }
+            }
+            let mut out_ready = self.sink_ready(c, now);
+            for l in 0..LINKS_PER_CHIP {
+                if let Some(link) = self.out_link[c * LINKS_PER_CHIP + l] {
+                    out_ready |= (self.links[link as usize].ready() as u32) << l;
+                }
+            }
+            if offers == 0 && self.routers[c].is_idle() {
+                continue;
+            }
+            let (links, in_link, injections) = (&self.links, &self.in_link, &self.injections[c]);
+            let offer = |input: usize| {
+                let packet = if input < LINKS_PER_CHIP {
+                    let link = in_link[c * LINKS_PER_CHIP + input]
+                        .expect("invariant: offered links exist");
+                    links[link as usize]
+                        .offered()
+                        .expect("invariant: offered links hold a packet")
+                } else {
+                    injections[input - LINKS_PER_CHIP]
+                        .front()
+                        .expect("invariant: offered queues are non-empty")
+                        .1
+                };
+                Offer {
+                    packet,
+                    source: input as u8,
+                    override_route: 0,
+                }
+            };
+            let dump_before = self.routers[c].dump().status;
+            let step = self.routers[c].step(offers, offer, out_ready);
+            self.stats.router_steps += 1;
+            let dump_after = self.routers[c].dump();
+            if self.record && dump_after.status != dump_before && dump_after.status != 0 {
+                self.dumps.push(DumpEvent {
+                    cycle: now,
+                    chip,
+                    registers: dump_after,
+                });
+            }
+            results.push((chip, step));
+        }
+        // Hand-overs: links taken from and sent to, core packets taken and delivered.
+        for (chip, step) in &results {
+            let c = *chip as usize;
+            match step.taken {
+                Some(input) if input < LINKS_PER_CHIP => {
+                    let link = self.in_link[c * LINKS_PER_CHIP + input]
+                        .expect("invariant: taken links exist");
+                    self.touch(link);
+                    self.link_taken[link as usize] = true;
+                }
+                Some(input) => {
+                    self.injections[c][input - LINKS_PER_CHIP].pop_front();
+                }
+                None => {}
+            }
+            let mut outputs = step.sent.outputs;
+            while outputs != 0 {
+                let port = outputs.trailing_zeros() as usize;
+                outputs &= outputs - 1;
+                let packet = step.sent.packet(port);
+                if port < LINKS_PER_CHIP {
+                    let link = self.out_link[c * LINKS_PER_CHIP + port]
+                        .expect("invariant: ready links exist");
+                    self.touch(link);
+                    self.link_sent[link as usize] = Some(packet);
+                    self.stats.link_hops += 1;
+                    self.stats.link_busy_cycles += self.timing.transit(packet >> 1 & 1 == 1) as u64;
+                } else {
+                    self.stats.delivered += 1;
+                    if self.record {
+                        let core = (port - LINKS_PER_CHIP) as u8;
+                        self.deliveries.push(Delivery {
+                            cycle: now,
+                            chip: *chip,
+                            core,
+                            packet,
+                        });
+                    }
+                }
+            }
+        }
+        while let Some(&Reverse((t, link))) = self.link_wakes.peek() {
+            if t > now {
+                break;
+            }
+            self.link_wakes.pop();
+            self.touch(link);
+        }
+        // Link edges.
+        for link in std::mem::take(&mut self.touched) {
+            let l = link as usize;
+            let (taken, sent) = (self.link_taken[l], self.link_sent[l].take());
+            self.link_taken[l] = false;
+            self.link_touched[l] = false;
+            let filled = self.links[l].edge(now, taken, sent, &self.timing);
+            if let Some(at) = self.links[l].moves_at().filter(|_| sent.is_some()) {
+                self.link_wakes.push(Reverse((at, link)));
+            }
+            if filled || self.links[l].offered().is_some() {
+                self.list(self.ends[l].to_chip);
+            }
+        }
+        // Routers that still hold packets, or still have offers, stay active.
+        for (chip, _) in results {
+            let c = chip as usize;
+            let offered = self.injections[c]
+                .iter()
+                .any(|q| q.front().is_some_and(|&(t, _)| t <= now + 1))
+                || (0..LINKS_PER_CHIP).any(|l| {
+                    self.in_link[c * LINKS_PER_CHIP + l]
+                        .is_some_and(|k| self.links[k as usize].offered().is_some())
+                });
+            if !self.routers[c].is_idle() || offered {
+                self.list(chip);
+            }
+        }
+        self.cycle += 1;
+    }
+}
