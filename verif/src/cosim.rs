@@ -4,7 +4,7 @@
 use crate::tools::{IVERILOG, VVP};
 use spinn_arch::N_COUNTERS;
 use spinn_rtl::config::{self, RouterConfig};
-use spinn_rtl::verilog::{decode_output_line, input_line, output_line, testbench};
+use spinn_rtl::verilog::{decode_line, input_line, output_line, testbench_for};
 use spinn_rtl::{RouterInputs, RouterOutputs};
 use std::path::Path;
 use std::process::Command;
@@ -76,45 +76,75 @@ pub fn cosimulate(
         rust_lines.push(output_line(&outputs));
     }
     let rust_seconds = started.elapsed().as_secs_f64();
-
-    std::fs::write(dir.join("router.v"), config::verilog(config)?)?;
-    std::fs::write(
-        dir.join("tb.v"),
-        testbench(stimulus.len(), "stimulus.txt", "trace.txt"),
-    )?;
-    let lines: Vec<String> = stimulus.iter().map(input_line).collect();
-    std::fs::write(dir.join("stimulus.txt"), lines.join("\n") + "\n")?;
-    let started = std::time::Instant::now();
-    run(
-        IVERILOG.command,
-        &["-g2005", "-o", "sim", "tb.v", "router.v"],
-        dir,
-    )?;
-    run(VVP.command, &["-n", "sim"], dir)?;
-    let verilog_seconds = started.elapsed().as_secs_f64();
-    let trace = std::fs::read_to_string(dir.join("trace.txt"))?;
-    let verilog_lines: Vec<&str> = trace.lines().collect();
-    if verilog_lines.len() != rust_lines.len() {
-        return Err(CosimError::Length {
-            verilog: verilog_lines.len(),
-            rust: rust_lines.len(),
-        });
-    }
-    for (cycle, (v, r)) in verilog_lines.iter().zip(&rust_lines).enumerate() {
-        if *v != r {
-            let fields = decode_output_line(v)
-                .into_iter()
-                .zip(decode_output_line(r))
-                .filter(|(a, b)| a.1 != b.1)
-                .map(|(a, b)| (a.0, a.1, b.1))
-                .collect();
-            return Err(CosimError::Mismatch { cycle, fields });
-        }
-    }
+    let device = Device {
+        verilog: config::verilog(config)?,
+        top: spinn_rtl::verilog::TOP_MODULE,
+        inputs: RouterInputs::default().signals(),
+        outputs: RouterOutputs::default().signals(),
+    };
+    let input_lines: Vec<String> = stimulus.iter().map(input_line).collect();
+    let verilog_seconds = run_verilog(&device, &input_lines, &rust_lines, dir)?;
     Ok(CosimReport {
         cycles: stimulus.len(),
         events,
         verilog_seconds,
         rust_seconds,
     })
+}
+
+/// An exported design and the ports its vectors list.
+pub struct Device {
+    pub verilog: String,
+    pub top: &'static str,
+    pub inputs: Vec<spinn_rtl::drive::PortValue>,
+    pub outputs: Vec<spinn_rtl::drive::PortValue>,
+}
+
+/// Simulates `device` in Icarus on `input_lines` and compares its outputs with `expected`, line
+/// by line; returns Icarus's time (compile included).
+pub fn run_verilog(
+    device: &Device,
+    input_lines: &[String],
+    expected: &[String],
+    dir: &Path,
+) -> Result<f64, CosimError> {
+    std::fs::write(dir.join("design.v"), &device.verilog)?;
+    let tb = testbench_for(
+        device.top,
+        &device.inputs,
+        &device.outputs,
+        input_lines.len(),
+        "stimulus.txt",
+        "trace.txt",
+    );
+    std::fs::write(dir.join("tb.v"), tb)?;
+    std::fs::write(dir.join("stimulus.txt"), input_lines.join("\n") + "\n")?;
+    let started = std::time::Instant::now();
+    run(
+        IVERILOG.command,
+        &["-g2005", "-o", "sim", "tb.v", "design.v"],
+        dir,
+    )?;
+    run(VVP.command, &["-n", "sim"], dir)?;
+    let verilog_seconds = started.elapsed().as_secs_f64();
+    let trace = std::fs::read_to_string(dir.join("trace.txt"))?;
+    let verilog_lines: Vec<&str> = trace.lines().collect();
+    if verilog_lines.len() != expected.len() {
+        return Err(CosimError::Length {
+            verilog: verilog_lines.len(),
+            rust: expected.len(),
+        });
+    }
+    for (cycle, (v, r)) in verilog_lines.iter().zip(expected).enumerate() {
+        if *v != r {
+            let fields = decode_line(v, &device.outputs)
+                .into_iter()
+                .zip(decode_line(r, &device.outputs))
+                .filter(|(a, b)| a.1 != b.1)
+                .map(|(a, b)| (a.0, a.1, b.1))
+                .collect();
+            return Err(CosimError::Mismatch { cycle, fields });
+        }
+    }
+    Ok(verilog_seconds)
 }

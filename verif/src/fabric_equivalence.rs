@@ -144,15 +144,49 @@ fn dump_registers(out: &FabricOutputs, chip: usize) -> DumpRegisters {
 
 /// The scenario on the hand-stepped RTL fabric.
 pub fn run_rtl(s: &FabricScenario) -> FabricTrace {
-    let mut rtl = simulate_fabric(&s.config);
-    let shape = rtl.shape();
+    run_rtl_recorded(s).trace
+}
+
+/// An RTL run with every cycle's inputs and outputs (reset and configuration included), for
+/// replaying it in another simulator.
+pub struct RtlRun {
+    pub trace: FabricTrace,
+    pub inputs: Vec<FabricInputs>,
+    pub outputs: Vec<FabricOutputs>,
+}
+
+/// Records every cycle a driver steps.
+struct Recorder<'a> {
+    rtl: &'a mut dyn spinn_rtl::fabric::FabricDriver,
+    inputs: Vec<FabricInputs>,
+    outputs: Vec<FabricOutputs>,
+}
+
+impl Recorder<'_> {
+    fn cycle(&mut self, inputs: &FabricInputs) -> FabricOutputs {
+        let out = self.rtl.cycle(inputs);
+        self.inputs.push(inputs.clone());
+        self.outputs.push(out.clone());
+        out
+    }
+}
+
+/// [`run_rtl`], keeping every cycle's inputs and outputs.
+pub fn run_rtl_recorded(s: &FabricScenario) -> RtlRun {
+    let mut driver = simulate_fabric(&s.config);
+    let shape = driver.shape();
+    let mut rtl = Recorder {
+        rtl: &mut *driver,
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+    };
     let n = shape.n_chips;
     let idle = FabricInputs::idle(&shape);
     rtl.cycle(&FabricInputs {
         reset: true,
         ..idle.clone()
     });
-    let write = |rtl: &mut dyn spinn_rtl::fabric::FabricDriver,
+    let write = |rtl: &mut Recorder,
                  chip: usize,
                  target: ConfigTarget,
                  index: usize,
@@ -168,7 +202,7 @@ pub fn run_rtl(s: &FabricScenario) -> FabricTrace {
     for chip in 0..n {
         for (idx, e) in s.tables[chip].iter().enumerate() {
             write(
-                &mut *rtl,
+                &mut rtl,
                 chip,
                 ConfigTarget::McEntry,
                 idx,
@@ -179,7 +213,7 @@ pub fn run_rtl(s: &FabricScenario) -> FabricTrace {
         }
         for &(idx, route) in &s.p2p[chip] {
             write(
-                &mut *rtl,
+                &mut rtl,
                 chip,
                 ConfigTarget::P2pEntry,
                 idx,
@@ -189,7 +223,7 @@ pub fn run_rtl(s: &FabricScenario) -> FabricTrace {
             );
         }
         write(
-            &mut *rtl,
+            &mut rtl,
             chip,
             ConfigTarget::FixedRoute,
             0,
@@ -198,7 +232,7 @@ pub fn run_rtl(s: &FabricScenario) -> FabricTrace {
             s.fixed_routes[chip].bits(),
         );
         write(
-            &mut *rtl,
+            &mut rtl,
             chip,
             ConfigTarget::Control,
             0,
@@ -264,7 +298,11 @@ pub fn run_rtl(s: &FabricScenario) -> FabricTrace {
         }
         previous = Some(out);
     }
-    trace
+    RtlRun {
+        trace,
+        inputs: rtl.inputs,
+        outputs: rtl.outputs,
+    }
 }
 
 /// The first difference between two traces, described; `None` if they are identical.

@@ -35,11 +35,16 @@ pub fn output_line(outputs: &RouterOutputs) -> String {
     vector_line(&outputs.signals())
 }
 
-/// Splits an output line back into named fields, for readable mismatch reports.
+/// Splits a router output line back into named fields, for readable mismatch reports.
 pub fn decode_output_line(line: &str) -> Vec<(String, String)> {
+    decode_line(line, &RouterOutputs::default().signals())
+}
+
+/// Splits a vector line back into the named fields of `signals`.
+pub fn decode_line(line: &str, signals: &[PortValue]) -> Vec<(String, String)> {
     let mut res = Vec::new();
     let mut pos = 0;
-    for sig in RouterOutputs::default().signals() {
+    for sig in signals.iter().cloned() {
         let bits = line.get(pos..pos + sig.width).unwrap_or("");
         pos += sig.width;
         let value = u128::from_str_radix(bits, 2)
@@ -67,22 +72,42 @@ fn width(signals: &[PortValue]) -> usize {
 pub fn testbench(n_cycles: usize, stimulus_path: &str, trace_path: &str) -> String {
     let inputs = RouterInputs::default().signals();
     let outputs = RouterOutputs::default().signals();
+    testbench_for(
+        TOP_MODULE,
+        &inputs,
+        &outputs,
+        n_cycles,
+        stimulus_path,
+        trace_path,
+    )
+}
+
+/// The same testbench for any top module with a `clock` input and these other ports, in the
+/// order their vectors are written.
+pub fn testbench_for(
+    top: &str,
+    inputs: &[PortValue],
+    outputs: &[PortValue],
+    n_cycles: usize,
+    stimulus_path: &str,
+    trace_path: &str,
+) -> String {
     let mut tb = String::new();
-    tb.push_str("module spinn_router_tb;\n    reg clock = 0;\n");
-    for sig in &inputs {
+    tb.push_str(&format!("module {top}_tb;\n    reg clock = 0;\n"));
+    for sig in inputs {
         tb.push_str(&format!("    reg [{}:0] {};\n", sig.width - 1, sig.name));
     }
-    for sig in &outputs {
+    for sig in outputs {
         tb.push_str(&format!("    wire [{}:0] {};\n", sig.width - 1, sig.name));
     }
     let ports: Vec<String> = std::iter::once("clock".to_string())
-        .chain(inputs.iter().chain(&outputs).map(|s| s.name.clone()))
+        .chain(inputs.iter().chain(outputs).map(|s| s.name.clone()))
         .map(|n| format!(".{n}({n})"))
         .collect();
-    tb.push_str(&format!("    {TOP_MODULE} dut({});\n", ports.join(", ")));
+    tb.push_str(&format!("    {top} dut({});\n", ports.join(", ")));
     tb.push_str(&format!(
         "    reg [{}:0] stimulus [0:{}];\n    integer cycle, trace;\n",
-        width(&inputs) - 1,
+        width(inputs) - 1,
         n_cycles.max(1) - 1
     ));
     tb.push_str(&format!(
@@ -90,8 +115,8 @@ pub fn testbench(n_cycles: usize, stimulus_path: &str, trace_path: &str) -> Stri
     ));
     tb.push_str(&format!(
         "        for (cycle = 0; cycle < {n_cycles}; cycle = cycle + 1) begin\n            {{{}}} = stimulus[cycle];\n            #1;\n            $fwrite(trace, \"%b\\n\", {{{}}});\n            clock = 1;\n            #1;\n            clock = 0;\n            #1;\n        end\n        $fclose(trace);\n        $finish;\n    end\nendmodule\n",
-        concat(&inputs),
-        concat(&outputs)
+        concat(inputs),
+        concat(outputs)
     ));
     tb
 }
