@@ -12,7 +12,7 @@
 use spinn_arch::{
     McEntry, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP, DEFAULT_P2P_COORD_BITS, N_COUNTERS,
 };
-use spinn_model::{DumpRegisters, Fabric, LinkTiming, RouterSetup};
+use spinn_model::{DumpRegisters, Fabric, LinkTiming, P2pRoutes, RouterSetup};
 use spinn_rtl::config::{simulate_fabric, FabricConfig};
 use spinn_rtl::fabric::{FabricInputs, FabricOutputs};
 use spinn_rtl::ConfigTarget;
@@ -102,7 +102,7 @@ pub fn run_model(s: &FabricScenario) -> FabricTrace {
         let i = reference.chip_index(chip).expect("invariant: same chips");
         RouterSetup {
             table: s.tables[i].clone(),
-            p2p: p2p_codes(&s.p2p[i]),
+            p2p: P2pRoutes::Table(p2p_codes(&s.p2p[i])),
             fixed_route: s.fixed_routes[i].bits(),
             control: s.control,
             rotate_clockwise: s.config.params.rotate_clockwise,

@@ -11,7 +11,7 @@ pub mod cosim;
 pub mod fabric_equivalence;
 pub mod lint;
 pub mod reference;
-pub mod rng;
+
 pub mod scenario;
 pub mod stimulus;
 pub mod strategies;

@@ -6,11 +6,11 @@
 //! The stimulus is open-loop (it does not look at the router's ready signals): the Verilog and
 //! the rust-hdl model see the same inputs whatever they do, which is what equivalence needs.
 
-use crate::rng::SplitMix64;
 use spinn_arch::{
     CoreId, Emergency, McEntry, P2pRoute, Packet, RouteSet, RouterControl, WaitTime,
     CORES_PER_CHIP, LINKS_PER_CHIP, N_OUTPUT_PORTS,
 };
+use spinn_model::rng::SplitMix64;
 use spinn_rtl::{ConfigTarget, RouterInputs};
 
 /// Shape of a random stimulus.

@@ -40,16 +40,21 @@ pub struct FabricStats {
     pub router_steps: u64,
     /// Packets taken by links (one per hop between chips).
     pub link_hops: u64,
+    /// Packets taken by routers from any input (one per router traversal).
+    pub router_traversals: u64,
     /// Packets delivered to core sinks.
     pub delivered: u64,
     /// Cycles links spent carrying packets, summed over links.
     pub link_busy_cycles: u64,
 }
 
-/// The chip a link delivers to.
+/// The chips and ports a link joins.
 #[derive(Debug, Clone, Copy, Default)]
 struct LinkEnds {
+    from_chip: u32,
+    from_output: u8,
     to_chip: u32,
+    to_input: u8,
 }
 
 /// Packets offered on one core port: (first cycle offered, packet), in order.
@@ -65,6 +70,16 @@ pub struct Fabric {
     in_link: Vec<Option<u32>>,
     links: Vec<Link>,
     ends: Vec<LinkEnds>,
+    /// Cycles each link has spent carrying packets.
+    link_busy: Vec<u64>,
+    /// Per chip, kept up to date as links change: inputs whose link offers a packet, and outputs
+    /// whose link transmitter is free.
+    link_offers: Vec<u8>,
+    link_ready: Vec<u8>,
+    /// Per chip: core ports whose queue head is due (bit k for core k).
+    core_offers: Vec<u32>,
+    /// Router results of the current cycle (kept to reuse the allocation).
+    results: Vec<(u32, Step)>,
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
     blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
@@ -88,7 +103,7 @@ impl Fabric {
     pub fn new(
         machine: Machine,
         timing: LinkTiming,
-        setup: impl Fn(ChipCoord) -> RouterSetup,
+        mut setup: impl FnMut(ChipCoord) -> RouterSetup,
     ) -> Fabric {
         let n = machine.n_chips();
         let mut out_link = vec![None; n * LINKS_PER_CHIP];
@@ -101,13 +116,23 @@ impl Fabric {
                     .expect("invariant: links join live chips");
                 let link = ends.len() as u32;
                 ends.push(LinkEnds {
+                    from_chip: idx as u32,
+                    from_output: dir.index() as u8,
                     to_chip: far_idx as u32,
+                    to_input: dir.opposite().index() as u8,
                 });
                 out_link[idx * LINKS_PER_CHIP + dir.index()] = Some(link);
                 in_link[far_idx * LINKS_PER_CHIP + dir.opposite().index()] = Some(link);
             }
         }
         let n_links = ends.len();
+        let link_ready = (0..n)
+            .map(|c| {
+                (0..LINKS_PER_CHIP)
+                    .filter(|&l| out_link[c * LINKS_PER_CHIP + l].is_some())
+                    .fold(0u8, |acc, l| acc | 1 << l)
+            })
+            .collect();
         Fabric {
             routers: machine.chips().map(|c| Router::new(setup(c))).collect(),
             injections: (0..n)
@@ -120,6 +145,11 @@ impl Fabric {
             in_link,
             links: vec![Link::default(); n_links],
             ends,
+            link_busy: vec![0; n_links],
+            link_offers: vec![0; n],
+            link_ready,
+            core_offers: vec![0; n],
+            results: Vec::new(),
             cycle: 0,
             active: Vec::new(),
             listed: vec![false; n],
@@ -163,6 +193,16 @@ impl Fabric {
 
     pub fn deliveries(&self) -> &[Delivery] {
         &self.deliveries
+    }
+
+    /// The most cycles any one link has spent carrying packets.
+    pub fn max_link_busy(&self) -> u64 {
+        self.link_busy.iter().copied().max().unwrap_or(0)
+    }
+
+    /// Hands over the deliveries recorded so far and forgets them.
+    pub fn take_deliveries(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.deliveries)
     }
 
     pub fn dumps(&self) -> &[DumpEvent] {
@@ -237,8 +277,18 @@ impl Fabric {
                 break;
             }
             self.chip_wakes.pop();
+            self.refresh_core_offers(chip as usize, t);
             self.list(chip);
         }
+    }
+
+    /// Recomputes which of `chip`'s core queues have a packet due in cycle `at`.
+    fn refresh_core_offers(&mut self, chip: usize, at: u64) {
+        self.core_offers[chip] = self.injections[chip]
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.front().is_some_and(|&(t, _)| t <= at.max(self.cycle)))
+            .fold(0, |acc, (k, _)| acc | 1 << k);
     }
 
     fn links_due(&self) -> bool {
@@ -266,26 +316,12 @@ impl Fabric {
             self.listed[chip as usize] = false;
         }
         // Routers: everything they read is registered state from before this edge.
-        let mut results: Vec<(u32, Step)> = Vec::with_capacity(active.len());
+        let mut results = std::mem::take(&mut self.results);
+        results.clear();
         for &chip in &active {
             let c = chip as usize;
-            let mut offers = 0u32;
-            for l in 0..LINKS_PER_CHIP {
-                if let Some(link) = self.in_link[c * LINKS_PER_CHIP + l] {
-                    offers |= (self.links[link as usize].offered().is_some() as u32) << l;
-                }
-            }
-            for (core, queue) in self.injections[c].iter().enumerate() {
-                if queue.front().is_some_and(|&(t, _)| t <= now) {
-                    offers |= 1 << (LINKS_PER_CHIP + core);
-                }
-            }
-            let mut out_ready = self.sink_ready(c, now);
-            for l in 0..LINKS_PER_CHIP {
-                if let Some(link) = self.out_link[c * LINKS_PER_CHIP + l] {
-                    out_ready |= (self.links[link as usize].ready() as u32) << l;
-                }
-            }
+            let offers = self.link_offers[c] as u32 | self.core_offers[c] << LINKS_PER_CHIP;
+            let out_ready = self.sink_ready(c, now) | self.link_ready[c] as u32;
             if offers == 0 && self.routers[c].is_idle() {
                 continue;
             }
@@ -312,6 +348,7 @@ impl Fabric {
             let dump_before = self.routers[c].dump().status;
             let step = self.routers[c].step(offers, offer, out_ready);
             self.stats.router_steps += 1;
+            self.stats.router_traversals += step.taken.is_some() as u64;
             let dump_after = self.routers[c].dump();
             if self.record && dump_after.status != dump_before && dump_after.status != 0 {
                 self.dumps.push(DumpEvent {
@@ -323,7 +360,7 @@ impl Fabric {
             results.push((chip, step));
         }
         // Hand-overs: links taken from and sent to, core packets taken and delivered.
-        for (chip, step) in &results {
+        for (chip, step) in results.iter() {
             let c = *chip as usize;
             match step.taken {
                 Some(input) if input < LINKS_PER_CHIP => {
@@ -333,7 +370,12 @@ impl Fabric {
                     self.link_taken[link as usize] = true;
                 }
                 Some(input) => {
-                    self.injections[c][input - LINKS_PER_CHIP].pop_front();
+                    let core = input - LINKS_PER_CHIP;
+                    let queue = &mut self.injections[c][core];
+                    queue.pop_front();
+                    let due = queue.front().is_some_and(|&(t, _)| t <= now + 1);
+                    self.core_offers[c] =
+                        (self.core_offers[c] & !(1 << core)) | (due as u32) << core;
                 }
                 None => {}
             }
@@ -348,7 +390,9 @@ impl Fabric {
                     self.touch(link);
                     self.link_sent[link as usize] = Some(packet);
                     self.stats.link_hops += 1;
-                    self.stats.link_busy_cycles += self.timing.transit(packet >> 1 & 1 == 1) as u64;
+                    let busy = self.timing.transit(packet >> 1 & 1 == 1) as u64;
+                    self.stats.link_busy_cycles += busy;
+                    self.link_busy[link as usize] += busy;
                 } else {
                     self.stats.delivered += 1;
                     if self.record {
@@ -377,6 +421,15 @@ impl Fabric {
             self.link_taken[l] = false;
             self.link_touched[l] = false;
             let filled = self.links[l].edge(now, taken, sent, &self.timing);
+            let ends = self.ends[l];
+            let offered = self.links[l].offered().is_some() as u8;
+            let to = ends.to_chip as usize;
+            self.link_offers[to] =
+                (self.link_offers[to] & !(1 << ends.to_input)) | offered << ends.to_input;
+            let from = ends.from_chip as usize;
+            let ready = self.links[l].ready() as u8;
+            self.link_ready[from] =
+                (self.link_ready[from] & !(1 << ends.from_output)) | ready << ends.from_output;
             if let Some(at) = self.links[l].moves_at().filter(|_| sent.is_some()) {
                 self.link_wakes.push(Reverse((at, link)));
             }
@@ -385,19 +438,13 @@ impl Fabric {
             }
         }
         // Routers that still hold packets, or still have offers, stay active.
-        for (chip, _) in results {
+        for &(chip, _) in results.iter() {
             let c = chip as usize;
-            let offered = self.injections[c]
-                .iter()
-                .any(|q| q.front().is_some_and(|&(t, _)| t <= now + 1))
-                || (0..LINKS_PER_CHIP).any(|l| {
-                    self.in_link[c * LINKS_PER_CHIP + l]
-                        .is_some_and(|k| self.links[k as usize].offered().is_some())
-                });
-            if !self.routers[c].is_idle() || offered {
+            if !self.routers[c].is_idle() || self.link_offers[c] != 0 || self.core_offers[c] != 0 {
                 self.list(chip);
             }
         }
+        self.results = results;
         self.cycle += 1;
     }
 }

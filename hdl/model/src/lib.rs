@@ -7,8 +7,10 @@
 
 pub mod fabric;
 pub mod link;
+pub mod rng;
 pub mod router;
+pub mod traffic;
 
 pub use fabric::{Delivery, DumpEvent, Fabric, FabricStats};
 pub use link::{Link, LinkTiming, TimingError};
-pub use router::{DumpRegisters, Offer, Router, RouterSetup, Sent, Step};
+pub use router::{DumpRegisters, Offer, P2pRoutes, Router, RouterSetup, Sent, Step};

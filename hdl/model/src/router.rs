@@ -7,7 +7,7 @@
 //! registered state and this cycle's inputs, then the clock edge. The caller passes the inputs
 //! as bitmasks, so a router with nothing to do costs nothing and the fabric can skip it.
 
-use spinn_arch::{McEntry, RouterControl, N_COUNTERS};
+use spinn_arch::{ChipCoord, LinkDir, McEntry, RouterControl, N_COUNTERS};
 
 /// Input ports: 0–5 links, 6–23 cores, 24 the monitor's re-injection port.
 pub const REINJECT_INPUT: usize = 24;
@@ -63,12 +63,80 @@ struct Decision {
     counts: u16,
 }
 
+/// Where P2P packets go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum P2pRoutes {
+    /// A table of 3-bit codes indexed as the RTL does: `(x mod 2^c) << c | (y mod 2^c)`, with
+    /// `4^c` entries.
+    Table(Vec<u8>),
+    /// Computed on demand for a full torus without dead parts: one hop along a shortest vector,
+    /// the diagonal first. It is what a table filled with shortest routes holds, without the
+    /// 64 KB a 65,536-entry table costs per chip (3.7 GB for a SpiNNaker1M machine).
+    Geometric {
+        here: ChipCoord,
+        width: u16,
+        height: u16,
+    },
+}
+
+impl P2pRoutes {
+    fn coord_bits(&self) -> u32 {
+        match self {
+            P2pRoutes::Table(t) => t.len().trailing_zeros() / 2,
+            P2pRoutes::Geometric { .. } => 8,
+        }
+    }
+
+    fn code(&self, dest: u16, coord_bits: u32) -> u8 {
+        match self {
+            P2pRoutes::Table(table) => {
+                let mask = (1u32 << coord_bits) - 1;
+                let (x, y) = (dest as u32 >> 8 & mask, dest as u32 & mask);
+                table[(x << coord_bits | y) as usize] & 7
+            }
+            P2pRoutes::Geometric {
+                here,
+                width,
+                height,
+            } => {
+                // The shortest of the four wrap combinations in the triangular metric, where a
+                // vector is max(|dx|, |dy|) long if both have the same sign, |dx| + |dy| if not.
+                let offsets = |from: u16, to: u16, size: u16| {
+                    let d = (to as i32 - from as i32).rem_euclid(size as i32);
+                    [d, d - size as i32]
+                };
+                let length = |dx: i32, dy: i32| {
+                    if dx.signum() == dy.signum() {
+                        dx.abs().max(dy.abs())
+                    } else {
+                        dx.abs() + dy.abs()
+                    }
+                };
+                let (dx, dy) = offsets(here.x, dest >> 8, *width)
+                    .into_iter()
+                    .flat_map(|dx| offsets(here.y, dest & 0xff, *height).map(move |dy| (dx, dy)))
+                    .min_by_key(|&(dx, dy)| (length(dx, dy), dx, dy))
+                    .expect("invariant: four candidates");
+                let link = match (dx.signum(), dy.signum()) {
+                    (0, 0) => return 7,
+                    (1, 1) => LinkDir::NE,
+                    (-1, -1) => LinkDir::SW,
+                    (1, _) => LinkDir::E,
+                    (-1, _) => LinkDir::W,
+                    (_, 1) => LinkDir::N,
+                    _ => LinkDir::S,
+                };
+                link.index() as u8
+            }
+        }
+    }
+}
+
 /// The routing state software configures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouterSetup {
     pub table: Vec<McEntry>,
-    /// P2P codes indexed as the RTL does: `(x mod 2^c) << c | (y mod 2^c)`; `p2p.len() = 4^c`.
-    pub p2p: Vec<u8>,
+    pub p2p: P2pRoutes,
     pub fixed_route: u32,
     pub control: RouterControl,
     pub rotate_clockwise: bool,
@@ -137,12 +205,14 @@ fn wait_limit(setting: u8) -> (u32, bool) {
 
 impl Router {
     pub fn new(setup: RouterSetup) -> Router {
-        let p2p_coord_bits = setup.p2p.len().trailing_zeros() / 2;
-        assert_eq!(
-            1usize << (2 * p2p_coord_bits),
-            setup.p2p.len(),
-            "invariant: the P2P table has 4^c entries"
-        );
+        let p2p_coord_bits = setup.p2p.coord_bits();
+        if let P2pRoutes::Table(table) = &setup.p2p {
+            assert_eq!(
+                1usize << (2 * p2p_coord_bits),
+                table.len(),
+                "invariant: the P2P table has 4^c entries"
+            );
+        }
         Router {
             setup,
             p2p_coord_bits,
@@ -236,9 +306,7 @@ impl Router {
             }
         } else if kind == 1 {
             res.counts |= 1 << 2;
-            let mask = (1u32 << self.p2p_coord_bits) - 1;
-            let index = ((key >> 8 & mask) << self.p2p_coord_bits | (key & mask)) as usize;
-            match self.setup.p2p[index] & 7 {
+            match self.setup.p2p.code(key as u16, self.p2p_coord_bits) {
                 6 => {
                     res.drop = true;
                     res.counts |= 1 << 8;

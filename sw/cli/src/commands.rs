@@ -139,3 +139,98 @@ pub fn synth(
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// Parses `spinn3`, `spinn5`, `WxH` or `boards:N`.
+pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)> {
+    use spinn_arch::{Machine, Wrap};
+    let machine = match text {
+        "spinn3" => return Ok((Machine::spinn3(), "SpiNN-3 board".to_string())),
+        "spinn5" => return Ok((Machine::spinn5(), "SpiNN-5 board".to_string())),
+        _ => text,
+    };
+    if let Some(boards) = machine.strip_prefix("boards:") {
+        let n: usize = boards
+            .parse()
+            .with_context(|| format!("`{boards}` in --machine {text} is not a number of boards"))?;
+        let m = Machine::multi_board(n)?;
+        let name = format!("{n} boards, {}x{} torus", m.width(), m.height());
+        return Ok((m, name));
+    }
+    let (w, h) = machine
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u16>().ok()?, h.parse::<u16>().ok()?)))
+        .with_context(|| {
+            format!("--machine {text}: expected spinn3, spinn5, WxH (e.g. 8x8) or boards:N")
+        })?;
+    Ok((Machine::torus(w, h, Wrap::BOTH)?, format!("{w}x{h} torus")))
+}
+
+pub fn traffic(
+    machine: &str,
+    cfg: &spinn_model::traffic::TrafficConfig,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (machine, name) = parse_machine(machine)?;
+    let r = spinn_model::traffic::run_traffic(&machine, cfg)?;
+    let pattern = match cfg.pattern {
+        spinn_model::traffic::Pattern::Uniform => "uniform".to_string(),
+        spinn_model::traffic::Pattern::Hotspot => "hotspot".to_string(),
+        spinn_model::traffic::Pattern::Multicast { fanout } => {
+            format!("multicast (fanout {fanout})")
+        }
+    };
+    let ns_per_traversal = r.host_seconds * 1e9 / r.router_traversals.max(1) as f64;
+    if json {
+        writeln!(
+            out,
+            "{{\"machine\": \"{name}\", \"chips\": {}, \"pattern\": \"{pattern}\", \"rate\": {}, \"cycles\": {}, \"seed\": {}, \"injected\": {}, \"expected_deliveries\": {}, \"delivered\": {}, \"offered_load\": {:.6}, \"accepted_load\": {:.6}, \"mean_latency_cycles\": {:.3}, \"p99_latency_cycles\": {}, \"dropped\": {}, \"emergency_routed\": {}, \"mean_link_utilisation\": {:.6}, \"max_link_utilisation\": {:.6}, \"router_cycles\": {}, \"router_traversals\": {}, \"host_seconds\": {:.6}}}",
+            r.chips, cfg.rate, cfg.cycles, cfg.seed, r.injected, r.expected_deliveries, r.delivered, r.offered_load, r.accepted_load,
+            r.mean_latency, r.p99_latency, r.dropped, r.emergency_routed, r.mean_link_utilisation, r.max_link_utilisation,
+            r.router_cycles, r.router_traversals, r.host_seconds
+        )?;
+        return Ok(());
+    }
+    let us = |cycles: f64| cycles / 133.0;
+    writeln!(out, "machine   {name}: {} chips; {pattern} traffic at {} packets/chip/cycle for {} cycles (seed {})", r.chips, cfg.rate, cfg.cycles, cfg.seed)?;
+    writeln!(
+        out,
+        "offered   {:.4} packets/chip/cycle ({} packets)",
+        r.offered_load, r.injected
+    )?;
+    writeln!(
+        out,
+        "accepted  {:.4} packets/chip/cycle ({} delivered of {} expected)",
+        r.accepted_load, r.delivered, r.expected_deliveries
+    )?;
+    writeln!(
+        out,
+        "latency   mean {:.1} cycles ({:.2} µs), p99 {} cycles ({:.2} µs) at 133 MHz",
+        r.mean_latency,
+        us(r.mean_latency),
+        r.p99_latency,
+        us(r.p99_latency as f64)
+    )?;
+    writeln!(
+        out,
+        "drops     {} packets dumped (no monitor re-injects them here)",
+        r.dropped
+    )?;
+    writeln!(
+        out,
+        "emergency {} packets routed round a blocked link",
+        r.emergency_routed
+    )?;
+    writeln!(
+        out,
+        "links     mean utilisation {:.1} %, busiest {:.1} %",
+        100.0 * r.mean_link_utilisation,
+        100.0 * r.max_link_utilisation
+    )?;
+    writeln!(
+        out,
+        "host      {:.2} s: {} router cycles, {} router traversals ({:.1} ns per traversal)",
+        r.host_seconds, r.router_cycles, r.router_traversals, ns_per_traversal
+    )?;
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! * `export-verilog`: the router as Verilog, ready for lint, simulation and synthesis.
 //! * `waveform`: simulates the contention scenario on the RTL router and writes a VCD.
 //! * `synth`: exports, synthesises with Yosys (and optionally places with nextpnr) and reports.
+//! * `traffic`: synthetic traffic on the fast fabric model of a machine, with a load report.
 
 mod commands;
 
@@ -117,6 +118,54 @@ enum Command {
         #[arg(long)]
         pnr: bool,
     },
+    /// Run synthetic traffic on the fast fabric model and report offered and accepted load,
+    /// latency, drops, emergency routes and link use.
+    Traffic {
+        /// `spinn3`, `spinn5`, `WxH` (a torus wrapped both ways) or `boards:N` (N SpiNN-5 boards
+        /// as whole triads).
+        #[arg(long, default_value = "spinn5")]
+        machine: String,
+        #[arg(long, value_enum, default_value_t = PatternArg::Uniform)]
+        pattern: PatternArg,
+        /// Packets injected per chip per cycle, in (0, 1].
+        #[arg(long, default_value_t = 0.05)]
+        rate: f64,
+        /// Router cycles to simulate (133 MHz).
+        #[arg(long, default_value_t = 10_000)]
+        cycles: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Destinations per multicast packet.
+        #[arg(long, default_value_t = 4)]
+        fanout: usize,
+        /// wait1, as the 8-bit register value (0x40 = 240 cycles; 0xff = never).
+        #[arg(long, default_value = "0x40", value_parser = parse_byte)]
+        wait1: u8,
+        /// wait2, as the 8-bit register value (0 = dump straight after the emergency attempt).
+        #[arg(long, default_value = "0x00", value_parser = parse_byte)]
+        wait2: u8,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_byte(text: &str) -> Result<u8, String> {
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u8::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("`{text}` is not a byte (0-255, or 0x00-0xff)"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PatternArg {
+    /// Point-to-point packets to uniformly chosen chips.
+    Uniform,
+    /// Point-to-point packets, a quarter of them to the middle chip.
+    Hotspot,
+    /// Multicast packets down a tree to --fanout chips.
+    Multicast,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,6 +213,37 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 FamilyArg::Ecp5 => spinn_verif::synth::Family::Ecp5,
             };
             commands::synth(&config, family, pnr, out)
+        }
+        Command::Traffic {
+            machine,
+            pattern,
+            rate,
+            cycles,
+            seed,
+            fanout,
+            wait1,
+            wait2,
+            json,
+        } => {
+            let pattern = match pattern {
+                PatternArg::Uniform => spinn_model::traffic::Pattern::Uniform,
+                PatternArg::Hotspot => spinn_model::traffic::Pattern::Hotspot,
+                PatternArg::Multicast => spinn_model::traffic::Pattern::Multicast { fanout },
+            };
+            let control = spinn_arch::RouterControl {
+                wait1: spinn_arch::WaitTime(wait1),
+                wait2: spinn_arch::WaitTime(wait2),
+                ..spinn_arch::RouterControl::SCAMP_BOOT
+            };
+            let cfg = spinn_model::traffic::TrafficConfig {
+                pattern,
+                rate,
+                cycles,
+                seed,
+                timing: spinn_model::LinkTiming::SPINNAKER,
+                control,
+            };
+            commands::traffic(&machine, &cfg, json, out)
         }
     }
 }

@@ -1,4 +1,4 @@
-//! A small seeded generator (SplitMix64) for stimulus: deterministic across platforms and
+//! A small seeded generator (SplitMix64) for traffic and stimulus: deterministic across platforms and
 //! releases, which `rand`'s `StdRng` does not promise.
 
 #[derive(Debug, Clone)]
@@ -25,5 +25,10 @@ impl SplitMix64 {
     /// True with probability `percent` / 100.
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }

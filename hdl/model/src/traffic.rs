@@ -1,0 +1,342 @@
+//! Synthetic traffic on the fast fabric model: uniform and hotspot point-to-point traffic and
+//! multicast trees, injected as a Bernoulli process at a given rate per chip per cycle, with
+//! routes computed from the real link graph. Every packet carries its sequence number as a
+//! 32-bit payload (so links take the 72-bit transit time), which is how latency is measured.
+//!
+//! Routes: P2P tables hold the first hop of a shortest path over live links (breadth-first from
+//! each destination, links tried in E, NE, N, W, SW, S order); on machines of more than 4,096
+//! chips, which must be full tori without dead parts, routes are computed from the geometry
+//! instead of stored. Multicast trees are the union of the P2P paths from a source to its
+//! destinations, one table entry per chip on the tree.
+
+use crate::fabric::Fabric;
+use crate::link::LinkTiming;
+use crate::rng::SplitMix64;
+use crate::router::{P2pRoutes, RouterSetup};
+use spinn_arch::{
+    ChipCoord, CoreId, Counter, LinkDir, Machine, McEntry, OutputPort, Packet, RouteSet,
+    RouterControl,
+};
+use std::collections::VecDeque;
+use thiserror::Error;
+
+/// A traffic pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// P2P packets to a uniformly chosen other chip.
+    Uniform,
+    /// P2P packets, a quarter of them to the chip nearest the middle of the machine.
+    Hotspot,
+    /// MC packets from each chip down a tree to `fanout` other chips.
+    Multicast { fanout: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrafficConfig {
+    pub pattern: Pattern,
+    /// Packets injected per chip per cycle, in (0, 1].
+    pub rate: f64,
+    pub cycles: u64,
+    pub seed: u64,
+    pub timing: LinkTiming,
+    pub control: RouterControl,
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum TrafficError {
+    #[error("the injection rate must be in (0, 1] packets per chip per cycle, got {0}")]
+    Rate(f64),
+    #[error("a machine of {chips} chips needs geometric routes, which need a full torus without dead chips or links")]
+    NeedsFullTorus { chips: usize },
+    #[error("{pattern:?} traffic needs at least 2 chips")]
+    TooSmall { pattern: Pattern },
+    #[error("multicast fanout {fanout} is more than the {others} other chips")]
+    Fanout { fanout: usize, others: usize },
+}
+
+/// What a traffic run measured.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrafficReport {
+    pub chips: usize,
+    pub cycles: u64,
+    pub injected: u64,
+    /// Deliveries expected: one per P2P packet, `fanout` per multicast packet.
+    pub expected_deliveries: u64,
+    pub delivered: u64,
+    /// Injected packets per chip per cycle.
+    pub offered_load: f64,
+    /// Delivered packets per chip per cycle.
+    pub accepted_load: f64,
+    pub mean_latency: f64,
+    pub p99_latency: u64,
+    /// Packets dumped (lost: nothing re-injects them in this run) and lost to dump overflow.
+    pub dropped: u64,
+    pub emergency_routed: u64,
+    /// Mean and largest fraction of cycles a link spent carrying packets.
+    pub mean_link_utilisation: f64,
+    pub max_link_utilisation: f64,
+    pub router_cycles: u64,
+    pub router_traversals: u64,
+    /// Router cycles actually computed (the rest were skipped as idle).
+    pub router_steps: u64,
+    pub host_seconds: f64,
+}
+
+const GEOMETRIC_ABOVE_CHIPS: usize = 4096;
+
+/// For every destination, every chip's first hop towards it (`None` at the destination or where
+/// it is unreachable): `next[dest][chip]`.
+pub fn next_hops(machine: &Machine) -> Vec<Vec<Option<LinkDir>>> {
+    let n = machine.n_chips();
+    (0..n)
+        .map(|dest| {
+            let mut dist = vec![u32::MAX; n];
+            let mut hop = vec![None; n];
+            dist[dest] = 0;
+            let mut queue = VecDeque::from([dest]);
+            while let Some(c) = queue.pop_front() {
+                let chip = machine.chip_at(c);
+                for (_, far) in machine.links(chip) {
+                    let f = machine.chip_index(far).expect("invariant: live neighbour");
+                    if dist[f] == u32::MAX {
+                        dist[f] = dist[c] + 1;
+                        queue.push_back(f);
+                    }
+                }
+            }
+            for (c, slot) in hop.iter_mut().enumerate() {
+                if dist[c] == 0 || dist[c] == u32::MAX {
+                    continue;
+                }
+                let chip = machine.chip_at(c);
+                *slot = machine.links(chip).find_map(|(dir, far)| {
+                    let f = machine.chip_index(far).expect("invariant: live neighbour");
+                    (dist[f] + 1 == dist[c]).then_some(dir)
+                });
+            }
+            hop
+        })
+        .collect()
+}
+
+/// P2P coordinate bits per axis that cover `machine`.
+pub fn coord_bits(machine: &Machine) -> u32 {
+    let side = machine.width().max(machine.height()) as u32;
+    side.next_power_of_two().trailing_zeros().max(1)
+}
+
+/// Builds the fabric and router tables for `pattern` on `machine`.
+fn build(
+    machine: &Machine,
+    cfg: &TrafficConfig,
+    rng: &mut SplitMix64,
+) -> Result<(Fabric, Vec<Vec<usize>>), TrafficError> {
+    let n = machine.n_chips();
+    let full_torus = machine.n_chips() == machine.width() as usize * machine.height() as usize
+        && machine.wrap().horizontal
+        && machine.wrap().vertical
+        && machine.chips().all(|c| machine.links(c).count() == 6);
+    let geometric = n > GEOMETRIC_ABOVE_CHIPS;
+    if geometric && !full_torus {
+        return Err(TrafficError::NeedsFullTorus { chips: n });
+    }
+    let hops = if geometric {
+        Vec::new()
+    } else {
+        next_hops(machine)
+    };
+    let bits = coord_bits(machine);
+    // Multicast destinations per source chip, and each chip's table.
+    let mut destinations = vec![Vec::new(); n];
+    let mut tables: Vec<Vec<McEntry>> = vec![Vec::new(); n];
+    if let Pattern::Multicast { fanout } = cfg.pattern {
+        if fanout > n - 1 {
+            return Err(TrafficError::Fanout {
+                fanout,
+                others: n - 1,
+            });
+        }
+        for (src, dests) in destinations.iter_mut().enumerate() {
+            while dests.len() < fanout {
+                let d = rng.below(n as u64) as usize;
+                if d != src && !dests.contains(&d) {
+                    dests.push(d);
+                }
+            }
+            dests.sort_unstable();
+            let mut routes = vec![RouteSet::EMPTY; n];
+            for &d in dests.iter() {
+                routes[d] = routes[d].with(OutputPort::Core(
+                    CoreId::new(1).expect("invariant: core 1 exists"),
+                ));
+                let mut at = src;
+                while at != d {
+                    let dir = hops[d][at].expect("invariant: multicast destinations are reachable");
+                    routes[at] = routes[at].with(OutputPort::Link(dir));
+                    let far = machine
+                        .neighbour(machine.chip_at(at), dir)
+                        .expect("invariant: the hop exists");
+                    at = machine.chip_index(far).expect("invariant: live chip");
+                }
+            }
+            for (chip, route) in routes.into_iter().enumerate() {
+                if !route.is_empty() {
+                    let entry = McEntry::new((src as u32) << 8, 0xffff_ff00, route)
+                        .expect("invariant: key is masked");
+                    tables[chip].push(entry);
+                }
+            }
+        }
+    }
+    let mut tables = tables.into_iter();
+    let fabric = Fabric::new(machine.clone(), cfg.timing, |chip| {
+        let c = machine.chip_index(chip).expect("invariant: live chip");
+        let p2p = if geometric {
+            P2pRoutes::Geometric {
+                here: chip,
+                width: machine.width(),
+                height: machine.height(),
+            }
+        } else {
+            P2pRoutes::Table(p2p_table(machine, &hops, c, bits))
+        };
+        RouterSetup {
+            table: tables.next().expect("invariant: one table per chip"),
+            p2p,
+            fixed_route: 0,
+            control: cfg.control,
+            rotate_clockwise: true,
+        }
+    });
+    Ok((fabric, destinations))
+}
+
+/// Chip `chip`'s P2P table with `bits` coordinate bits per axis, from [`next_hops`]: the first
+/// hop towards every chip, 7 (the monitor) for itself, 6 (drop) where there is no route.
+pub fn p2p_table(
+    machine: &Machine,
+    hops: &[Vec<Option<LinkDir>>],
+    chip: usize,
+    bits: u32,
+) -> Vec<u8> {
+    let mut table = vec![6u8; 1 << (2 * bits)];
+    for (d, dest_hops) in hops.iter().enumerate() {
+        let dest = machine.chip_at(d);
+        let index = (dest.x as usize) << bits | dest.y as usize;
+        table[index] = match dest_hops[chip] {
+            Some(dir) => dir.index() as u8,
+            None if d == chip => 7,
+            None => 6,
+        };
+    }
+    table
+}
+
+/// The chip nearest the middle of the machine.
+fn hotspot(machine: &Machine) -> usize {
+    let mid = ChipCoord::new(machine.width() / 2, machine.height() / 2);
+    machine
+        .chips()
+        .enumerate()
+        .min_by_key(|(_, c)| machine.hop_distance(*c, mid))
+        .map_or(0, |(i, _)| i)
+}
+
+/// Runs `cfg` on `machine` and reports what the network did.
+pub fn run_traffic(machine: &Machine, cfg: &TrafficConfig) -> Result<TrafficReport, TrafficError> {
+    if !(cfg.rate > 0.0 && cfg.rate <= 1.0) {
+        return Err(TrafficError::Rate(cfg.rate));
+    }
+    let n = machine.n_chips();
+    if n < 2 {
+        return Err(TrafficError::TooSmall {
+            pattern: cfg.pattern,
+        });
+    }
+    let started = std::time::Instant::now();
+    let mut rng = SplitMix64::new(cfg.seed);
+    let (mut fabric, destinations) = build(machine, cfg, &mut rng)?;
+    let hot = hotspot(machine);
+    let mut injected_at: Vec<u64> = Vec::new();
+    let mut latencies: Vec<u32> = Vec::new();
+    let mut report = TrafficReport {
+        chips: n,
+        cycles: cfg.cycles,
+        ..TrafficReport::default()
+    };
+    // A Bernoulli draw per chip and cycle, as an integer comparison.
+    let threshold = if cfg.rate >= 1.0 {
+        u64::MAX
+    } else {
+        (cfg.rate * 2f64.powi(64)) as u64
+    };
+    const WINDOW: u64 = 512;
+    let mut t = 0;
+    while t < cfg.cycles {
+        let end = (t + WINDOW).min(cfg.cycles);
+        for cycle in t..end {
+            for chip in 0..n {
+                if rng.next_u64() >= threshold {
+                    continue;
+                }
+                let seq = injected_at.len() as u32;
+                injected_at.push(cycle);
+                let core = 1 + rng.below(17) as usize;
+                let packet = match cfg.pattern {
+                    Pattern::Multicast { .. } => {
+                        report.expected_deliveries += destinations[chip].len() as u64;
+                        Packet::mc((chip as u32) << 8)
+                    }
+                    Pattern::Uniform | Pattern::Hotspot => {
+                        report.expected_deliveries += 1;
+                        let mut dest = rng.below(n as u64 - 1) as usize;
+                        if dest >= chip {
+                            dest += 1;
+                        }
+                        if cfg.pattern == Pattern::Hotspot && chip != hot && rng.below(4) == 0 {
+                            dest = hot;
+                        }
+                        let (src, dst) = (machine.chip_at(chip), machine.chip_at(dest));
+                        Packet::p2p(src.chip_id(), dst.chip_id(), 0)
+                    }
+                };
+                fabric.inject(chip, core, cycle, packet.with_payload(seq).to_bus());
+            }
+        }
+        fabric.run_until(end);
+        for d in fabric.take_deliveries() {
+            let seq = (d.packet >> 40) as u32 as usize;
+            latencies.push((d.cycle - injected_at[seq]) as u32);
+        }
+        t = end;
+    }
+    report.injected = injected_at.len() as u64;
+    report.delivered = latencies.len() as u64;
+    let chip_cycles = (n as u64 * cfg.cycles.max(1)) as f64;
+    report.offered_load = report.injected as f64 / chip_cycles;
+    report.accepted_load = report.delivered as f64 / chip_cycles;
+    if !latencies.is_empty() {
+        report.mean_latency =
+            latencies.iter().map(|&l| l as f64).sum::<f64>() / latencies.len() as f64;
+        latencies.sort_unstable();
+        report.p99_latency = latencies[(latencies.len() * 99).div_ceil(100) - 1] as u64;
+    }
+    for chip in 0..n {
+        let c = fabric.counters(chip);
+        report.dropped += (c[Counter::DumpedMc.index()] + c[Counter::DumpedOther.index()]) as u64;
+        report.emergency_routed += c[Counter::EmergencyRouted.index()] as u64;
+    }
+    let stats = fabric.stats();
+    let n_links = (0..n)
+        .map(|c| machine.links(machine.chip_at(c)).count())
+        .sum::<usize>()
+        .max(1);
+    report.mean_link_utilisation =
+        stats.link_busy_cycles as f64 / (n_links as f64 * cfg.cycles.max(1) as f64);
+    report.max_link_utilisation = fabric.max_link_busy() as f64 / cfg.cycles.max(1) as f64;
+    report.router_cycles = stats.router_cycles;
+    report.router_traversals = stats.router_traversals;
+    report.router_steps = stats.router_steps;
+    report.host_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
