@@ -86,6 +86,22 @@ fn dead_pairs(s: &FabricScenario) -> Vec<(usize, spinn_arch::LinkDir)> {
 
 /// The scenario on the fast model.
 pub fn run_model(s: &FabricScenario) -> FabricTrace {
+    run_model_traced(s, None).expect("invariant: no trace, no IO")
+}
+
+/// A waveform to write while running: the file, the chips to trace (the RTL traces them all)
+/// and the cycles.
+pub struct TraceRequest {
+    pub writer: Box<dyn std::io::Write>,
+    pub chips: Vec<usize>,
+    pub window: std::ops::Range<u64>,
+}
+
+/// [`run_model`], writing a VCD as `trace` asks.
+pub fn run_model_traced(
+    s: &FabricScenario,
+    trace: Option<TraceRequest>,
+) -> std::io::Result<FabricTrace> {
     let mut machine = s.config.kind.machine();
     for (a, dir) in dead_pairs(s) {
         let chip = machine.chip_at(a);
@@ -114,8 +130,12 @@ pub fn run_model(s: &FabricScenario) -> FabricTrace {
     for b in &s.blocked_sinks {
         fabric.block_sink(b.chip, b.core, b.from, b.to);
     }
+    if let Some(t) = trace {
+        fabric.trace_to(t.writer, &t.chips, t.window)?;
+    }
     fabric.run_until(s.cycles);
-    FabricTrace {
+    fabric.finish_trace()?;
+    Ok(FabricTrace {
         deliveries: fabric
             .deliveries()
             .iter()
@@ -129,7 +149,7 @@ pub fn run_model(s: &FabricScenario) -> FabricTrace {
         counters: (0..fabric.machine().n_chips())
             .map(|c| *fabric.counters(c))
             .collect(),
-    }
+    })
 }
 
 fn dump_registers(out: &FabricOutputs, chip: usize) -> DumpRegisters {
@@ -173,6 +193,12 @@ impl Recorder<'_> {
 
 /// [`run_rtl`], keeping every cycle's inputs and outputs.
 pub fn run_rtl_recorded(s: &FabricScenario) -> RtlRun {
+    run_rtl_traced(s, None)
+}
+
+/// [`run_rtl_recorded`], writing a VCD of the traffic cycles (every signal) to `trace`.
+/// `RtlRun::inputs.len() - cycles - 1` cycles of reset and configuration come first.
+pub fn run_rtl_traced(s: &FabricScenario, trace: Option<Box<dyn std::io::Write>>) -> RtlRun {
     let mut driver = simulate_fabric(&s.config);
     let shape = driver.shape();
     let mut rtl = Recorder {
@@ -246,6 +272,9 @@ pub fn run_rtl_recorded(s: &FabricScenario) -> RtlRun {
     for (j, &(a, dir, _)) in shape.links.iter().enumerate() {
         link_enable[j] = !dead.contains(&(a, dir));
     }
+    if let Some(writer) = trace {
+        rtl.rtl.trace_to(writer);
+    }
     let mut queues: Vec<VecDeque<(u64, u128)>> = vec![VecDeque::new(); n * CORES_PER_CHIP];
     for inj in &s.injections {
         let queue = &mut queues[inj.chip * CORES_PER_CHIP + inj.core];
@@ -298,6 +327,7 @@ pub fn run_rtl_recorded(s: &FabricScenario) -> RtlRun {
         }
         previous = Some(out);
     }
+    rtl.rtl.finish_trace();
     RtlRun {
         trace,
         inputs: rtl.inputs,

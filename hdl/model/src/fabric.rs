@@ -9,7 +9,8 @@
 //! them and nothing leaves (their outputs are never ready), as on a board's unconnected connector.
 
 use crate::link::{Link, LinkTiming};
-use crate::router::{DumpRegisters, Offer, Router, RouterSetup, Step};
+use crate::router::{DumpRegisters, Offer, Router, RouterSetup, Sent, Step};
+use crate::trace::Tracer;
 use spinn_arch::{ChipCoord, LinkDir, Machine, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -80,6 +81,7 @@ pub struct Fabric {
     core_offers: Vec<u32>,
     /// Router results of the current cycle (kept to reuse the allocation).
     results: Vec<(u32, Step)>,
+    tracer: Option<Tracer>,
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
     blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
@@ -150,6 +152,7 @@ impl Fabric {
             link_ready,
             core_offers: vec![0; n],
             results: Vec::new(),
+            tracer: None,
             cycle: 0,
             active: Vec::new(),
             listed: vec![false; n],
@@ -193,6 +196,120 @@ impl Fabric {
 
     pub fn deliveries(&self) -> &[Delivery] {
         &self.deliveries
+    }
+
+    /// Writes a VCD of `chips` (fabric chip indices) and the links into and out of them for the
+    /// cycles in `window`, named as in the RTL fabric's VCD (see `trace`).
+    pub fn trace_to(
+        &mut self,
+        writer: Box<dyn std::io::Write>,
+        chips: &[usize],
+        window: std::ops::Range<u64>,
+    ) -> std::io::Result<()> {
+        let chips: Vec<u32> = chips.iter().map(|&c| c as u32).collect();
+        let links: Vec<u32> = (0..self.links.len() as u32)
+            .filter(|&l| {
+                let e = self.ends[l as usize];
+                chips.contains(&e.from_chip) || chips.contains(&e.to_chip)
+            })
+            .collect();
+        self.tracer = Some(Tracer::new(writer, &chips, &links, window)?);
+        Ok(())
+    }
+
+    /// Ends the trace and flushes the file.
+    pub fn finish_trace(&mut self) -> std::io::Result<()> {
+        match self.tracer.take() {
+            Some(mut t) => t.finish(self.cycle),
+            None => Ok(()),
+        }
+    }
+
+    fn tracing(&self, cycle: u64) -> bool {
+        self.tracer
+            .as_ref()
+            .is_some_and(|t| t.window.contains(&cycle))
+    }
+
+    /// The pre-edge values of traced chips: (offered outputs, counters, dump status, link
+    /// offers, link readiness, core offers).
+    fn trace_views(&self) -> Vec<(Sent, [u32; N_COUNTERS], u32, bool, u8, u8, u32)> {
+        let tracer = self.tracer.as_ref().expect("invariant: tracing");
+        tracer
+            .chips
+            .iter()
+            .map(|s| {
+                let c = s.chip as usize;
+                let r = &self.routers[c];
+                (
+                    r.offered(),
+                    *r.counters(),
+                    r.dump().status,
+                    r.output_stage_empty(),
+                    self.link_offers[c],
+                    self.link_ready[c],
+                    self.core_offers[c],
+                )
+            })
+            .collect()
+    }
+
+    fn write_trace(
+        &mut self,
+        now: u64,
+        views: Vec<(Sent, [u32; N_COUNTERS], u32, bool, u8, u8, u32)>,
+        links: Vec<(bool, bool, u128)>,
+    ) -> std::io::Result<()> {
+        let mut tracer = self.tracer.take().expect("invariant: tracing");
+        for (i, view) in views.into_iter().enumerate() {
+            let (sent, counters, dump_status, empty, link_offers, link_ready, core_offers) = view;
+            let chip = tracer.chips[i].chip;
+            let taken = self
+                .results
+                .iter()
+                .find(|(c, _)| *c == chip)
+                .and_then(|(_, s)| s.taken);
+            let ids = &tracer.chips[i];
+            let mut changes: Vec<(vcd::IdCode, u32, u128)> = Vec::new();
+            for l in 0..LINKS_PER_CHIP {
+                changes.push((ids.link_in_valid[l], 1, (link_offers >> l & 1) as u128));
+                changes.push((ids.link_in_ready[l], 1, (taken == Some(l)) as u128));
+                changes.push((ids.link_out_valid[l], 1, (sent.outputs >> l & 1) as u128));
+                changes.push((ids.link_out_ready[l], 1, (link_ready >> l & 1) as u128));
+                changes.push((ids.link_out_packet[l], 72, sent.packet(l)));
+            }
+            for k in 0..CORES_PER_CHIP {
+                changes.push((ids.core_in_valid[k], 1, (core_offers >> k & 1) as u128));
+                changes.push((
+                    ids.core_in_ready[k],
+                    1,
+                    (taken == Some(LINKS_PER_CHIP + k)) as u128,
+                ));
+                changes.push((
+                    ids.core_out_valid[k],
+                    1,
+                    (sent.outputs >> (LINKS_PER_CHIP + k) & 1) as u128,
+                ));
+            }
+            changes.push((ids.core_out_packet, 72, sent.packet(LINKS_PER_CHIP)));
+            changes.push((ids.output_stage_empty, 1, empty as u128));
+            changes.push((ids.dump_status, 32, dump_status as u128));
+            for (k, value) in counters.iter().enumerate() {
+                changes.push((ids.count[k], 32, *value as u128));
+            }
+            for (id, width, value) in changes {
+                tracer.change(now, id, width, value)?;
+            }
+        }
+        for (j, (ready, valid, packet)) in links.into_iter().enumerate() {
+            let ids = &tracer.links[j];
+            let (a, b, c) = (ids.in_ready, ids.out_valid, ids.out_packet);
+            tracer.change(now, a, 1, ready as u128)?;
+            tracer.change(now, b, 1, valid as u128)?;
+            tracer.change(now, c, 72, packet)?;
+        }
+        self.tracer = Some(tracer);
+        Ok(())
     }
 
     /// The most cycles any one link has spent carrying packets.
@@ -255,7 +372,7 @@ impl Fabric {
     pub fn run_until(&mut self, end: u64) {
         while self.cycle < end {
             self.wake_due();
-            if self.active.is_empty() && !self.links_due() {
+            if self.active.is_empty() && !self.links_due() && !self.tracing(self.cycle) {
                 let next = [self.chip_wakes.peek(), self.link_wakes.peek()]
                     .into_iter()
                     .flatten()
@@ -309,6 +426,24 @@ impl Fabric {
         let now = self.cycle;
         self.wake_due();
         self.stats.router_cycles += self.routers.len() as u64;
+        let traced = self.tracing(now).then(|| {
+            let links: Vec<(bool, bool, u128)> = self
+                .tracer
+                .as_ref()
+                .expect("invariant: tracing")
+                .links
+                .iter()
+                .map(|s| {
+                    let link = &self.links[s.link as usize];
+                    (
+                        link.ready(),
+                        link.offered().is_some(),
+                        link.receive_register(),
+                    )
+                })
+                .collect();
+            (self.trace_views(), links)
+        });
         let mut active = std::mem::take(&mut self.active);
         // Chip order makes the logs deterministic; routers only read pre-edge state.
         active.sort_unstable();
@@ -407,6 +542,14 @@ impl Fabric {
                 }
             }
         }
+        self.results = results;
+        if let Some((views, links)) = traced {
+            // A failed trace write stops tracing rather than the simulation.
+            if self.write_trace(now, views, links).is_err() {
+                self.tracer = None;
+            }
+        }
+        let results = std::mem::take(&mut self.results);
         while let Some(&Reverse((t, link))) = self.link_wakes.peek() {
             if t > now {
                 break;

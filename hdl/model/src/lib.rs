@@ -9,6 +9,7 @@ pub mod fabric;
 pub mod link;
 pub mod rng;
 pub mod router;
+pub mod trace;
 pub mod traffic;
 
 pub use fabric::{Delivery, DumpEvent, Fabric, FabricStats};

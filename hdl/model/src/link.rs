@@ -69,6 +69,9 @@ pub struct Link {
     /// The packet being sent and the first cycle in which it may move to the receiver.
     tx: Option<(u128, u64)>,
     rx: Option<u128>,
+    /// The last packet received: the RTL's receive register keeps it after it is taken, and
+    /// waveforms show it.
+    last_rx: u128,
 }
 
 impl Link {
@@ -80,6 +83,11 @@ impl Link {
     /// The packet offered to the receiving router.
     pub fn offered(&self) -> Option<u128> {
         self.rx
+    }
+
+    /// The receive register's contents, valid or not.
+    pub fn receive_register(&self) -> u128 {
+        self.last_rx
     }
 
     pub fn is_idle(&self) -> bool {
@@ -100,6 +108,7 @@ impl Link {
         match self.tx {
             Some((packet, at)) if now >= at && rx_free => {
                 self.rx = Some(packet);
+                self.last_rx = packet;
                 self.tx = None;
                 filled = true;
             }

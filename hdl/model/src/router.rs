@@ -241,6 +241,21 @@ impl Router {
         !self.stage.held
     }
 
+    /// The outputs offered this cycle (the RTL's `out_valid` vector) and the packet each link
+    /// output carries: what a waveform shows.
+    pub fn offered(&self) -> Sent {
+        Sent {
+            outputs: if self.stage.held {
+                self.stage.pending
+            } else {
+                0
+            },
+            packet: self.stage.packet,
+            er_first: self.stage.er_first,
+            er_last: self.stage.er_last,
+        }
+    }
+
     /// Clears the dump status, as the monitor's read of the status register does (between
     /// cycles; the RTL does it through a configuration write).
     pub fn clear_dump(&mut self) {
