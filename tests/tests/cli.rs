@@ -165,3 +165,123 @@ fn the_waveform_scenario_shows_wait1_emergency_dump_and_reinjection() {
         "{timestamps} timestamps: two per cycle expected"
     );
 }
+
+#[test]
+fn traffic_reports_load_latency_and_link_use() {
+    let json = spinn(&[
+        "traffic",
+        "--machine",
+        "4x4",
+        "--rate",
+        "0.005",
+        "--cycles",
+        "4000",
+        "--json",
+    ])
+    .expect("traffic");
+    let field = |name: &str| -> f64 {
+        let at = json
+            .find(&format!("\"{name}\": "))
+            .unwrap_or_else(|| panic!("no {name} in {json}"));
+        let rest = &json[at + name.len() + 4..];
+        rest[..rest.find([',', '}']).expect("a value")]
+            .trim()
+            .parse()
+            .expect("a number")
+    };
+    assert_eq!(field("chips"), 16.0);
+    let (injected, delivered) = (field("injected"), field("delivered"));
+    assert!(injected > 200.0, "{json}");
+    // Below saturation nearly everything arrives, in about a hop's transit per hop.
+    assert!(
+        delivered >= injected * 0.95 && delivered <= injected,
+        "{json}"
+    );
+    assert!(
+        field("mean_latency_cycles") > 35.0 && field("mean_latency_cycles") < 200.0,
+        "{json}"
+    );
+    assert_eq!(field("dropped"), 0.0);
+    assert!(field("mean_link_utilisation") > 0.0);
+
+    let text = spinn(&[
+        "traffic",
+        "--machine",
+        "spinn5",
+        "--pattern",
+        "multicast",
+        "--rate",
+        "0.002",
+        "--cycles",
+        "3000",
+    ])
+    .expect("traffic");
+    assert!(
+        text.contains("SpiNN-5 board: 48 chips; multicast (fanout 4) traffic"),
+        "{text}"
+    );
+}
+
+#[test]
+fn traffic_refuses_bad_input_by_name() {
+    for (args, expected) in [
+        (vec!["--rate", "2"], "the injection rate must be in (0, 1] packets per chip per cycle, got 2"),
+        (vec!["--machine", "0x4"], "a machine needs at least one chip in each dimension, got 0x4"),
+        (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8) or boards:N"),
+        (vec!["--machine", "4x4", "--vcd", "/dev/null", "--trace-chips", "99"], "cannot trace chip 99: the machine has chips 0 to 15"),
+        (vec!["--machine", "2x2", "--pattern", "multicast", "--fanout", "5"], "multicast fanout 5 is more than the 3 other chips"),
+        (vec!["--wait1", "0x1ff"], "invalid value '0x1ff' for '--wait1 <WAIT1>': `0x1ff` is not a byte (0-255, or 0x00-0xff)"),
+    ] {
+        let mut argv = vec!["traffic"];
+        argv.extend(args);
+        let err = spinn(&argv).unwrap_err();
+        assert!(err.starts_with(expected), "{argv:?}: {err}");
+    }
+}
+
+#[test]
+fn traffic_writes_a_waveform_of_the_traced_chips() {
+    let dir = scratch("traffic-vcd");
+    let path = dir.join("fabric.vcd");
+    spinn(&[
+        "traffic",
+        "--machine",
+        "3x3",
+        "--rate",
+        "0.02",
+        "--cycles",
+        "2000",
+        "--vcd",
+        path.to_str().unwrap(),
+        "--trace-chips",
+        "0,4",
+        "--trace-cycles",
+        "100..600",
+    ])
+    .expect("traffic");
+    let mut parser = vcd::Parser::new(std::io::BufReader::new(
+        std::fs::File::open(&path).expect("the VCD exists"),
+    ));
+    let header = parser.parse_header().expect("a VCD header");
+    assert!(header
+        .find_var(&["uut", "chip_4", "link_out_valid$0"])
+        .is_some());
+    assert!(header.find_var(&["uut", "chip_0", "count$1"]).is_some());
+    assert!(
+        header
+            .find_var(&["uut", "chip_1", "output_stage_empty"])
+            .is_none(),
+        "chip 1 was not traced"
+    );
+    let times: Vec<u64> = parser
+        .filter_map(|c| match c.expect("well-formed") {
+            vcd::Command::Timestamp(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(times.first(), Some(&1000), "the window starts at cycle 100");
+    assert!(
+        times.iter().all(|t| *t <= 6000),
+        "nothing after the window ends at cycle 600"
+    );
+}

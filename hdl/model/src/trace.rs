@@ -167,8 +167,9 @@ impl Tracer {
         }
     }
 
+    /// Closes the trace at `cycle`, or at the end of the window if that came first.
     pub(crate) fn finish(&mut self, cycle: u64) -> std::io::Result<()> {
-        self.writer.timestamp(cycle * 10)?;
+        self.writer.timestamp(cycle.min(self.window.end) * 10)?;
         self.writer.flush()
     }
 }

@@ -52,6 +52,10 @@ pub enum TrafficError {
     TooSmall { pattern: Pattern },
     #[error("multicast fanout {fanout} is more than the {others} other chips")]
     Fanout { fanout: usize, others: usize },
+    #[error("cannot trace chip {chip}: the machine has chips 0 to {}", chips - 1)]
+    TraceChip { chip: usize, chips: usize },
+    #[error("writing the waveform: {0}")]
+    Trace(String),
 }
 
 /// What a traffic run measured.
@@ -242,8 +246,25 @@ fn hotspot(machine: &Machine) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
+/// A waveform to write during a traffic run: the file, the chips (indices in the machine's
+/// order) and the cycles.
+pub struct TrafficTrace {
+    pub writer: Box<dyn std::io::Write>,
+    pub chips: Vec<usize>,
+    pub window: std::ops::Range<u64>,
+}
+
 /// Runs `cfg` on `machine` and reports what the network did.
 pub fn run_traffic(machine: &Machine, cfg: &TrafficConfig) -> Result<TrafficReport, TrafficError> {
+    run_traffic_traced(machine, cfg, None)
+}
+
+/// [`run_traffic`], writing a VCD as `trace` asks.
+pub fn run_traffic_traced(
+    machine: &Machine,
+    cfg: &TrafficConfig,
+    trace: Option<TrafficTrace>,
+) -> Result<TrafficReport, TrafficError> {
     if !(cfg.rate > 0.0 && cfg.rate <= 1.0) {
         return Err(TrafficError::Rate(cfg.rate));
     }
@@ -256,6 +277,14 @@ pub fn run_traffic(machine: &Machine, cfg: &TrafficConfig) -> Result<TrafficRepo
     let started = std::time::Instant::now();
     let mut rng = SplitMix64::new(cfg.seed);
     let (mut fabric, destinations) = build(machine, cfg, &mut rng)?;
+    if let Some(t) = trace {
+        if let Some(&chip) = t.chips.iter().find(|&&c| c >= n) {
+            return Err(TrafficError::TraceChip { chip, chips: n });
+        }
+        fabric
+            .trace_to(t.writer, &t.chips, t.window)
+            .map_err(|e| TrafficError::Trace(e.to_string()))?;
+    }
     let hot = hotspot(machine);
     let mut injected_at: Vec<u64> = Vec::new();
     let mut latencies: Vec<u32> = Vec::new();
@@ -337,6 +366,9 @@ pub fn run_traffic(machine: &Machine, cfg: &TrafficConfig) -> Result<TrafficRepo
     report.router_cycles = stats.router_cycles;
     report.router_traversals = stats.router_traversals;
     report.router_steps = stats.router_steps;
+    fabric
+        .finish_trace()
+        .map_err(|e| TrafficError::Trace(e.to_string()))?;
     report.host_seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -165,14 +165,36 @@ pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)
     Ok((Machine::torus(w, h, Wrap::BOTH)?, format!("{w}x{h} torus")))
 }
 
+/// Where and what `spinn traffic --vcd` traces.
+pub struct TraceArgs {
+    pub path: std::path::PathBuf,
+    pub chips: Vec<usize>,
+    pub window: std::ops::Range<u64>,
+}
+
 pub fn traffic(
     machine: &str,
     cfg: &spinn_model::traffic::TrafficConfig,
     json: bool,
+    trace: Option<TraceArgs>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let (machine, name) = parse_machine(machine)?;
-    let r = spinn_model::traffic::run_traffic(&machine, cfg)?;
+    let trace_path = trace.as_ref().map(|t| t.path.clone());
+    let trace = match trace {
+        Some(t) => {
+            create_parent(&t.path)?;
+            let file = std::fs::File::create(&t.path)
+                .with_context(|| format!("creating {}", t.path.display()))?;
+            Some(spinn_model::traffic::TrafficTrace {
+                writer: Box::new(BufWriter::new(file)),
+                chips: t.chips,
+                window: t.window,
+            })
+        }
+        None => None,
+    };
+    let r = spinn_model::traffic::run_traffic_traced(&machine, cfg, trace)?;
     let pattern = match cfg.pattern {
         spinn_model::traffic::Pattern::Uniform => "uniform".to_string(),
         spinn_model::traffic::Pattern::Hotspot => "hotspot".to_string(),
@@ -232,5 +254,14 @@ pub fn traffic(
         "host      {:.2} s: {} router cycles, {} router traversals ({:.1} ns per traversal)",
         r.host_seconds, r.router_cycles, r.router_traversals, ns_per_traversal
     )?;
+    if let Some(path) = trace_path {
+        writeln!(
+            out,
+            "wrote {} (open it with `gtkwave {}` or `surfer {}`)",
+            path.display(),
+            path.display(),
+            path.display()
+        )?;
+    }
     Ok(())
 }

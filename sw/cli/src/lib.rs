@@ -147,7 +147,25 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Write a VCD of the traced chips (named as in the RTL fabric's VCD) to this file.
+        #[arg(long)]
+        vcd: Option<PathBuf>,
+        /// Chips to trace, by index in the machine's order (x, then y), comma-separated.
+        #[arg(long, default_value = "0", value_delimiter = ',')]
+        trace_chips: Vec<usize>,
+        /// Cycles to trace, `FROM..TO`.
+        #[arg(long, default_value = "0..1000", value_parser = parse_window)]
+        trace_cycles: std::ops::Range<u64>,
     },
+}
+
+fn parse_window(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let parsed = text
+        .split_once("..")
+        .and_then(|(a, b)| Some(a.parse().ok()?..b.parse().ok()?));
+    parsed
+        .filter(|r: &std::ops::Range<u64>| r.start < r.end)
+        .ok_or_else(|| format!("`{text}` is not a cycle range FROM..TO with FROM < TO"))
 }
 
 fn parse_byte(text: &str) -> Result<u8, String> {
@@ -183,11 +201,13 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             return Ok(());
         }
         Err(err) => {
-            return Err(anyhow::anyhow!(err
-                .render()
-                .to_string()
-                .trim_end()
-                .to_string()))
+            let text = err.render().to_string();
+            let text = text.trim_end();
+            // The binary prefixes errors with "error: " itself.
+            return Err(anyhow::anyhow!(text
+                .strip_prefix("error: ")
+                .unwrap_or(text)
+                .to_string()));
         }
     };
     match cli.command {
@@ -224,6 +244,9 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             wait1,
             wait2,
             json,
+            vcd,
+            trace_chips,
+            trace_cycles,
         } => {
             let pattern = match pattern {
                 PatternArg::Uniform => spinn_model::traffic::Pattern::Uniform,
@@ -243,7 +266,12 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 timing: spinn_model::LinkTiming::SPINNAKER,
                 control,
             };
-            commands::traffic(&machine, &cfg, json, out)
+            let trace = vcd.map(|path| commands::TraceArgs {
+                path,
+                chips: trace_chips,
+                window: trace_cycles,
+            });
+            commands::traffic(&machine, &cfg, json, trace, out)
         }
     }
 }
