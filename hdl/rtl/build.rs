@@ -133,7 +133,15 @@ fn generate(spec: &Spec) -> String {
     .unwrap();
     for i in 0..n {
         let c = format!("self.chip_{i}");
-        let (core_base, count_base) = (i * CORES, i * COUNTERS);
+        // Index expressions into the flattened port arrays ("k" for chip 0, "k + 18" for chip 1…).
+        let offset = |base: usize| {
+            if base == 0 {
+                "k".to_string()
+            } else {
+                format!("k + {base}")
+            }
+        };
+        let (core_k, count_k) = (offset(i * CORES), offset(i * COUNTERS));
         for port in [
             "clock",
             "reset",
@@ -170,31 +178,31 @@ fn generate(spec: &Spec) -> String {
         writeln!(s, "        for k in 0..18 {{").unwrap();
         writeln!(
             s,
-            "            {c}.core_in_valid[k].next = self.core_in_valid[k + {core_base}].val();"
+            "            {c}.core_in_valid[k].next = self.core_in_valid[{core_k}].val();"
         )
         .unwrap();
         writeln!(
             s,
-            "            {c}.core_in_packet[k].next = self.core_in_packet[k + {core_base}].val();"
+            "            {c}.core_in_packet[k].next = self.core_in_packet[{core_k}].val();"
         )
         .unwrap();
         writeln!(
             s,
-            "            self.core_in_ready[k + {core_base}].next = {c}.core_in_ready[k].val();"
+            "            self.core_in_ready[{core_k}].next = {c}.core_in_ready[k].val();"
         )
         .unwrap();
         writeln!(
             s,
-            "            self.core_out_valid[k + {core_base}].next = {c}.core_out_valid[k].val();"
+            "            self.core_out_valid[{core_k}].next = {c}.core_out_valid[k].val();"
         )
         .unwrap();
         writeln!(
             s,
-            "            {c}.core_out_ready[k].next = self.core_out_ready[k + {core_base}].val();"
+            "            {c}.core_out_ready[k].next = self.core_out_ready[{core_k}].val();"
         )
         .unwrap();
         writeln!(s, "        }}").unwrap();
-        writeln!(s, "        for k in 0..12 {{\n            self.count[k + {count_base}].next = {c}.count[k].val();\n        }}").unwrap();
+        writeln!(s, "        for k in 0..12 {{\n            self.count[{count_k}].next = {c}.count[k].val();\n        }}").unwrap();
     }
     for (j, &(a, dir, b)) in links.iter().enumerate() {
         let (l, o) = (dir.index(), dir.opposite().index());

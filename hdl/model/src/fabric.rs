@@ -58,6 +58,17 @@ struct LinkEnds {
     to_input: u8,
 }
 
+/// A traced chip's values in one cycle, before the clock edge.
+struct ChipView {
+    sent: Sent,
+    counters: [u32; N_COUNTERS],
+    dump_status: u32,
+    empty: bool,
+    link_offers: u8,
+    link_ready: u8,
+    core_offers: u32,
+}
+
 /// Packets offered on one core port: (first cycle offered, packet), in order.
 type InjectionQueue = VecDeque<(u64, u128)>;
 
@@ -231,9 +242,8 @@ impl Fabric {
             .is_some_and(|t| t.window.contains(&cycle))
     }
 
-    /// The pre-edge values of traced chips: (offered outputs, counters, dump status, link
-    /// offers, link readiness, core offers).
-    fn trace_views(&self) -> Vec<(Sent, [u32; N_COUNTERS], u32, bool, u8, u8, u32)> {
+    /// The pre-edge values of the traced chips.
+    fn trace_views(&self) -> Vec<ChipView> {
         let tracer = self.tracer.as_ref().expect("invariant: tracing");
         tracer
             .chips
@@ -241,15 +251,15 @@ impl Fabric {
             .map(|s| {
                 let c = s.chip as usize;
                 let r = &self.routers[c];
-                (
-                    r.offered(),
-                    *r.counters(),
-                    r.dump().status,
-                    r.output_stage_empty(),
-                    self.link_offers[c],
-                    self.link_ready[c],
-                    self.core_offers[c],
-                )
+                ChipView {
+                    sent: r.offered(),
+                    counters: *r.counters(),
+                    dump_status: r.dump().status,
+                    empty: r.output_stage_empty(),
+                    link_offers: self.link_offers[c],
+                    link_ready: self.link_ready[c],
+                    core_offers: self.core_offers[c],
+                }
             })
             .collect()
     }
@@ -257,12 +267,20 @@ impl Fabric {
     fn write_trace(
         &mut self,
         now: u64,
-        views: Vec<(Sent, [u32; N_COUNTERS], u32, bool, u8, u8, u32)>,
+        views: Vec<ChipView>,
         links: Vec<(bool, bool, u128)>,
     ) -> std::io::Result<()> {
         let mut tracer = self.tracer.take().expect("invariant: tracing");
         for (i, view) in views.into_iter().enumerate() {
-            let (sent, counters, dump_status, empty, link_offers, link_ready, core_offers) = view;
+            let ChipView {
+                sent,
+                counters,
+                dump_status,
+                empty,
+                link_offers,
+                link_ready,
+                core_offers,
+            } = view;
             let chip = tracer.chips[i].chip;
             let taken = self
                 .results

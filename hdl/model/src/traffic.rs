@@ -304,7 +304,7 @@ pub fn run_traffic_traced(
     while t < cfg.cycles {
         let end = (t + WINDOW).min(cfg.cycles);
         for cycle in t..end {
-            for chip in 0..n {
+            for (chip, dests) in destinations.iter().enumerate() {
                 if rng.next_u64() >= threshold {
                     continue;
                 }
@@ -313,7 +313,7 @@ pub fn run_traffic_traced(
                 let core = 1 + rng.below(17) as usize;
                 let packet = match cfg.pattern {
                     Pattern::Multicast { .. } => {
-                        report.expected_deliveries += destinations[chip].len() as u64;
+                        report.expected_deliveries += dests.len() as u64;
                         Packet::mc((chip as u32) << 8)
                     }
                     Pattern::Uniform | Pattern::Hotspot => {
