@@ -9,6 +9,15 @@ use spinn_arch::{
 };
 use std::fmt;
 
+/// Proptest cases for a property: `PROPTEST_CASES` when it asks for more than `at_least`.
+pub fn cases(at_least: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        .max(at_least)
+}
+
 /// Masks with the shapes real tables use (prefixes, field masks), plus arbitrary ones.
 pub fn arb_mask() -> impl Strategy<Value = u32> {
     prop_oneof![

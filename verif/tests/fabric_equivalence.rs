@@ -6,15 +6,7 @@
 use proptest::prelude::*;
 use spinn_rtl::config::FabricKind;
 use spinn_verif::fabric_equivalence::{compare, run_model, run_rtl, FabricScenario};
-use spinn_verif::strategies::arb_fabric_scenario;
-
-fn cases(at_least: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        .max(at_least)
-}
+use spinn_verif::strategies::{arb_fabric_scenario, cases};
 
 fn check(s: &FabricScenario) -> Result<(), TestCaseError> {
     let model = run_model(s);

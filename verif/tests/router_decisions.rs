@@ -12,16 +12,8 @@ use spinn_arch::{
 use spinn_rtl::config::{self, RouterConfig};
 use spinn_rtl::{RouterInputs, RouterOutputs};
 use spinn_verif::reference::{decide, decide_reinjected, Decision, RouterState};
-use spinn_verif::strategies::{arb_routing_case, RoutingCase};
+use spinn_verif::strategies::{arb_routing_case, cases, RoutingCase};
 use std::collections::BTreeMap;
-
-fn cases(at_least: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        .max(at_least)
-}
 
 /// The copies a cycle's outputs carry.
 fn copies(out: &RouterOutputs) -> BTreeMap<OutputPort, Packet> {

@@ -1,29 +1,21 @@
 //! Stepping a router by hand: typed input and output vectors, one call per clock cycle.
 //!
-//! rust-hdl's threaded `Simulation` costs about 100 µs per cycle in thread hand-offs; settling
-//! the design with `update_all`/`has_changed` ourselves is about 100× faster
-//! (`spec/rust-hdl.md` §2.2). One [`RtlRouter::cycle`] call:
-//! 1. drives the inputs with the clock low and settles the combinational logic;
-//! 2. samples the outputs: these are the values the rising edge will see, so a port transfers in
-//!    this cycle exactly when its sampled valid and ready are both high;
-//! 3. raises the clock, settles, lowers it and settles again.
+//! One [`RouterDriver::cycle`] call steps the router through `crate::stepper::Stepper`: it
+//! drives the inputs, samples the outputs the rising edge sees (so a port transfers in this
+//! cycle exactly when its sampled valid and ready are both high), then clocks the design.
 //!
 //! The Verilog testbench of `verilog::testbench` follows the same order, and both serialise
 //! inputs and outputs through [`RouterInputs::signals`] and [`RouterOutputs::signals`], so
 //! traces from the two simulators compare line by line.
 
 use crate::router::{BankedMulticastRouter, MulticastRouter};
-use rust_hdl::core::vcd_probe::VCDProbe;
+use crate::stepper::Stepper;
 use rust_hdl::prelude::*;
 use spinn_arch::{
     McEntry, McTable, OutputPort, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP,
     LINKS_PER_CHIP, N_COUNTERS,
 };
 use std::io::Write;
-
-/// Settle passes allowed per half cycle. The router needs about a dozen; a design that does not
-/// settle within this many has a combinational loop.
-const MAX_SETTLE_PASSES: usize = 100;
 
 /// Configuration targets of the `cfg_target` port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,45 +262,20 @@ macro_rules! impl_router_ports {
 impl_router_ports!(MulticastRouter<const ENTRIES: usize, const P2P_ENTRIES: usize>);
 impl_router_ports!(BankedMulticastRouter<const BANKS: usize, const DEPTH_BITS: usize, const P2P_ENTRIES: usize>);
 
-/// Receives a VCD change set after every half cycle.
-type VcdSink = VCDProbe<Box<dyn Write>>;
-
 /// A router stepped by hand, cycle by cycle.
 pub struct RtlRouter<R: RouterPorts> {
-    uut: R,
-    cycle: u64,
-    vcd: Option<VcdSink>,
+    stepper: Stepper<R>,
 }
 
 impl<R: RouterPorts> RtlRouter<R> {
-    pub fn new(mut uut: R) -> RtlRouter<R> {
-        uut.connect_all();
-        let mut res = RtlRouter {
-            uut,
-            cycle: 0,
-            vcd: None,
-        };
-        res.settle();
-        res
+    pub fn new(uut: R) -> RtlRouter<R> {
+        RtlRouter {
+            stepper: Stepper::new(Box::new(uut)),
+        }
     }
 
     pub fn block(&self) -> &R {
-        &self.uut
-    }
-
-    fn settle(&mut self) {
-        let settled = simulate(&mut self.uut, MAX_SETTLE_PASSES);
-        assert!(
-            settled,
-            "invariant: the router settles within {MAX_SETTLE_PASSES} passes"
-        );
-    }
-
-    fn record(&mut self, time: u64) {
-        if let Some(mut probe) = self.vcd.take() {
-            let _ = probe.timestamp(time);
-            self.vcd = Some(write_vcd_change(probe, &self.uut));
-        }
+        self.stepper.block()
     }
 }
 
@@ -379,30 +346,22 @@ pub trait RouterDriver {
 
 impl<R: RouterPorts> RouterDriver for RtlRouter<R> {
     fn cycle(&mut self, inputs: &RouterInputs) -> RouterOutputs {
-        self.uut.apply(inputs);
-        self.settle();
-        let outputs = self.uut.sample();
-        self.uut.set_clock(true);
-        self.settle();
-        self.record(self.cycle * 10 + 5);
-        self.uut.set_clock(false);
-        self.settle();
-        self.cycle += 1;
-        self.record(self.cycle * 10);
-        outputs
+        self.stepper.cycle(
+            |r| r.apply(inputs),
+            |r| r.sample(),
+            |r, high| r.set_clock(high),
+        )
     }
 
     fn trace_to(&mut self, writer: Box<dyn Write>) {
-        let mut probe = write_vcd_header(writer, &self.uut);
-        let _ = probe.timestamp(self.cycle * 10);
-        self.vcd = Some(write_vcd_dump(probe, &self.uut));
+        self.stepper.trace_to(writer);
     }
 
     fn finish_trace(&mut self) {
-        self.vcd = None;
+        self.stepper.finish_trace();
     }
 
     fn cycles(&self) -> u64 {
-        self.cycle
+        self.stepper.cycles()
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod drive;
 pub mod fabric;
 pub mod router;
+pub mod stepper;
 pub mod verilog;
 
 pub use config::{ConfigError, RouterConfig, TableKind};

@@ -6,7 +6,7 @@
 //! the `e`-th (chip, link) pair of [`FabricShape::edges`].
 
 use crate::drive::PortValue;
-use rust_hdl::core::vcd_probe::VCDProbe;
+use crate::stepper::Stepper;
 use rust_hdl::prelude::*;
 use spinn_arch::{LinkDir, CORES_PER_CHIP, N_COUNTERS};
 use std::io::Write;
@@ -191,40 +191,13 @@ pub trait FabricDriver {
 
 /// A fabric stepped by hand.
 pub struct RtlFabric<F: FabricPorts> {
-    /// Boxed: a 3×3 fabric is about 800 KB, too much to move around on a test thread's stack.
-    uut: Box<F>,
-    cycle: u64,
-    vcd: Option<VCDProbe<Box<dyn Write>>>,
+    stepper: Stepper<F>,
 }
 
-/// Settle passes allowed per half cycle; the fabric needs about as many as one router because
-/// links register both directions.
-const MAX_SETTLE_PASSES: usize = 100;
-
 impl<F: FabricPorts> RtlFabric<F> {
-    pub fn new(mut uut: Box<F>) -> RtlFabric<F> {
-        uut.connect_all();
-        let mut res = RtlFabric {
-            uut,
-            cycle: 0,
-            vcd: None,
-        };
-        res.settle();
-        res
-    }
-
-    fn settle(&mut self) {
-        let settled = simulate(&mut *self.uut, MAX_SETTLE_PASSES);
-        assert!(
-            settled,
-            "invariant: the fabric settles within {MAX_SETTLE_PASSES} passes"
-        );
-    }
-
-    fn record(&mut self, time: u64) {
-        if let Some(mut probe) = self.vcd.take() {
-            let _ = probe.timestamp(time);
-            self.vcd = Some(write_vcd_change(probe, &*self.uut));
+    pub fn new(uut: Box<F>) -> RtlFabric<F> {
+        RtlFabric {
+            stepper: Stepper::new(uut),
         }
     }
 }
@@ -235,30 +208,22 @@ impl<F: FabricPorts> FabricDriver for RtlFabric<F> {
     }
 
     fn cycle(&mut self, inputs: &FabricInputs) -> FabricOutputs {
-        self.uut.apply(inputs);
-        self.settle();
-        let outputs = self.uut.sample();
-        self.uut.set_clock(true);
-        self.settle();
-        self.record(self.cycle * 10 + 5);
-        self.uut.set_clock(false);
-        self.settle();
-        self.cycle += 1;
-        self.record(self.cycle * 10);
-        outputs
+        self.stepper.cycle(
+            |f| f.apply(inputs),
+            |f| f.sample(),
+            |f, high| f.set_clock(high),
+        )
     }
 
     fn trace_to(&mut self, writer: Box<dyn Write>) {
-        let mut probe = write_vcd_header(writer, &*self.uut);
-        let _ = probe.timestamp(self.cycle * 10);
-        self.vcd = Some(write_vcd_dump(probe, &*self.uut));
+        self.stepper.trace_to(writer);
     }
 
     fn finish_trace(&mut self) {
-        self.vcd = None;
+        self.stepper.finish_trace();
     }
 
     fn cycles(&self) -> u64 {
-        self.cycle
+        self.stepper.cycles()
     }
 }
