@@ -97,11 +97,8 @@ pub struct TraceRequest {
     pub window: std::ops::Range<u64>,
 }
 
-/// [`run_model`], writing a VCD as `trace` asks.
-pub fn run_model_traced(
-    s: &FabricScenario,
-    trace: Option<TraceRequest>,
-) -> std::io::Result<FabricTrace> {
+/// The fast-model fabric of a scenario, configured and loaded with its traffic, not yet run.
+pub fn model_fabric(s: &FabricScenario) -> Fabric {
     let mut machine = s.config.kind.machine();
     for (a, dir) in dead_pairs(s) {
         let chip = machine.chip_at(a);
@@ -130,6 +127,15 @@ pub fn run_model_traced(
     for b in &s.blocked_sinks {
         fabric.block_sink(b.chip, b.core, b.from, b.to);
     }
+    fabric
+}
+
+/// [`run_model`], writing a VCD as `trace` asks.
+pub fn run_model_traced(
+    s: &FabricScenario,
+    trace: Option<TraceRequest>,
+) -> std::io::Result<FabricTrace> {
+    let mut fabric = model_fabric(s);
     if let Some(t) = trace {
         fabric.trace_to(t.writer, &t.chips, t.window)?;
     }

@@ -93,6 +93,11 @@ pub struct Fabric {
     /// Router results of the current cycle (kept to reuse the allocation).
     results: Vec<(u32, Step)>,
     tracer: Option<Tracer>,
+    /// Per chip: the first cycle a frozen router slept, or `u64::MAX` when awake.
+    asleep_since: Vec<u64>,
+    /// Cycles at which sleeping routers' waits expire.
+    expiry_wakes: BinaryHeap<Reverse<(u64, u32)>>,
+    sleeping: bool,
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
     blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
@@ -164,6 +169,9 @@ impl Fabric {
             core_offers: vec![0; n],
             results: Vec::new(),
             tracer: None,
+            asleep_since: vec![u64::MAX; n],
+            expiry_wakes: BinaryHeap::new(),
+            sleeping: true,
             cycle: 0,
             active: Vec::new(),
             listed: vec![false; n],
@@ -198,6 +206,11 @@ impl Fabric {
 
     pub fn stats(&self) -> FabricStats {
         self.stats
+    }
+
+    /// Whether frozen routers may sleep (on by default; turning it off only makes runs slower).
+    pub fn set_sleeping(&mut self, on: bool) {
+        self.sleeping = on;
     }
 
     /// Whether deliveries and dumps are kept (on by default; benchmarks turn it off).
@@ -383,7 +396,10 @@ impl Fabric {
 
     /// Packets waiting anywhere: in routers, on links or in injection queues.
     pub fn is_quiet(&self) -> bool {
-        self.active.is_empty() && self.link_wakes.is_empty() && self.chip_wakes.is_empty()
+        self.active.is_empty()
+            && self.link_wakes.is_empty()
+            && self.chip_wakes.is_empty()
+            && self.expiry_wakes.is_empty()
     }
 
     /// Steps until cycle `end` (exclusive), skipping cycles in which nothing can happen.
@@ -391,13 +407,17 @@ impl Fabric {
         while self.cycle < end {
             self.wake_due();
             if self.active.is_empty() && !self.links_due() && !self.tracing(self.cycle) {
-                let next = [self.chip_wakes.peek(), self.link_wakes.peek()]
-                    .into_iter()
-                    .flatten()
-                    .map(|Reverse((t, _))| *t)
-                    .min()
-                    .unwrap_or(end)
-                    .clamp(self.cycle + 1, end);
+                let next = [
+                    self.chip_wakes.peek(),
+                    self.link_wakes.peek(),
+                    self.expiry_wakes.peek(),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|Reverse((t, _))| *t)
+                .min()
+                .unwrap_or(end)
+                .clamp(self.cycle + 1, end);
                 self.stats.router_cycles += (next - self.cycle) * self.routers.len() as u64;
                 self.cycle = next;
                 continue;
@@ -413,6 +433,16 @@ impl Fabric {
             }
             self.chip_wakes.pop();
             self.refresh_core_offers(chip as usize, t);
+            // A sleeping router cannot take the packet yet; it sees it when it wakes.
+            if self.asleep_since[chip as usize] == u64::MAX {
+                self.list(chip);
+            }
+        }
+        while let Some(&Reverse((t, chip))) = self.expiry_wakes.peek() {
+            if t > self.cycle {
+                break;
+            }
+            self.expiry_wakes.pop();
             self.list(chip);
         }
     }
@@ -467,6 +497,11 @@ impl Fabric {
         active.sort_unstable();
         for &chip in &active {
             self.listed[chip as usize] = false;
+            let c = chip as usize;
+            if self.asleep_since[c] != u64::MAX {
+                self.routers[c].slept(now - self.asleep_since[c]);
+                self.asleep_since[c] = u64::MAX;
+            }
         }
         // Routers: everything they read is registered state from before this edge.
         let mut results = std::mem::take(&mut self.results);
@@ -591,6 +626,10 @@ impl Fabric {
             let ready = self.links[l].ready() as u8;
             self.link_ready[from] =
                 (self.link_ready[from] & !(1 << ends.from_output)) | ready << ends.from_output;
+            // A sleeping router wakes when one of its links frees.
+            if ready == 1 && self.asleep_since[from] != u64::MAX {
+                self.list(ends.from_chip);
+            }
             if let Some(at) = self.links[l].moves_at().filter(|_| sent.is_some()) {
                 self.link_wakes.push(Reverse((at, link)));
             }
@@ -598,11 +637,24 @@ impl Fabric {
                 self.list(self.ends[l].to_chip);
             }
         }
-        // Routers that still hold packets, or still have offers, stay active.
+        // Routers that still hold packets, or still have offers, stay active, unless they are
+        // frozen: then they sleep until a pending link frees or their wait expires.
         for &(chip, _) in results.iter() {
             let c = chip as usize;
-            if !self.routers[c].is_idle() || self.link_offers[c] != 0 || self.core_offers[c] != 0 {
-                self.list(chip);
+            if self.listed[c]
+                || (self.routers[c].is_idle()
+                    && self.link_offers[c] == 0
+                    && self.core_offers[c] == 0)
+            {
+                continue;
+            }
+            let out_ready = self.sink_ready(c, now + 1) | self.link_ready[c] as u32;
+            match self.routers[c].sleep_cycles(out_ready) {
+                Some(k) if self.sleeping && !self.tracing(now + 1) => {
+                    self.asleep_since[c] = now + 1;
+                    self.expiry_wakes.push(Reverse((now + 1 + k, chip)));
+                }
+                _ => self.list(chip),
             }
         }
         self.results = results;

@@ -256,6 +256,38 @@ impl Router {
         }
     }
 
+    /// How many cycles, from the next one, the router can sleep given which outputs will be
+    /// ready, or `None` if it must be stepped. It is frozen when its output stage holds a packet
+    /// whose pending outputs (at least one) are all links and none is ready, and its lookup
+    /// register holds a packet that will wait for the stage: then nothing changes but the wait
+    /// count until a pending link frees (the fabric wakes it then) or the wait expires (after
+    /// the cycles returned; an infinite wait still wraps its 20-bit count as the RTL does).
+    pub fn sleep_cycles(&self, out_ready: u32) -> Option<u64> {
+        let st = &self.stage;
+        let lookup = self.lookup.as_ref()?;
+        let blocked = st.held && st.pending != 0 && st.pending & out_ready == 0;
+        if !blocked || st.pending & CORE_OUTPUTS != 0 || self.decide(lookup).drop {
+            return None;
+        }
+        let control = self.setup.control;
+        let (limit, infinite) = wait_limit(if st.in_wait2 {
+            control.wait2.0
+        } else {
+            control.wait1.0
+        });
+        let left = if infinite {
+            WAIT_COUNT_MASK + 1 - st.wait_count
+        } else {
+            limit.checked_sub(st.wait_count)?
+        };
+        (left > 0).then_some(left as u64)
+    }
+
+    /// Accounts for `cycles` slept while frozen: the wait count went up by one each cycle.
+    pub fn slept(&mut self, cycles: u64) {
+        self.stage.wait_count = (self.stage.wait_count + cycles as u32) & WAIT_COUNT_MASK;
+    }
+
     /// Clears the dump status, as the monitor's read of the status register does (between
     /// cycles; the RTL does it through a configuration write).
     pub fn clear_dump(&mut self) {
