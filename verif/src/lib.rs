@@ -1,6 +1,6 @@
 //! `spinn-verif`: golden references and the harnesses that hold the hardware to them.
 //!
-//! * [`reference`]: a plain-Rust routing decision, written for clarity, against which the RTL
+//! * [`reference`](mod@reference): a plain-Rust routing decision, written for clarity, against which the RTL
 //!   router is fuzzed.
 //! * [`strategies`]: proptest strategies (tables, packets, routing cases), defined once.
 //! * [`stimulus`]: seeded random cycle-by-cycle stimulus for co-simulation.

@@ -11,8 +11,8 @@
 //! * MC: lowest matching entry; on a miss, from link L the single link (L + 3) mod 6
 //!   (`DefaultRouted`), from a core nothing (`Unroutable`).
 //! * FR: the fixed-route register.
-//! * P2P: the table entry for key [15:0]; 6 drops (`Unroutable`), 7 the monitor.
-//! * NN: from a link, the monitor; from a core, link header [4:2], or the monitor for 6 and 7.
+//! * P2P: the table entry for key `[15:0]`; 6 drops (`Unroutable`), 7 the monitor.
+//! * NN: from a link, the monitor; from a core, link header `[4:2]`, or the monitor for 6 and 7.
 //! * A re-injected packet with a non-empty route override goes unchanged to exactly those
 //!   outputs and counts only under its type ([`decide_reinjected`]).
 

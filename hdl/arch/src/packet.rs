@@ -7,21 +7,21 @@
 //! |--------|-----------|-----------|--------------------------|-----------|
 //! | 0      | parity    | parity    | parity                   | parity    |
 //! | 1      | payload   | payload   | payload                  | payload   |
-//! | 3:2    | timestamp | timestamp | route [4:2] (bits 3:2)   | timestamp |
+//! | 3:2    | timestamp | timestamp | route `[4:2]` (bits 3:2)   | timestamp |
 //! | 5:4    | ER        | seq code  | 4: route MSB, 5: T       | ER        |
 //! | 7:6    | type      | type      | type                     | type      |
 //!
 //! Parity is odd over the whole packet: the XOR of all 40 (or 72) bits is 1.
 //!
-//! Bus layout used by the RTL (the spI/O 72-bit bus): header [7:0], key [39:8],
-//! payload [71:40]; without a payload the top 32 bits are don't-care.
+//! Bus layout used by the RTL (the spI/O 72-bit bus): header `[7:0]`, key `[39:8]`,
+//! payload `[71:40]`; without a payload the top 32 bits are don't-care.
 //! On the wire the packet is sent least significant nibble first: header, key, payload.
 
 use bitvec::prelude::*;
 use std::fmt;
 use thiserror::Error;
 
-/// The two type bits, header [7:6].
+/// The two type bits, header `[7:6]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PacketType {
     Mc = 0,
@@ -40,13 +40,13 @@ impl PacketType {
         }
     }
 
-    /// Whether header [5:4] is an emergency-routing field (MC and FR only).
+    /// Whether header `[5:4]` is an emergency-routing field (MC and FR only).
     pub fn carries_emergency(self) -> bool {
         matches!(self, PacketType::Mc | PacketType::Fr)
     }
 }
 
-/// The emergency-routing field of MC and FR packets, header [5:4] (`spec/hardware.md` §3.5).
+/// The emergency-routing field of MC and FR packets, header `[5:4]` (`spec/hardware.md` §3.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Emergency {
     /// Routed normally.
@@ -109,7 +109,7 @@ impl Packet {
     }
 
     /// A point-to-point packet from chip id `source` to chip id `dest` (id = x << 8 | y),
-    /// with the source in key [31:16] and the destination in key [15:0].
+    /// with the source in key `[31:16]` and the destination in key `[15:0]`.
     pub fn p2p(source: u16, dest: u16, seq: u8) -> Packet {
         let pkt = Packet::with_type(PacketType::P2p, (source as u32) << 16 | dest as u32);
         pkt.with_header_field(4, 2, seq)
@@ -144,7 +144,7 @@ impl Packet {
         }
     }
 
-    /// The 72-bit bus form: header [7:0], key [39:8], payload [71:40] (zero when absent).
+    /// The 72-bit bus form: header `[7:0]`, key `[39:8]`, payload `[71:40]` (zero when absent).
     pub fn to_bus(self) -> u128 {
         self.header as u128 | (self.key as u128) << 8 | (self.payload.unwrap_or(0) as u128) << 40
     }
@@ -269,22 +269,22 @@ impl Packet {
         self.header >> 2 & 3
     }
 
-    /// P2P sequence code, header [5:4].
+    /// P2P sequence code, header `[5:4]`.
     pub fn seq_code(self) -> u8 {
         self.header >> 4 & 3
     }
 
-    /// NN route field, header [4:2].
+    /// NN route field, header `[4:2]`.
     pub fn nn_route(self) -> u8 {
         self.header >> 2 & 7
     }
 
-    /// NN T bit ("direct" peek/poke), header [5].
+    /// NN T bit ("direct" peek/poke), header `[5]`.
     pub fn nn_direct(self) -> bool {
         self.header >> 5 & 1 == 1
     }
 
-    /// P2P destination chip id, key [15:0].
+    /// P2P destination chip id, key `[15:0]`.
     pub fn p2p_dest(self) -> u16 {
         self.key as u16
     }

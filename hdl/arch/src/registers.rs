@@ -3,7 +3,7 @@
 use crate::geom::{CoreId, LinkDir, CORES_PER_CHIP};
 use crate::route::RouteSet;
 
-/// An 8-bit wait1/wait2 setting: mantissa M in [3:0], exponent E in [7:4].
+/// An 8-bit wait1/wait2 setting: mantissa M in `[3:0]`, exponent E in `[7:4]`.
 /// It waits `(M + 16 − 2^(4−E))·2^E` router cycles for E ≤ 4 and `(M + 16)·2^E` for E > 4;
 /// 0xFF waits for ever.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,10 +36,10 @@ impl WaitTime {
 ///
 /// | bits    | field                              |
 /// |---------|------------------------------------|
-/// | [2]     | dump interrupt enable              |
-/// | [12:8]  | MP: monitor processor (physical)   |
-/// | [23:16] | wait1                              |
-/// | [31:24] | wait2                              |
+/// | `[2]`   | dump interrupt enable              |
+/// | `[12:8]`  | MP: monitor processor (physical)   |
+/// | `[23:16]` | wait1                              |
+/// | `[31:24]` | wait2                              |
 ///
 /// Route enable, error interrupts, time phase and the counter-enable bits are not modelled;
 /// writes to them are ignored.
@@ -198,9 +198,9 @@ impl Counter {
     }
 }
 
-/// The dump status register: [23:0] outputs involved in any dump since the last clear (sticky),
-/// [30] overflow (a dump arrived while one was unread), [31] a dump is held.
-/// The dump header register holds the control byte in [7:0] and the input port in [12:8].
+/// The dump status register: `[23:0]` outputs involved in any dump since the last clear (sticky),
+/// `[30]` overflow (a dump arrived while one was unread), `[31]` a dump is held.
+/// The dump header register holds the control byte in `[7:0]` and the input port in `[12:8]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DumpStatus(pub u32);
 

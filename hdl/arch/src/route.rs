@@ -2,8 +2,8 @@
 //!
 //! | bits    | meaning                                   |
 //! |---------|-------------------------------------------|
-//! | [5:0]   | links 0–5 (E, NE, N, W, SW, S)            |
-//! | [23:6]  | physical cores 0–17 (bit 6 + core)        |
+//! | `[5:0]`   | links 0–5 (E, NE, N, W, SW, S)            |
+//! | `[23:6]`  | physical cores 0–17 (bit 6 + core)        |
 //!
 //! Input ports use the same numbering: 0–5 are link receivers, 6–23 are the cores'
 //! communications controllers.
@@ -120,7 +120,7 @@ impl RouteSet {
         self.0 == 0
     }
 
-    /// The link bits [5:0].
+    /// The link bits `[5:0]`.
     pub fn link_bits(self) -> u8 {
         (self.0 & 0x3f) as u8
     }

@@ -145,7 +145,7 @@ pub struct RouterSetup {
 /// The outputs transferring in a cycle and the packets they carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sent {
-    /// Outputs whose valid and ready were both high (links [5:0], cores [23:6]).
+    /// Outputs whose valid and ready were both high (links `[5:0]`, cores `[23:6]`).
     pub outputs: u32,
     packet: u128,
     er_first: u8,

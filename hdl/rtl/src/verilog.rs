@@ -3,7 +3,7 @@
 //! [`crate::config::verilog`] exports a router; [`testbench`] wraps it in a self-checking-free
 //! Icarus testbench that reads one input vector per cycle and writes one output vector per
 //! cycle, in the order of `RouterInputs::signals` and `RouterOutputs::signals`, exactly as
-//! [`crate::drive::RtlRouter::cycle`] steps the rust-hdl model. Comparing the two output files
+//! [`crate::stepper::Stepper::cycle`] steps the rust-hdl model. Comparing the two output files
 //! line by line is the co-simulation.
 
 use crate::drive::{PortValue, RouterInputs, RouterOutputs};

@@ -18,7 +18,7 @@
 use rust_hdl::prelude::*;
 use std::collections::BTreeMap;
 
-/// A table word: key complement [31:0], mask [63:32], route [87:64].
+/// A table word: key complement `[31:0]`, mask `[63:32]`, route `[87:64]`.
 pub type TableWord = Bits<88>;
 
 #[derive(LogicBlock)]

@@ -19,8 +19,8 @@
 //! * MC: the lowest matching entry; on a miss a packet from link L leaves on (L + 3) mod 6
 //!   (counted as default-routed), a locally sourced one is dropped (counted as unroutable).
 //! * FR: the fixed-route register.
-//! * P2P: the table code for key [15:0]: a link, 6 drop (unroutable), 7 the monitor core.
-//! * NN: from a link, the monitor core; from a core, the link in header [4:2] (6 and 7: the
+//! * P2P: the table code for key `[15:0]`: a link, 6 drop (unroutable), 7 the monitor core.
+//! * NN: from a link, the monitor core; from a core, the link in header `[4:2]` (6 and 7: the
 //!   monitor core).
 //! * A non-zero `override_route` (a re-injected packet with the outputs its dump recorded)
 //!   replaces all of the above: the packet goes unchanged to exactly those outputs and counts

@@ -23,7 +23,7 @@
 //!   1 control register ← `cfg_data` (layout of `spinn_arch::RouterControl`),
 //!   2 P2P entry `cfg_index` ← `cfg_data[2:0]`, 3 fixed-route register ← `cfg_data[23:0]`,
 //!   4 clear the dump status (the monitor's read of DSTAT).
-//! * dump registers `dump_header` ([7:0] header, [12:8] input port), `dump_key`,
+//! * dump registers `dump_header` (`[7:0]` header, `[12:8]` input port), `dump_key`,
 //!   `dump_payload`, `dump_outputs`, `dump_status` (`spinn_arch::DumpStatus`), and
 //!   `dump_interrupt` = status bit 31 and control bit 2.
 //! * `count[12]`: diagnostic counters (`spinn_arch::Counter`); `output_stage_empty`.
