@@ -227,7 +227,7 @@ fn traffic_refuses_bad_input_by_name() {
     for (args, expected) in [
         (vec!["--rate", "2"], "the injection rate must be in (0, 1] packets per chip per cycle, got 2"),
         (vec!["--machine", "0x4"], "a machine needs at least one chip in each dimension, got 0x4"),
-        (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8) or boards:N"),
+        (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N"),
         (vec!["--machine", "4x4", "--vcd", "/dev/null", "--trace-chips", "99"], "cannot trace chip 99: the machine has chips 0 to 15"),
         (vec!["--machine", "2x2", "--pattern", "multicast", "--fanout", "5"], "multicast fanout 5 is more than the 3 other chips"),
         (vec!["--wait1", "0x1ff"], "invalid value '0x1ff' for '--wait1 <WAIT1>': `0x1ff` is not a byte (0-255, or 0x00-0xff)"),

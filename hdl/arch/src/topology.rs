@@ -29,6 +29,17 @@ const ABSENT: u32 = u32::MAX;
 
 /// The y range `(first, last)` of the chips present in each column x = 0..8 of a SpiNN-5 board,
 /// copied from the table in §5.3.
+/// Where a triad's three boards sit, relative to the triad's corner (spec §5.4).
+const BOARD_ORIGINS: [(i64, i64); 3] = [(0, 0), (4, 8), (8, 4)];
+
+/// Whether (dx, dy) from a board's origin is one of the board's 48 chips.
+fn on_board(dx: i64, dy: i64) -> bool {
+    (0..8).contains(&dx) && {
+        let (first, last) = SPINN5_COLUMNS[dx as usize];
+        (first as i64..=last as i64).contains(&dy)
+    }
+}
+
 const SPINN5_COLUMNS: [(u16, u16); 8] = [
     (0, 3),
     (0, 4),
@@ -183,6 +194,43 @@ impl Machine {
             let (first, last) = SPINN5_COLUMNS[usize::from(chip.x)];
             (first..=last).contains(&chip.y)
         })
+    }
+
+    /// `n_boards` boards as whole triads without wrap-around (spec §5.4): a
+    /// (12w + 4) × (12h + 4) box, with w and h as for [`Machine::multi_board`], holding each
+    /// triad's three board hexagons at board origins (0, 0), (4, 8) and (8, 4); only chips on a
+    /// board are present.
+    pub fn multi_board_without_wrap(n_boards: usize) -> Result<Machine, TopologyError> {
+        let wrapped = Machine::multi_board(n_boards)?;
+        let (triads_x, triads_y) = (
+            wrapped.width() as usize / TRIAD_CHIPS,
+            wrapped.height() as usize / TRIAD_CHIPS,
+        );
+        let (width, height) = (wrapped.width() as usize + 4, wrapped.height() as usize + 4);
+        if width > MAX_AXIS_CHIPS || height > MAX_AXIS_CHIPS {
+            return Err(TopologyError::TooManyBoards {
+                n_boards,
+                width,
+                height,
+                max: MAX_AXIS_CHIPS,
+            });
+        }
+        Ok(Machine::from_presence(
+            width as u16,
+            height as u16,
+            Wrap::NONE,
+            |chip| {
+                (0..triads_x).any(|tx| {
+                    (0..triads_y).any(|ty| {
+                        BOARD_ORIGINS.iter().any(|&(bx, by)| {
+                            let dx = chip.x as i64 - (tx * TRIAD_CHIPS) as i64 - bx;
+                            let dy = chip.y as i64 - (ty * TRIAD_CHIPS) as i64 - by;
+                            on_board(dx, dy)
+                        })
+                    })
+                })
+            },
+        ))
     }
 
     /// A machine of `n_boards` SpiNN-5 boards rounded up to whole triads and sized as spalloc
@@ -877,5 +925,55 @@ mod tests {
             .with_dead_link(c(1, 0), LinkDir::W)
             .unwrap_err();
         assert_eq!(already_dead.to_string(), "chip (1, 0) has no live link W");
+    }
+
+    #[test]
+    fn wrapped_triads_tile_the_torus_exactly_once() {
+        // Every chip of a 24x24 torus lies on exactly one board of the 2x2 triads, which is why
+        // multi_board can be a full torus.
+        let size = 2 * TRIAD_CHIPS as i64;
+        for x in 0..size {
+            for y in 0..size {
+                let boards = (0..2i64)
+                    .flat_map(|tx| (0..2i64).map(move |ty| (tx, ty)))
+                    .flat_map(|(tx, ty)| {
+                        BOARD_ORIGINS
+                            .iter()
+                            .map(move |&(bx, by)| (tx * 12 + bx, ty * 12 + by))
+                    })
+                    .filter(|&(ox, oy)| {
+                        on_board((x - ox).rem_euclid(size), (y - oy).rem_euclid(size))
+                    })
+                    .count();
+                assert_eq!(boards, 1, "chip ({x}, {y}) is on {boards} boards");
+            }
+        }
+    }
+
+    #[test]
+    fn unwrapped_multi_board_machines_hold_whole_boards() {
+        let one = Machine::multi_board_without_wrap(3).expect("one triad");
+        assert_eq!((one.width(), one.height(), one.n_chips()), (16, 16, 144));
+        let four = Machine::multi_board_without_wrap(12).expect("four triads");
+        assert_eq!((four.width(), four.height(), four.n_chips()), (28, 28, 576));
+        assert!(
+            !four.contains(ChipCoord::new(27, 0)),
+            "a corner of the box is off every board"
+        );
+        for a in four.chips() {
+            for (dir, b) in four.links(a) {
+                assert_eq!(
+                    four.neighbour(b, dir.opposite()),
+                    Some(a),
+                    "link symmetry at {a}"
+                );
+            }
+        }
+        // The boards join up: every chip reaches every other, never faster than the geometry allows.
+        let origin = ChipCoord::new(0, 0);
+        for b in four.chips() {
+            let path = four.path_length(origin, b).expect("connected");
+            assert!(path >= four.hop_distance(origin, b));
+        }
     }
 }

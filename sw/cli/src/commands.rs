@@ -140,7 +140,7 @@ pub fn synth(
     Ok(())
 }
 
-/// Parses `spinn3`, `spinn5`, `WxH` or `boards:N`.
+/// Parses `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N`.
 pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)> {
     use spinn_arch::{Machine, Wrap};
     let machine = match text {
@@ -148,6 +148,18 @@ pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)
         "spinn5" => return Ok((Machine::spinn5(), "SpiNN-5 board".to_string())),
         _ => text,
     };
+    if let Some(boards) = machine.strip_prefix("boards-nowrap:") {
+        let n: usize = boards
+            .parse()
+            .with_context(|| format!("`{boards}` in --machine {text} is not a number of boards"))?;
+        let m = Machine::multi_board_without_wrap(n)?;
+        let name = format!(
+            "{n} boards without wrap-around, {}x{} box",
+            m.width(),
+            m.height()
+        );
+        return Ok((m, name));
+    }
     if let Some(boards) = machine.strip_prefix("boards:") {
         let n: usize = boards
             .parse()
@@ -160,7 +172,7 @@ pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse::<u16>().ok()?, h.parse::<u16>().ok()?)))
         .with_context(|| {
-            format!("--machine {text}: expected spinn3, spinn5, WxH (e.g. 8x8) or boards:N")
+            format!("--machine {text}: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N")
         })?;
     Ok((Machine::torus(w, h, Wrap::BOTH)?, format!("{w}x{h} torus")))
 }

@@ -121,8 +121,8 @@ enum Command {
     /// Run synthetic traffic on the fast fabric model and report offered and accepted load,
     /// latency, drops, emergency routes and link use.
     Traffic {
-        /// `spinn3`, `spinn5`, `WxH` (a torus wrapped both ways) or `boards:N` (N SpiNN-5 boards
-        /// as whole triads).
+        /// `spinn3`, `spinn5`, `WxH` (a torus wrapped both ways), `boards:N` (N SpiNN-5 boards as
+        /// whole triads, wrapped) or `boards-nowrap:N` (the same without wrap-around).
         #[arg(long, default_value = "spinn5")]
         machine: String,
         #[arg(long, value_enum, default_value_t = PatternArg::Uniform)]
