@@ -93,6 +93,7 @@ pub struct Fabric {
     /// Router results of the current cycle (kept to reuse the allocation).
     results: Vec<(u32, Step)>,
     tracer: Option<Tracer>,
+    trace_error: Option<std::io::Error>,
     /// Per chip: the first cycle a frozen router slept, or `u64::MAX` when awake.
     asleep_since: Vec<u64>,
     /// Cycles at which sleeping routers' waits expire.
@@ -169,6 +170,7 @@ impl Fabric {
             core_offers: vec![0; n],
             results: Vec::new(),
             tracer: None,
+            trace_error: None,
             asleep_since: vec![u64::MAX; n],
             expiry_wakes: BinaryHeap::new(),
             sleeping: true,
@@ -241,8 +243,11 @@ impl Fabric {
         Ok(())
     }
 
-    /// Ends the trace and flushes the file.
+    /// Ends the trace and flushes the file; reports a write that failed during the run.
     pub fn finish_trace(&mut self) -> std::io::Result<()> {
+        if let Some(err) = self.trace_error.take() {
+            return Err(err);
+        }
         match self.tracer.take() {
             Some(mut t) => t.finish(self.cycle),
             None => Ok(()),
@@ -282,6 +287,7 @@ impl Fabric {
         now: u64,
         views: Vec<ChipView>,
         links: Vec<(bool, bool, u128)>,
+        results: &[(u32, Step)],
     ) -> std::io::Result<()> {
         let mut tracer = self.tracer.take().expect("invariant: tracing");
         for (i, view) in views.into_iter().enumerate() {
@@ -295,8 +301,7 @@ impl Fabric {
                 core_offers,
             } = view;
             let chip = tracer.chips[i].chip;
-            let taken = self
-                .results
+            let taken = results
                 .iter()
                 .find(|(c, _)| *c == chip)
                 .and_then(|(_, s)| s.taken);
@@ -595,14 +600,13 @@ impl Fabric {
                 }
             }
         }
-        self.results = results;
         if let Some((views, links)) = traced {
-            // A failed trace write stops tracing rather than the simulation.
-            if self.write_trace(now, views, links).is_err() {
+            // A failed write stops the trace, not the simulation; `finish_trace` reports it.
+            if let Err(err) = self.write_trace(now, views, links, &results) {
                 self.tracer = None;
+                self.trace_error = Some(err);
             }
         }
-        let results = std::mem::take(&mut self.results);
         while let Some(&Reverse((t, link))) = self.link_wakes.peek() {
             if t > now {
                 break;
@@ -633,8 +637,8 @@ impl Fabric {
             if let Some(at) = self.links[l].moves_at().filter(|_| sent.is_some()) {
                 self.link_wakes.push(Reverse((at, link)));
             }
-            if filled || self.links[l].offered().is_some() {
-                self.list(self.ends[l].to_chip);
+            if filled || offered == 1 {
+                self.list(ends.to_chip);
             }
         }
         // Routers that still hold packets, or still have offers, stay active, unless they are
