@@ -226,6 +226,8 @@ fn traffic_reports_load_latency_and_link_use() {
 fn traffic_refuses_bad_input_by_name() {
     for (args, expected) in [
         (vec!["--rate", "2"], "the injection rate must be in (0, 1] packets per chip per cycle, got 2"),
+        (vec!["--rate", "-1"], "the injection rate must be in (0, 1] packets per chip per cycle, got -1"),
+        (vec!["--machine", "1x1"], "uniform traffic needs at least 2 chips"),
         (vec!["--machine", "0x4"], "a machine needs at least one chip in each dimension, got 0x4"),
         (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N"),
         (vec!["--machine", "4x4", "--vcd", "/dev/null", "--trace-chips", "99"], "cannot trace chip 99: the machine has chips 0 to 15"),

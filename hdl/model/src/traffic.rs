@@ -31,6 +31,16 @@ pub enum Pattern {
     Multicast { fanout: usize },
 }
 
+impl std::fmt::Display for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pattern::Uniform => f.write_str("uniform"),
+            Pattern::Hotspot => f.write_str("hotspot"),
+            Pattern::Multicast { fanout } => write!(f, "multicast (fanout {fanout})"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrafficConfig {
     pub pattern: Pattern,
@@ -48,7 +58,7 @@ pub enum TrafficError {
     Rate(f64),
     #[error("a machine of {chips} chips needs geometric routes, which need a full torus without dead chips or links")]
     NeedsFullTorus { chips: usize },
-    #[error("{pattern:?} traffic needs at least 2 chips")]
+    #[error("{pattern} traffic needs at least 2 chips")]
     TooSmall { pattern: Pattern },
     #[error("multicast fanout {fanout} is more than the {others} other chips")]
     Fanout { fanout: usize, others: usize },

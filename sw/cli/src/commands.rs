@@ -207,13 +207,7 @@ pub fn traffic(
         None => None,
     };
     let r = spinn_model::traffic::run_traffic_traced(&machine, cfg, trace)?;
-    let pattern = match cfg.pattern {
-        spinn_model::traffic::Pattern::Uniform => "uniform".to_string(),
-        spinn_model::traffic::Pattern::Hotspot => "hotspot".to_string(),
-        spinn_model::traffic::Pattern::Multicast { fanout } => {
-            format!("multicast (fanout {fanout})")
-        }
-    };
+    let pattern = cfg.pattern.to_string();
     let ns_per_traversal = r.host_seconds * 1e9 / r.router_traversals.max(1) as f64;
     if json {
         writeln!(
@@ -261,10 +255,14 @@ pub fn traffic(
         100.0 * r.mean_link_utilisation,
         100.0 * r.max_link_utilisation
     )?;
+    let per_traversal = match r.router_traversals {
+        0 => "no traversals".to_string(),
+        _ => format!("{ns_per_traversal:.1} ns per traversal"),
+    };
     writeln!(
         out,
-        "host      {:.2} s: {} router cycles, {} router traversals ({:.1} ns per traversal)",
-        r.host_seconds, r.router_cycles, r.router_traversals, ns_per_traversal
+        "host      {:.2} s: {} router cycles, {} router traversals ({per_traversal})",
+        r.host_seconds, r.router_cycles, r.router_traversals
     )?;
     if let Some(path) = trace_path {
         writeln!(

@@ -128,7 +128,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = PatternArg::Uniform)]
         pattern: PatternArg,
         /// Packets injected per chip per cycle, in (0, 1].
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         rate: f64,
         /// Router cycles to simulate (133 MHz).
         #[arg(long, default_value_t = 10_000)]
