@@ -26,8 +26,6 @@ pub struct ScenarioEvent {
 pub struct ScenarioLog {
     pub events: Vec<ScenarioEvent>,
     pub counters: [u32; N_COUNTERS],
-    pub delivered: usize,
-    pub reinjected: usize,
 }
 
 /// Link E is blocked during these cycles of the traffic phase, S during the second range.
@@ -44,7 +42,6 @@ fn describe(out: &RouterOutputs, cycle: u64, log: &mut ScenarioLog) {
             OutputPort::Core(_) => true,
         };
         if let Some(bus) = out.offered(port).filter(|_| ready) {
-            log.delivered += 1;
             let pkt = Packet::from_bus(bus);
             log.events.push(ScenarioEvent {
                 cycle,
@@ -130,7 +127,6 @@ pub fn contention_scenario(rtl: &mut dyn RouterDriver, cycles: u64) -> ScenarioL
         let out = rtl.cycle(&inputs);
         let now = rtl.cycles() - start - 1;
         if inputs.reinject_valid && out.reinject_ready {
-            log.reinjected += 1;
             log.events.push(ScenarioEvent {
                 cycle: now,
                 what: "monitor re-injects the dumped packet".to_string(),

@@ -29,7 +29,7 @@ pub fn export_verilog(
         out,
         "wrote {} ({}; {} lines, top module {})",
         path.display(),
-        super::describe(config),
+        config,
         verilog.lines().count(),
         spinn_rtl::verilog::TOP_MODULE
     )?;
@@ -49,7 +49,7 @@ pub fn waveform(
     rtl.trace_to(Box::new(BufWriter::new(file)));
     let log = contention_scenario(&mut *rtl, cycles);
     rtl.finish_trace();
-    writeln!(out, "router: {}", super::describe(config))?;
+    writeln!(out, "router: {}", config)?;
     for event in &log.events {
         writeln!(out, "cycle {:>4}: {}", event.cycle, event.what)?;
     }
@@ -87,7 +87,7 @@ pub fn synth(
     let verilog = dir.join("router.v");
     std::fs::write(&verilog, config::verilog(config)?).context("writing the Verilog")?;
     let report = synthesize(&verilog, spinn_rtl::verilog::TOP_MODULE, family, None)?;
-    writeln!(out, "router: {}", super::describe(config))?;
+    writeln!(out, "router: {}", config)?;
     writeln!(
         out,
         "yosys ({}), {:?}: {:.1} s",

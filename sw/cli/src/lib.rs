@@ -10,7 +10,7 @@
 mod commands;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use spinn_rtl::{RouterConfig, RouterParams, TableKind};
+use spinn_rtl::{RouterConfig, RouterParams};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -273,12 +273,5 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             });
             commands::traffic(&machine, &cfg, json, trace, out)
         }
-    }
-}
-
-/// A short description of a table choice, for reports.
-fn describe(config: &RouterConfig) -> String {
-    match config.table {
-        TableKind::Register { .. } | TableKind::Banked { .. } => config.to_string(),
     }
 }
