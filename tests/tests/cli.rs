@@ -287,3 +287,65 @@ fn traffic_writes_a_waveform_of_the_traced_chips() {
         "nothing after the window ends at cycle 600"
     );
 }
+
+#[test]
+fn life_runs_on_the_machine_and_reports_what_it_cost() {
+    let report = spinn(&[
+        "life",
+        "--machine",
+        "spinn3",
+        "--tiles",
+        "6x6",
+        "--generations",
+        "4",
+    ])
+    .expect("life");
+    assert!(
+        report.contains("result: matches the host (generations completed 4 of 4"),
+        "{report}"
+    );
+    assert!(report.contains("cores used: 36;"), "{report}");
+    assert!(report.contains("0 dropped"), "{report}");
+    assert!(report.contains("machine time: "), "{report}");
+
+    // Without re-injection an overloaded board loses packets; the command says so and fails.
+    let err = spinn(&[
+        "life",
+        "--machine",
+        "spinn5",
+        "--generations",
+        "2",
+        "--gap",
+        "0",
+        "--no-reinjection",
+    ])
+    .expect_err("loses packets");
+    assert!(
+        err.to_string()
+            .contains("differs from the host's after 0 of 2 generations"),
+        "{err}"
+    );
+}
+
+#[test]
+fn life_refuses_bad_input_by_name() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["life", "--tiles", "2x5"],
+            "tiles across must be at least 3, got 2",
+        ),
+        (&["life", "--tiles", "5"], "`5` is not a size AxB"),
+        (
+            &["life", "--machine", "spinn5", "--engine", "rtl"],
+            "--engine rtl runs only on --machine spinn3",
+        ),
+        (
+            &["life", "--machine", "spinn3", "--tiles", "10x10"],
+            "the graph has 100 vertices but the machine has only 68 free",
+        ),
+    ];
+    for (args, message) in cases {
+        let err = spinn(args).expect_err("bad input");
+        assert!(format!("{err:#}").contains(message), "{args:?}: {err:#}");
+    }
+}

@@ -9,6 +9,7 @@
 
 pub mod cosim;
 pub mod fabric_equivalence;
+pub mod golden;
 pub mod lint;
 pub mod reference;
 

@@ -75,7 +75,9 @@ impl Decision {
 }
 
 /// A packet the monitor re-injects naming `source` as its origin; a non-empty `route` (the
-/// outputs its dump recorded) replaces the lookup.
+/// outputs its dump recorded) replaces the lookup. An MC or FR packet leaves with its ER field
+/// cleared, except that ER = 3 (the monitor restoring the last leg of an emergency route) puts
+/// ER = 3 on its link copies.
 pub fn decide_reinjected(
     state: &RouterState,
     packet: Packet,
@@ -101,7 +103,22 @@ pub fn decide_reinjected(
     {
         res.count(c);
     }
-    res.send(route, packet);
+    let mc_or_fr = matches!(packet.kind(), PacketType::Mc | PacketType::Fr);
+    if !mc_or_fr {
+        res.send(route, packet);
+        return res;
+    }
+    let normal = packet.with_emergency(Emergency::Normal);
+    for port in route.iter() {
+        let last_leg = packet.emergency() == Emergency::LastHop
+            && matches!(port, spinn_arch::OutputPort::Link(_));
+        let copy = if last_leg {
+            normal.with_emergency(Emergency::LastHop)
+        } else {
+            normal
+        };
+        res.copies.insert(port, copy);
+    }
     res
 }
 

@@ -6,6 +6,10 @@ use std::fmt;
 pub const LINKS_PER_CHIP: usize = 6;
 /// Physical ARM968 cores per chip; core 0 is the monitor by convention.
 pub const CORES_PER_CHIP: usize = 18;
+/// Data TCM per core (§6).
+pub const DTCM_BYTES: u32 = 64 * 1024;
+/// SDRAM per chip that SpiNNMachine reports usable, of the 128 MB fitted (§6).
+pub const SDRAM_BYTES: u64 = 123_469_792;
 
 /// A chip-to-chip link, numbered anticlockwise from east as the hardware numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

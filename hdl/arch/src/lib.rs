@@ -14,7 +14,7 @@ pub mod route;
 pub mod topology;
 
 pub use entry::{EntryError, McEntry, McTable};
-pub use geom::{CoreId, LinkDir, CORES_PER_CHIP, LINKS_PER_CHIP};
+pub use geom::{CoreId, LinkDir, CORES_PER_CHIP, DTCM_BYTES, LINKS_PER_CHIP, SDRAM_BYTES};
 pub use packet::{Emergency, Packet, PacketError, PacketType};
 pub use registers::{
     p2p_index, Counter, DumpStatus, EmergencyRotation, P2pRoute, RouterControl, WaitTime,

@@ -200,7 +200,9 @@ impl Counter {
 
 /// The dump status register: `[23:0]` outputs involved in any dump since the last clear (sticky),
 /// `[30]` overflow (a dump arrived while one was unread), `[31]` a dump is held.
-/// The dump header register holds the control byte in `[7:0]` and the input port in `[12:8]`.
+/// The dump header register holds the control byte in `[7:0]`, the input port in `[12:8]` and,
+/// in `[13]`, whether the packet was on the last leg of an emergency route (its pending link
+/// would have carried ER = 3; a re-injection must restore that).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DumpStatus(pub u32);
 

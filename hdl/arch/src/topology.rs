@@ -9,8 +9,10 @@
 //! Chips are numbered densely in (x, y) order, the same order as [`ChipCoord`]'s `Ord`, so a
 //! simulator can keep one router per chip in a `Vec`. Storage is a dense index map over the
 //! whole box plus a set of dead links, so a 57,600-chip machine costs well under a megabyte.
+//! Dead cores on live chips are kept the same way, as a set of (chip, core) records, since
+//! real machines have only a handful of them.
 
-use crate::geom::LinkDir;
+use crate::geom::{CoreId, LinkDir};
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use thiserror::Error;
@@ -158,6 +160,8 @@ pub struct Machine {
     coords: Vec<ChipCoord>,
     /// Dead links, each stored from both ends.
     dead_links: BTreeSet<(ChipCoord, LinkDir)>,
+    /// Dead cores of live chips; a dead chip's cores are dead without being listed here.
+    dead_cores: BTreeSet<(ChipCoord, CoreId)>,
 }
 
 impl Machine {
@@ -293,7 +297,29 @@ impl Machine {
         for entry in stale {
             self.dead_links.remove(&entry);
         }
+        // Likewise for the chip's dead-core records: all its cores are dead now.
+        self.dead_cores.retain(|&(on, _)| on != chip);
         Ok(self)
+    }
+
+    /// This machine with core `core` of `chip` dead, so nothing may run there.
+    ///
+    /// Marking a core dead twice is harmless; the chip must be live.
+    pub fn with_dead_core(
+        mut self,
+        chip: ChipCoord,
+        core: CoreId,
+    ) -> Result<Machine, TopologyError> {
+        if !self.contains(chip) {
+            return Err(self.not_in_machine(chip));
+        }
+        self.dead_cores.insert((chip, core));
+        Ok(self)
+    }
+
+    /// Whether core `core` of `chip` works: the chip is live and the core was not marked dead.
+    pub fn core_alive(&self, chip: ChipCoord, core: CoreId) -> bool {
+        self.contains(chip) && !self.dead_cores.contains(&(chip, core))
     }
 
     /// This machine with the link `link` of `chip` dead in both directions.
@@ -440,6 +466,7 @@ impl Machine {
             index,
             coords,
             dead_links: BTreeSet::new(),
+            dead_cores: BTreeSet::new(),
         }
     }
 
@@ -450,8 +477,8 @@ impl Machine {
     }
 
     /// Where link `link` of `chip` lands geometrically, wrapping where allowed, regardless of
-    /// which chips are live or which links are dead.
-    fn step(&self, chip: ChipCoord, link: LinkDir) -> Option<ChipCoord> {
+    /// which chips are live or which links are dead (`None` off an edge that does not wrap).
+    pub fn step(&self, chip: ChipCoord, link: LinkDir) -> Option<ChipCoord> {
         let (dx, dy) = link.delta();
         let x = step_axis(chip.x, dx, self.width, self.wrap.horizontal)?;
         let y = step_axis(chip.y, dy, self.height, self.wrap.vertical)?;
@@ -787,6 +814,59 @@ mod tests {
             .with_dead_chip(c(1, 1))
             .unwrap();
         assert_eq!(machine, chip_only);
+    }
+
+    #[test]
+    fn dead_cores_are_dead_and_the_rest_of_the_chip_lives() {
+        let core = |i| CoreId::new(i).expect("core index below 18");
+        let machine = Machine::spinn3()
+            .with_dead_core(c(1, 0), core(5))
+            .unwrap()
+            .with_dead_core(c(1, 0), core(5))
+            .unwrap()
+            .with_dead_core(c(0, 1), core(17))
+            .unwrap();
+        assert!(!machine.core_alive(c(1, 0), core(5)));
+        assert!(machine.core_alive(c(1, 0), core(4)));
+        assert!(!machine.core_alive(c(0, 1), core(17)));
+        assert!(machine.core_alive(c(0, 0), core(5)));
+        // Cores of absent chips are never alive.
+        assert!(!machine.core_alive(c(2, 0), core(1)));
+        // A dead core does not touch the links.
+        assert_eq!(machine.links(c(1, 0)).count(), 4);
+
+        let err = Machine::spinn5()
+            .with_dead_core(c(7, 0), core(1))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            TopologyError::ChipNotInMachine {
+                chip: c(7, 0),
+                width: 8,
+                height: 8
+            }
+        );
+    }
+
+    #[test]
+    fn a_dead_chip_kills_its_cores_and_forgets_their_records() {
+        let core = |i| CoreId::new(i).expect("core index below 18");
+        let machine = Machine::torus(3, 3, Wrap::BOTH)
+            .unwrap()
+            .with_dead_core(c(1, 1), core(3))
+            .unwrap()
+            .with_dead_chip(c(1, 1))
+            .unwrap();
+        assert!((0..18).all(|i| !machine.core_alive(c(1, 1), core(i))));
+        let chip_only = Machine::torus(3, 3, Wrap::BOTH)
+            .unwrap()
+            .with_dead_chip(c(1, 1))
+            .unwrap();
+        assert_eq!(machine, chip_only);
+        assert!(matches!(
+            machine.with_dead_core(c(1, 1), core(2)),
+            Err(TopologyError::ChipNotInMachine { .. })
+        ));
     }
 
     #[test]

@@ -4,12 +4,23 @@
 //! it arrives, and stretches where nothing can happen are skipped.
 //!
 //! Core endpoints: every core port has an injection queue (packets offered from a given cycle on,
-//! in order, each held until the router takes it) and a sink that takes every packet unless a
-//! blocked interval says otherwise. Links a topology lacks are "edge" ports: nothing arrives on
-//! them and nothing leaves (their outputs are never ready), as on a board's unconnected connector.
+//! in order, each held until the router takes it) and, on the output side, either a test sink
+//! that takes every packet unless a blocked interval says otherwise ([`CoreEndpoints::Sinks`], as
+//! the RTL fabric's testbench does), or a one-packet receive buffer per core
+//! ([`CoreEndpoints::ReceiveBuffers`], the communications controller's Rx register): a delivery
+//! fills it, and the router's output to that core stays blocked until the core's software frees
+//! it (`free_receive`). That back-pressure is how SpiNNaker loses packets.
+//! Every chip also has the monitor's re-injection queue, offered on the router's re-injection
+//! input only while the output stage is empty, as SpiNNaker's monitor does.
+//! Links a topology lacks are "edge" ports: nothing arrives on them and nothing leaves (their
+//! outputs are never ready), as on a board's unconnected connector.
+//!
+//! With receive buffers, deliveries and dump-register changes are also reported as
+//! [`EndpointEvent`]s, and [`Fabric::run_until_event`] returns after the cycle that produced one,
+//! so the software on the cores can react in the right cycle.
 
 use crate::link::{Link, LinkTiming};
-use crate::router::{DumpRegisters, Offer, Router, RouterSetup, Sent, Step};
+use crate::router::{DumpRegisters, Offer, Router, RouterSetup, Sent, Step, REINJECT_INPUT};
 use crate::trace::Tracer;
 use spinn_arch::{ChipCoord, LinkDir, Machine, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS};
 use std::cmp::Reverse;
@@ -32,6 +43,29 @@ pub struct DumpEvent {
     pub registers: DumpRegisters,
 }
 
+/// What the core ports' output side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreEndpoints {
+    /// Test sinks: every packet is taken at once unless `block_sink` says otherwise.
+    Sinks,
+    /// One-packet receive buffers freed by the core (`free_receive`), with endpoint events.
+    ReceiveBuffers,
+}
+
+/// Something the cores' software must react to, reported in receive-buffer mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointEvent {
+    /// `packet` filled `core`'s receive buffer on `chip` at the edge of `cycle`.
+    Delivered {
+        cycle: u64,
+        chip: u32,
+        core: u8,
+        packet: u128,
+    },
+    /// `chip`'s dump registers changed at the edge of `cycle` (a dump, or an overflow).
+    Dumped { cycle: u64, chip: u32 },
+}
+
 /// Running totals kept whatever is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FabricStats {
@@ -47,6 +81,10 @@ pub struct FabricStats {
     pub delivered: u64,
     /// Cycles links spent carrying packets, summed over links.
     pub link_busy_cycles: u64,
+    /// Packets the router took from monitors' re-injection queues.
+    pub reinjected: u64,
+    /// Router traversals by 72-bit packets (the rest are 40-bit): for energy estimates.
+    pub payload_traversals: u64,
 }
 
 /// The chips and ports a link joins.
@@ -102,6 +140,14 @@ pub struct Fabric {
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
     blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
+    endpoints: CoreEndpoints,
+    /// Per chip, in output-port bits: core receive buffers holding a packet.
+    rx_full: Vec<u32>,
+    /// Receive buffers the cores free: (cycle from which the output is ready again, chip, core).
+    rx_frees: BinaryHeap<Reverse<(u64, u32, u8)>>,
+    /// Per chip: the monitor's packets waiting for the re-injection input.
+    reinjections: Vec<VecDeque<Offer>>,
+    endpoint_events: Vec<EndpointEvent>,
     cycle: u64,
     active: Vec<u32>,
     listed: Vec<bool>,
@@ -158,6 +204,11 @@ impl Fabric {
                 .map(|_| std::array::from_fn(|_| VecDeque::new()))
                 .collect(),
             blocked_sinks: vec![Vec::new(); n],
+            endpoints: CoreEndpoints::Sinks,
+            rx_full: vec![0; n],
+            rx_frees: BinaryHeap::new(),
+            reinjections: vec![VecDeque::new(); n],
+            endpoint_events: Vec::new(),
             machine,
             timing,
             out_link,
@@ -208,6 +259,53 @@ impl Fabric {
 
     pub fn stats(&self) -> FabricStats {
         self.stats
+    }
+
+    /// Chooses what the core ports' outputs are (test sinks unless set).
+    pub fn set_core_endpoints(&mut self, endpoints: CoreEndpoints) {
+        self.endpoints = endpoints;
+    }
+
+    /// Hands over the endpoint events since the last call (receive-buffer mode only).
+    pub fn take_endpoint_events(&mut self, into: &mut Vec<EndpointEvent>) {
+        into.append(&mut self.endpoint_events);
+    }
+
+    /// Frees `core`'s receive buffer on `chip` from cycle `at` on (not before the next cycle):
+    /// the router's output to the core is ready again from then.
+    pub fn free_receive(&mut self, chip: usize, core: usize, at: u64) {
+        let at = at.max(self.cycle);
+        self.rx_frees.push(Reverse((at, chip as u32, core as u8)));
+    }
+
+    /// Packets waiting on `chip`'s core port `core` for the router to take them.
+    pub fn injection_backlog(&self, chip: usize, core: usize) -> usize {
+        self.injections[chip][core].len()
+    }
+
+    /// Queues a packet for `chip`'s re-injection input: it counts as arriving on `source` and
+    /// goes only to `route` (a dump's undelivered outputs) when non-zero.
+    pub fn reinject(&mut self, chip: usize, packet: u128, source: u8, route: u32) {
+        self.reinjections[chip].push_back(Offer {
+            packet,
+            source,
+            override_route: route,
+        });
+        if self.asleep_since[chip] == u64::MAX {
+            self.list(chip as u32);
+        }
+    }
+
+    /// Packets waiting in `chip`'s re-injection queue.
+    pub fn reinject_backlog(&self, chip: usize) -> usize {
+        self.reinjections[chip].len()
+    }
+
+    /// Reads and clears `chip`'s dump registers, as the monitor's dump handler does.
+    pub fn take_dump(&mut self, chip: usize) -> DumpRegisters {
+        let registers = self.routers[chip].dump();
+        self.routers[chip].clear_dump();
+        registers
     }
 
     /// Whether frozen routers may sleep (on by default; turning it off only makes runs slower).
@@ -383,7 +481,7 @@ impl Fabric {
     }
 
     fn sink_ready(&self, chip: usize, now: u64) -> u32 {
-        let mut ready = ((1u32 << CORES_PER_CHIP) - 1) << LINKS_PER_CHIP;
+        let mut ready = (((1u32 << CORES_PER_CHIP) - 1) << LINKS_PER_CHIP) & !self.rx_full[chip];
         for &(core, from, to) in &self.blocked_sinks[chip] {
             if (from..to).contains(&now) {
                 ready &= !(1 << (LINKS_PER_CHIP + core as usize));
@@ -405,11 +503,34 @@ impl Fabric {
             && self.link_wakes.is_empty()
             && self.chip_wakes.is_empty()
             && self.expiry_wakes.is_empty()
+            && self.rx_frees.is_empty()
+    }
+
+    /// Steps until cycle `end` (exclusive), until a cycle produces an endpoint event, or until
+    /// the fabric is quiet, whichever comes first; returns whether it stopped for an event.
+    pub fn run_until_event(&mut self, end: u64) -> bool {
+        self.run(end, true)
+    }
+
+    /// Moves time on to `cycle` while the fabric is quiet (nothing can happen meanwhile).
+    pub fn skip_to(&mut self, cycle: u64) {
+        debug_assert!(self.is_quiet(), "only a quiet fabric may skip");
+        if cycle > self.cycle {
+            self.stats.router_cycles += (cycle - self.cycle) * self.routers.len() as u64;
+            self.cycle = cycle;
+        }
     }
 
     /// Steps until cycle `end` (exclusive), skipping cycles in which nothing can happen.
     pub fn run_until(&mut self, end: u64) {
+        self.run(end, false);
+    }
+
+    fn run(&mut self, end: u64, stop_on_events: bool) -> bool {
         while self.cycle < end {
+            if stop_on_events && self.is_quiet() {
+                return false;
+            }
             self.wake_due();
             if self.active.is_empty() && !self.links_due() && !self.tracing(self.cycle) {
                 let next = [
@@ -420,6 +541,7 @@ impl Fabric {
                 .into_iter()
                 .flatten()
                 .map(|Reverse((t, _))| *t)
+                .chain(self.rx_frees.peek().map(|Reverse((t, _, _))| *t))
                 .min()
                 .unwrap_or(end)
                 .clamp(self.cycle + 1, end);
@@ -428,7 +550,11 @@ impl Fabric {
                 continue;
             }
             self.step();
+            if stop_on_events && !self.endpoint_events.is_empty() {
+                return true;
+            }
         }
+        false
     }
 
     fn wake_due(&mut self) {
@@ -448,6 +574,15 @@ impl Fabric {
                 break;
             }
             self.expiry_wakes.pop();
+            self.list(chip);
+        }
+        while let Some(&Reverse((t, chip, core))) = self.rx_frees.peek() {
+            if t > self.cycle {
+                break;
+            }
+            self.rx_frees.pop();
+            self.rx_full[chip as usize] &= !(1 << (LINKS_PER_CHIP + core as usize));
+            // Routers blocked on a core output never sleep, so listing is enough.
             self.list(chip);
         }
     }
@@ -513,13 +648,23 @@ impl Fabric {
         results.clear();
         for &chip in &active {
             let c = chip as usize;
-            let offers = self.link_offers[c] as u32 | self.core_offers[c] << LINKS_PER_CHIP;
+            let reinject_due =
+                !self.reinjections[c].is_empty() && self.routers[c].output_stage_empty();
+            let offers = self.link_offers[c] as u32
+                | self.core_offers[c] << LINKS_PER_CHIP
+                | (reinject_due as u32) << REINJECT_INPUT;
             let out_ready = self.sink_ready(c, now) | self.link_ready[c] as u32;
             if offers == 0 && self.routers[c].is_idle() {
                 continue;
             }
             let (links, in_link, injections) = (&self.links, &self.in_link, &self.injections[c]);
+            let reinjections = &self.reinjections[c];
             let offer = |input: usize| {
+                if input == REINJECT_INPUT {
+                    return *reinjections
+                        .front()
+                        .expect("invariant: offered re-injections are queued");
+                }
                 let packet = if input < LINKS_PER_CHIP {
                     let link = in_link[c * LINKS_PER_CHIP + input]
                         .expect("invariant: offered links exist");
@@ -539,10 +684,15 @@ impl Fabric {
                 }
             };
             let dump_before = self.routers[c].dump().status;
+            let endpoint_events = self.endpoints == CoreEndpoints::ReceiveBuffers;
             let step = self.routers[c].step(offers, offer, out_ready);
             self.stats.router_steps += 1;
             self.stats.router_traversals += step.taken.is_some() as u64;
             let dump_after = self.routers[c].dump();
+            if endpoint_events && dump_after.status != dump_before {
+                self.endpoint_events
+                    .push(EndpointEvent::Dumped { cycle: now, chip });
+            }
             if self.record && dump_after.status != dump_before && dump_after.status != 0 {
                 self.dumps.push(DumpEvent {
                     cycle: now,
@@ -555,7 +705,26 @@ impl Fabric {
         // Hand-overs: links taken from and sent to, core packets taken and delivered.
         for (chip, step) in results.iter() {
             let c = *chip as usize;
+            if let Some(input) = step.taken {
+                // The taken packet is still at its input until the hand-over below.
+                let packet = match input {
+                    REINJECT_INPUT => self.reinjections[c][0].packet,
+                    i if i < LINKS_PER_CHIP => {
+                        let link = self.in_link[c * LINKS_PER_CHIP + i]
+                            .expect("invariant: taken links exist");
+                        self.links[link as usize]
+                            .offered()
+                            .expect("invariant: a taken link offered a packet")
+                    }
+                    i => self.injections[c][i - LINKS_PER_CHIP][0].1,
+                };
+                self.stats.payload_traversals += (packet >> 1 & 1) as u64;
+            }
             match step.taken {
+                Some(REINJECT_INPUT) => {
+                    self.reinjections[c].pop_front();
+                    self.stats.reinjected += 1;
+                }
                 Some(input) if input < LINKS_PER_CHIP => {
                     let link = self.in_link[c * LINKS_PER_CHIP + input]
                         .expect("invariant: taken links exist");
@@ -588,8 +757,17 @@ impl Fabric {
                     self.link_busy[link as usize] += busy;
                 } else {
                     self.stats.delivered += 1;
+                    let core = (port - LINKS_PER_CHIP) as u8;
+                    if self.endpoints == CoreEndpoints::ReceiveBuffers {
+                        self.rx_full[c] |= 1 << port;
+                        self.endpoint_events.push(EndpointEvent::Delivered {
+                            cycle: now,
+                            chip: *chip,
+                            core,
+                            packet,
+                        });
+                    }
                     if self.record {
-                        let core = (port - LINKS_PER_CHIP) as u8;
                         self.deliveries.push(Delivery {
                             cycle: now,
                             chip: *chip,
@@ -648,7 +826,8 @@ impl Fabric {
             if self.listed[c]
                 || (self.routers[c].is_idle()
                     && self.link_offers[c] == 0
-                    && self.core_offers[c] == 0)
+                    && self.core_offers[c] == 0
+                    && self.reinjections[c].is_empty())
             {
                 continue;
             }

@@ -12,6 +12,8 @@ pub mod router;
 pub mod trace;
 pub mod traffic;
 
-pub use fabric::{Delivery, DumpEvent, Fabric, FabricStats};
+pub use fabric::{CoreEndpoints, Delivery, DumpEvent, EndpointEvent, Fabric, FabricStats};
 pub use link::{Link, LinkTiming, TimingError};
-pub use router::{DumpRegisters, Offer, P2pRoutes, Router, RouterSetup, Sent, Step};
+pub use router::{
+    DumpRegisters, Offer, P2pRoutes, Router, RouterSetup, Sent, Step, REINJECT_INPUT,
+};

@@ -375,6 +375,15 @@ impl Router {
             res.route = lookup.override_route;
             res.er_last = 0;
             res.packet = packet;
+            if kind == 0 || kind == 3 {
+                // A re-injected MC or FR packet leaves normal, except that ER = 3 restores the
+                // last leg of an emergency route on its links.
+                let flip = (er ^ er >> 1) & 1;
+                res.packet = (packet & !0x30) ^ flip as u128;
+                if er == 3 {
+                    res.er_last = (lookup.override_route & 0x3f) as u8;
+                }
+            }
             res.counts &= 0x1f;
         }
         res
@@ -436,7 +445,9 @@ impl Router {
                         events |= 1 << 11;
                     } else {
                         self.dump = DumpRegisters {
-                            header: (st.packet as u8) as u16 | (st.source as u16) << 8,
+                            header: (st.packet as u8) as u16
+                                | (st.source as u16) << 8
+                                | ((st.er_last != 0) as u16) << 13,
                             key: (st.packet >> 8) as u32,
                             payload: (st.packet >> 40) as u32,
                             outputs: undelivered,

@@ -1773,6 +1773,12 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
             route = override_route;
             er_last = 32'h0;
             out_packet = packet;
+            if ((kind == kind_mc) | (kind == kind_fr)) begin
+                out_packet = normalised;
+                if (er == er_last_hop) begin
+                    er_last = override_route[(32'h0)+:(6)];
+                end
+            end
             increments = increments & type_counters;
         end
         counts = increments;
@@ -5760,6 +5766,7 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     localparam  mark_first_hop = 72'h21;
     localparam  mark_last_hop = 72'h30;
     localparam  dumped_flag = 32'h80000000;
+    localparam  last_leg_flag = 16'h2000;
     localparam  overflow_flag = 32'h40000000;
     
     // Stub signals
@@ -6015,6 +6022,9 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
                     end
                     else begin
                         dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << 32'h8);
+                        if (|er_last$q) begin
+                            dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << 32'h8) | last_leg_flag;
+                        end
                         dumped_key$d = packet$q[(32'h8)+:(32)];
                         dumped_payload$d = packet$q[(32'h28)+:(32)];
                         dumped_outputs$d = undelivered;

@@ -275,3 +275,98 @@ pub fn traffic(
     }
     Ok(())
 }
+
+/// `spinn life`: the game of life on the machine, checked against the host.
+pub fn life(
+    machine: &str,
+    config: &spinn_runtime::apps::life::LifeConfig,
+    rtl: bool,
+    reinjection: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let (topology, name) = parse_machine(machine)?;
+    let engine = if rtl {
+        if topology != spinn_arch::Machine::spinn3() {
+            anyhow::bail!("--engine rtl runs only on --machine spinn3 (the RTL fabric built)");
+        }
+        spinn_runtime::EngineKind::Rtl(spinn_rtl::config::FabricKind::Spinn3)
+    } else {
+        spinn_runtime::EngineKind::Fast
+    };
+    let machine_config = spinn_runtime::MachineConfig {
+        reinjection,
+        ..spinn_runtime::MachineConfig::spinnaker()
+    };
+    let started = std::time::Instant::now();
+    let res = spinn_runtime::apps::run_life(&topology, config, machine_config, engine)
+        .context("running the game of life")?;
+    let host = started.elapsed();
+    let r = &res.report;
+    writeln!(
+        out,
+        "game of life on {name}: {}x{} cells in {} tiles of {}x{}, {} generations",
+        config.width(),
+        config.height(),
+        res.n_tiles,
+        config.tile_width,
+        config.tile_height,
+        config.generations
+    )?;
+    writeln!(
+        out,
+        "result: {} (generations completed {} of {}, {} cells alive, stop: {:?})",
+        if res.matches {
+            "matches the host"
+        } else {
+            "DIFFERS from the host"
+        },
+        res.generations_done,
+        config.generations,
+        res.alive,
+        res.stop
+    )?;
+    writeln!(
+        out,
+        "machine time: {:.3} ms ({} router cycles); host time {:.2} s",
+        r.seconds * 1e3,
+        r.cycles,
+        host.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "cores used: {}; largest routing table: {} entries; peak DTCM {} bytes",
+        r.cores_used, res.largest_table, r.peak_dtcm_bytes
+    )?;
+    writeln!(
+        out,
+        "packets: {} sent, {} delivered, {} router traversals, {} link hops",
+        r.packets_sent, r.delivered, r.router_traversals, r.link_hops
+    )?;
+    writeln!(
+        out,
+        "congestion: {} emergency routed, {} dumped, {} re-injected, {} dropped \
+         ({} dump overflows, {} re-injection queue full, {} undeliverable)",
+        r.emergency_routed,
+        r.dumped,
+        r.reinjected,
+        r.dropped,
+        r.dump_overflows,
+        r.monitor.queue_full,
+        r.monitor.undeliverable
+    )?;
+    writeln!(
+        out,
+        "cores: {} events lost to full queues, {} send failures; energy {:.4} J",
+        r.queue_overflows, r.send_failures, r.energy_joules
+    )?;
+    if !res.matches {
+        anyhow::bail!(
+            "the machine's grid differs from the host's after {} of {} generations ({} packets \
+             dropped)",
+            res.generations_done,
+            config.generations,
+            r.dropped
+        );
+    }
+    Ok(())
+}

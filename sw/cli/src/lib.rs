@@ -157,6 +157,45 @@ enum Command {
         #[arg(long, default_value = "0..1000", value_parser = parse_window)]
         trace_cycles: std::ops::Range<u64>,
     },
+    /// Run Conway's game of life across a machine, one tile of cells per core, mapped by the
+    /// toolchain; check the result against the host and report machine time, packets, dumps,
+    /// re-injections, losses and energy.
+    Life {
+        /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N` (see `traffic`).
+        #[arg(long, default_value = "spinn5")]
+        machine: String,
+        /// Tiles across and down, `XxY` (each at least 3; one core each).
+        #[arg(long, default_value = "24x32", value_parser = parse_pair)]
+        tiles: (usize, usize),
+        /// Cells per tile, `WxH`.
+        #[arg(long, default_value = "4x4", value_parser = parse_pair)]
+        tile_size: (usize, usize),
+        #[arg(long, default_value_t = 10)]
+        generations: u32,
+        /// Core cycles each tile waits between two packets (0 bursts, and overloads routers).
+        #[arg(long, default_value_t = 8000)]
+        gap: u64,
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+        /// Fabric engine: the fast model, or the RTL (SpiNN-3 only, 16-entry tables).
+        #[arg(long, value_enum, default_value_t = EngineArg::Fast)]
+        engine: EngineArg,
+        /// Turn the monitors' re-injection of dumped packets off.
+        #[arg(long)]
+        no_reinjection: bool,
+    },
+}
+
+fn parse_pair(text: &str) -> Result<(usize, usize), String> {
+    text.split_once('x')
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        .ok_or_else(|| format!("`{text}` is not a size AxB"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EngineArg {
+    Fast,
+    Rtl,
 }
 
 fn parse_window(text: &str) -> Result<std::ops::Range<u64>, String> {
@@ -272,6 +311,33 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 window: trace_cycles,
             });
             commands::traffic(&machine, &cfg, json, trace, out)
+        }
+        Command::Life {
+            machine,
+            tiles,
+            tile_size,
+            generations,
+            gap,
+            seed,
+            engine,
+            no_reinjection,
+        } => {
+            let config = spinn_runtime::apps::life::LifeConfig {
+                tiles_x: tiles.0,
+                tiles_y: tiles.1,
+                tile_width: tile_size.0,
+                tile_height: tile_size.1,
+                generations,
+                seed,
+                send_gap_cycles: gap,
+            };
+            commands::life(
+                &machine,
+                &config,
+                engine == EngineArg::Rtl,
+                !no_reinjection,
+                out,
+            )
         }
     }
 }

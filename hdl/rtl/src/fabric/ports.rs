@@ -187,6 +187,10 @@ pub trait FabricDriver {
     fn trace_to(&mut self, writer: Box<dyn Write>);
     fn finish_trace(&mut self);
     fn cycles(&self) -> u64;
+    /// The outputs between cycles, without stepping: registered ones (dump registers, counters,
+    /// `output_stage_empty`) are those the next cycle starts from; combinational ones still
+    /// reflect the last cycle's inputs.
+    fn registered(&self) -> FabricOutputs;
 }
 
 /// A fabric stepped by hand.
@@ -225,5 +229,9 @@ impl<F: FabricPorts> FabricDriver for RtlFabric<F> {
 
     fn cycles(&self) -> u64 {
         self.stepper.cycles()
+    }
+
+    fn registered(&self) -> FabricOutputs {
+        self.stepper.block().sample()
     }
 }

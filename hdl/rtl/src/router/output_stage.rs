@@ -17,7 +17,10 @@
 //! * wait2 expiry: the packet is dumped: header, input port, key, payload and the outputs still
 //!   pending go to the dump registers, status bit 31 is set, and the stage frees. Outputs are
 //!   recorded in normal-route terms: a detour link is recorded as the blocked link it replaced,
-//!   so a monitor can re-inject the packet to exactly the outputs that never took it. If status bit
+//!   so a monitor can re-inject the packet to exactly the outputs that never took it. A packet on
+//!   the last leg of an emergency route (it arrived with ER = 2 and its one pending link carries
+//!   ER = 3) is marked by dump header bit 13, so the monitor can re-inject it with ER = 3 and the
+//!   next router still routes it as if it came straight from the detour's start. If status bit
 //!   31 was already set, the registers keep the earlier packet, bit 30 (overflow) is set and the
 //!   new packet is lost. `dump_clear` clears the status (the monitor's read of DSTAT).
 //!
@@ -79,6 +82,7 @@ pub struct OutputStage {
     mark_first_hop: Constant<Bits<72>>,
     mark_last_hop: Constant<Bits<72>>,
     dumped_flag: Constant<Bits<32>>,
+    last_leg_flag: Constant<Bits<16>>,
     overflow_flag: Constant<Bits<32>>,
     wait_setting: Signal<Local, Bits<8>>,
     mantissa: Signal<Local, Bits<20>>,
@@ -147,6 +151,7 @@ impl OutputStage {
             // ER = 3: set header bits 5:4; two more set bits leave parity as it is.
             mark_last_hop: Constant::new(0x30.into()),
             dumped_flag: Constant::new(0x8000_0000.into()),
+            last_leg_flag: Constant::new(0x2000.into()),
             overflow_flag: Constant::new(0x4000_0000.into()),
             wait_setting: Default::default(),
             mantissa: Default::default(),
@@ -270,6 +275,12 @@ impl Logic for OutputStage {
                         self.dumped_header.d.next =
                             bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
                                 | (bit_cast::<16, 5>(self.source.q.val()) << 8);
+                        if self.er_last.q.val().any() {
+                            self.dumped_header.d.next =
+                                bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
+                                    | (bit_cast::<16, 5>(self.source.q.val()) << 8)
+                                    | self.last_leg_flag.val();
+                        }
                         self.dumped_key.d.next = self.packet.q.val().get_bits::<32>(8);
                         self.dumped_payload.d.next = self.packet.q.val().get_bits::<32>(40);
                         self.dumped_outputs.d.next = self.undelivered.val();

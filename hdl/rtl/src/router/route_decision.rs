@@ -23,8 +23,10 @@
 //! * NN: from a link, the monitor core; from a core, the link in header `[4:2]` (6 and 7: the
 //!   monitor core).
 //! * A non-zero `override_route` (a re-injected packet with the outputs its dump recorded)
-//!   replaces all of the above: the packet goes unchanged to exactly those outputs and counts
-//!   only under its type. Parity is still checked.
+//!   replaces all of the above: the packet goes to exactly those outputs and counts only under
+//!   its type. Parity is still checked. An MC or FR packet leaves with its ER field cleared,
+//!   except that ER = 3 (the monitor restoring a dumped packet's last emergency leg) makes its
+//!   link outputs carry ER = 3, as the last leg would have.
 //!
 //! `rotate` is one link clockwise (`(l + 5) mod 6`) or anticlockwise (`(l + 1) mod 6`), chosen
 //! when the router is built.
@@ -240,6 +242,12 @@ impl Logic for RouteDecision {
             self.route.next = self.override_route.val();
             self.er_last.next = 0.into();
             self.out_packet.next = self.packet.val();
+            if (self.kind.val() == self.kind_mc.val()) | (self.kind.val() == self.kind_fr.val()) {
+                self.out_packet.next = self.normalised.val();
+                if self.er.val() == self.er_last_hop.val() {
+                    self.er_last.next = self.override_route.val().get_bits::<6>(0);
+                }
+            }
             self.increments.next = self.increments.val() & self.type_counters.val();
         }
         self.counts.next = self.increments.val();

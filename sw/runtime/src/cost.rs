@@ -1,0 +1,157 @@
+//! The cost model: what each callback and each operation costs an ARM968 core, and the clocks
+//! that turn core cycles into machine time.
+//!
+//! The figures come from `spec/performance.md` §2(d) (instruction traces of soft-float and
+//! fixed-point kernels timed with an ARM9E-S cycle model) and `spec/hardware.md` §6–8. The
+//! interrupt and packet-handling overheads are estimates (marked below); every figure is a field
+//! of [`CostTable`] so a study can change it.
+
+/// Arithmetic a kernel charges by count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Soft-float multiply-accumulate in a dot-product loop (`__aeabi_fmul` + `__addsf3` + loads).
+    FloatMac,
+    /// Soft-float addition (`__addsf3`).
+    FloatAdd,
+    /// Soft-float multiplication (`__aeabi_fmul`).
+    FloatMul,
+    /// Soft-float division.
+    FloatDiv,
+    /// Soft-float exponential or logarithm.
+    FloatTranscendental,
+    /// 16-bit fixed-point multiply-accumulate (SMLAxy, unrolled).
+    Fixed16Mac,
+    /// s16.15 × s16.15 → 64-bit multiply-accumulate (SMLAL, unrolled).
+    Fixed32Mac,
+    /// A fixed-point exponential, sigmoid or logarithm by table lookup and interpolation.
+    FixedTranscendental,
+    /// One ALU instruction's worth of bookkeeping.
+    Alu,
+}
+
+/// Clock rates and per-event and per-operation costs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostTable {
+    /// Core clock (SC&MP default 200 MHz).
+    pub cpu_hz: u64,
+    /// Router and link clock (133 MHz: 400 MHz / 3).
+    pub router_hz: u64,
+    /// Interrupt entry and exit: VIC vectoring, register save and restore.
+    pub irq_cycles: u64,
+    /// The dispatcher taking a queued callback off a task queue and calling it.
+    pub dispatch_cycles: u64,
+    /// The receive handler reading RXKEY (which frees the receive buffer) and RXDATA.
+    pub packet_receive_cycles: u64,
+    /// `spin1_send_mc_packet`: queue checks and the TCR/TXDATA/TXKEY writes.
+    pub packet_send_cycles: u64,
+    /// The timer handler's own work besides the interrupt entry.
+    pub timer_cycles: u64,
+    /// The user-event (software interrupt) handler's own work.
+    pub user_event_cycles: u64,
+    /// The monitor reading the dump registers and queueing the packet for re-injection.
+    pub dump_read_cycles: u64,
+    /// Per-operation costs in thousandths of a cycle, indexed by [`Op`].
+    pub float_mac_millicycles: u64,
+    pub float_add_millicycles: u64,
+    pub float_mul_millicycles: u64,
+    pub float_div_millicycles: u64,
+    pub float_transcendental_millicycles: u64,
+    pub fixed16_mac_millicycles: u64,
+    pub fixed32_mac_millicycles: u64,
+    pub fixed_transcendental_millicycles: u64,
+    pub alu_millicycles: u64,
+}
+
+impl CostTable {
+    /// The SpiNNaker1 ARM968 at 200 MHz with the router at 133 MHz.
+    ///
+    /// Measured-by-model figures (`spec/performance.md` §2(d)): float MAC 93.4, fadd 47,
+    /// fmul 31.4, 16-bit MAC 2.62, s16.15 MAC 6.5 cycles.
+    /// Estimates, not measurements: interrupt entry and exit 30 cycles, dispatch 40, packet
+    /// receive 20 (with the interrupt entry, the roofline's 50 cycles per received packet,
+    /// §3.1), send 30, timer and user handlers 20 each,
+    /// dump read 60, soft-float division 120, soft-float exp/log 600, fixed-point exp/log by
+    /// table 40.
+    pub fn arm968() -> CostTable {
+        CostTable {
+            cpu_hz: 200_000_000,
+            router_hz: 133_333_333,
+            irq_cycles: 30,
+            dispatch_cycles: 40,
+            packet_receive_cycles: 20,
+            packet_send_cycles: 30,
+            timer_cycles: 20,
+            user_event_cycles: 20,
+            dump_read_cycles: 60,
+            float_mac_millicycles: 93_400,
+            float_add_millicycles: 47_000,
+            float_mul_millicycles: 31_400,
+            float_div_millicycles: 120_000,
+            float_transcendental_millicycles: 600_000,
+            fixed16_mac_millicycles: 2_620,
+            fixed32_mac_millicycles: 6_500,
+            fixed_transcendental_millicycles: 40_000,
+            alu_millicycles: 1_000,
+        }
+    }
+
+    /// What one `op` costs, in thousandths of a core cycle.
+    pub fn millicycles(&self, op: Op) -> u64 {
+        match op {
+            Op::FloatMac => self.float_mac_millicycles,
+            Op::FloatAdd => self.float_add_millicycles,
+            Op::FloatMul => self.float_mul_millicycles,
+            Op::FloatDiv => self.float_div_millicycles,
+            Op::FloatTranscendental => self.float_transcendental_millicycles,
+            Op::Fixed16Mac => self.fixed16_mac_millicycles,
+            Op::Fixed32Mac => self.fixed32_mac_millicycles,
+            Op::FixedTranscendental => self.fixed_transcendental_millicycles,
+            Op::Alu => self.alu_millicycles,
+        }
+    }
+
+    /// Router cycles that `millicycles` of core time take, rounded up: machine time is counted
+    /// in router cycles, the fabric's clock.
+    pub fn router_cycles(&self, millicycles: u64) -> u64 {
+        let num = millicycles as u128 * self.router_hz as u128;
+        let den = 1000 * self.cpu_hz as u128;
+        num.div_ceil(den) as u64
+    }
+
+    /// Seconds of machine time in `cycles` router cycles.
+    pub fn seconds(&self, cycles: u64) -> f64 {
+        cycles as f64 / self.router_hz as f64
+    }
+
+    /// Router cycles in `us` microseconds.
+    pub fn cycles_per_us(&self, us: u32) -> u64 {
+        (us as u64 * self.router_hz).div_ceil(1_000_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_time_converts_to_router_cycles_rounding_up() {
+        let costs = CostTable::arm968();
+        // 200 core cycles are 1 µs: 133.33 router cycles, rounded up.
+        assert_eq!(costs.router_cycles(200_000), 134);
+        assert_eq!(costs.router_cycles(0), 0);
+        assert_eq!(costs.router_cycles(1), 1);
+        // 1,000 float MACs take 93,400 core cycles: 467 µs.
+        let t = costs.router_cycles(1000 * costs.millicycles(Op::FloatMac));
+        assert_eq!(t, 62_267);
+        assert!((costs.seconds(t) - 467e-6).abs() < 1e-8);
+        assert_eq!(costs.cycles_per_us(1000), 133_334);
+    }
+
+    #[test]
+    fn fixed_point_mac_is_far_cheaper_than_soft_float() {
+        let costs = CostTable::arm968();
+        let ratio =
+            costs.millicycles(Op::FloatMac) as f64 / costs.millicycles(Op::Fixed16Mac) as f64;
+        assert!((35.0..36.0).contains(&ratio), "{ratio}");
+    }
+}

@@ -1,0 +1,80 @@
+//! The fabric engine a machine runs on: what the cores and monitors need from the routers and
+//! links, whichever engine provides them (the fast model here; the RTL fabric in `rtl_engine`).
+
+use spinn_arch::N_COUNTERS;
+use spinn_model::{CoreEndpoints, DumpRegisters, EndpointEvent, Fabric, FabricStats};
+
+pub trait Engine {
+    /// The next cycle to simulate.
+    fn cycle(&self) -> u64;
+    /// Steps until `end`, until a cycle produces an endpoint event, or until the fabric is
+    /// quiet.
+    fn run_until_event(&mut self, end: u64);
+    /// Moves time on to `cycle`; only called while the fabric is quiet.
+    fn skip_to(&mut self, cycle: u64);
+    fn take_endpoint_events(&mut self, into: &mut Vec<EndpointEvent>);
+    /// Nothing in flight anywhere and nothing scheduled.
+    fn is_quiet(&self) -> bool;
+    fn free_receive(&mut self, chip: usize, core: usize, at: u64);
+    fn inject(&mut self, chip: usize, core: usize, at: u64, packet: u128);
+    fn injection_backlog(&self, chip: usize, core: usize) -> usize;
+    fn reinject(&mut self, chip: usize, packet: u128, source: u8, route: u32);
+    fn reinject_backlog(&self, chip: usize) -> usize;
+    fn take_dump(&mut self, chip: usize) -> DumpRegisters;
+    fn counters(&self, chip: usize) -> [u32; N_COUNTERS];
+    fn stats(&self) -> FabricStats;
+}
+
+/// The fast model with receive buffers on the core ports.
+pub struct FastEngine(Fabric);
+
+impl FastEngine {
+    pub fn new(mut fabric: Fabric) -> FastEngine {
+        fabric.set_core_endpoints(CoreEndpoints::ReceiveBuffers);
+        // Training runs deliver millions of packets: the endpoint events are the record.
+        fabric.set_recording(false);
+        FastEngine(fabric)
+    }
+}
+
+impl Engine for FastEngine {
+    fn cycle(&self) -> u64 {
+        self.0.cycle()
+    }
+    fn run_until_event(&mut self, end: u64) {
+        self.0.run_until_event(end);
+    }
+    fn skip_to(&mut self, cycle: u64) {
+        self.0.skip_to(cycle)
+    }
+    fn take_endpoint_events(&mut self, into: &mut Vec<EndpointEvent>) {
+        self.0.take_endpoint_events(into)
+    }
+    fn is_quiet(&self) -> bool {
+        self.0.is_quiet()
+    }
+    fn free_receive(&mut self, chip: usize, core: usize, at: u64) {
+        self.0.free_receive(chip, core, at)
+    }
+    fn inject(&mut self, chip: usize, core: usize, at: u64, packet: u128) {
+        self.0.inject(chip, core, at, packet)
+    }
+    fn injection_backlog(&self, chip: usize, core: usize) -> usize {
+        self.0.injection_backlog(chip, core)
+    }
+    fn reinject(&mut self, chip: usize, packet: u128, source: u8, route: u32) {
+        self.0.reinject(chip, packet, source, route)
+    }
+    fn reinject_backlog(&self, chip: usize) -> usize {
+        self.0.reinject_backlog(chip)
+    }
+    fn take_dump(&mut self, chip: usize) -> DumpRegisters {
+        self.0.take_dump(chip)
+    }
+    fn counters(&self, chip: usize) -> [u32; N_COUNTERS] {
+        *self.0.counters(chip)
+    }
+    fn stats(&self) -> FabricStats {
+        self.0.stats()
+    }
+}

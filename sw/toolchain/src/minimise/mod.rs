@@ -1,0 +1,145 @@
+//! Routing-table minimisation (`spec/mapping.md` §6): make every chip's table fit its router.
+//!
+//! Per chip, as Rig's driver does (§6.1):
+//!
+//! 1. remove default routes; if the table now fits, that is the result;
+//! 2. otherwise run ordered covering on the *original* table (it must still hold the
+//!    defaultable entries, §6.2) until it fits the capacity, then remove default routes again;
+//! 3. if that still does not fit, report the best size reached.
+//!
+//! A table is always at least default-route-reduced, so the reported sizes show what
+//! minimisation did even where nothing had to be merged.
+
+pub mod default_routes;
+pub mod ordered_covering;
+
+pub use default_routes::remove_default_routes;
+pub use ordered_covering::{ordered_covering, OcEntry};
+
+use crate::error::MinimiseError;
+use crate::tables::{EntryTables, RoutingEntry, RoutingTables};
+use default_routes::without_default_routes;
+use spinn_arch::McEntry;
+
+/// The multicast entries a SpiNNaker-1 router offers applications (SpiNNMachine's 1023; the
+/// 1024th is reserved).
+pub const SPINNAKER1_TABLE_CAPACITY: usize = 1023;
+
+/// How far to minimise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinimiseConfig {
+    /// The most entries a chip's table may have.
+    pub table_capacity: usize,
+}
+
+/// Minimises one chip's table to at most `capacity` entries, in priority order; `Err` carries
+/// the smallest size reached.
+pub fn minimise_table(table: &[RoutingEntry], capacity: usize) -> Result<Vec<McEntry>, usize> {
+    let reduced = remove_default_routes(table);
+    if reduced.len() <= capacity {
+        return Ok(reduced.iter().map(RoutingEntry::to_mc_entry).collect());
+    }
+    let covered = without_default_routes(&ordered_covering(table, capacity));
+    if covered.len() <= capacity {
+        return Ok(covered.iter().map(OcEntry::to_mc_entry).collect());
+    }
+    Err(covered.len().min(reduced.len()))
+}
+
+/// Minimises every chip's table, or names the first chip (in coordinate order) that cannot fit.
+pub fn minimise(tables: &EntryTables, cfg: MinimiseConfig) -> Result<RoutingTables, MinimiseError> {
+    let mut out = RoutingTables::default();
+    for (&chip, table) in &tables.chips {
+        let minimised = minimise_table(table, cfg.table_capacity).map_err(|n_entries| {
+            MinimiseError::TableTooLarge {
+                chip,
+                n_entries,
+                capacity: cfg.table_capacity,
+            }
+        })?;
+        if !minimised.is_empty() {
+            out.chips.insert(chip, minimised);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spinn_arch::{ChipCoord, CoreId, InputPort, LinkDir, RouteSet};
+
+    fn from_core(key: u32, route: RouteSet) -> RoutingEntry {
+        RoutingEntry {
+            key,
+            mask: u32::MAX,
+            route,
+            source: InputPort::Core(CoreId::new(1).expect("valid core")),
+        }
+    }
+
+    fn through(key: u32) -> RoutingEntry {
+        RoutingEntry {
+            key,
+            mask: u32::MAX,
+            route: RouteSet::link(LinkDir::E),
+            source: InputPort::Link(LinkDir::W),
+        }
+    }
+
+    #[test]
+    fn default_route_removal_alone_is_used_when_it_fits() {
+        let north = RouteSet::link(LinkDir::N);
+        let table = vec![from_core(0, north), through(1), from_core(2, north)];
+        let out = minimise_table(&table, 2).expect("fits after removing the default route");
+        assert_eq!(out, vec![table[0].to_mc_entry(), table[2].to_mc_entry()]);
+    }
+
+    #[test]
+    fn ordered_covering_runs_when_default_removal_is_not_enough() {
+        let north = RouteSet::link(LinkDir::N);
+        let table: Vec<RoutingEntry> = (0..4).map(|k| from_core(k, north)).collect();
+        let out = minimise_table(&table, 1).expect("four keys merge into one entry");
+        assert_eq!(
+            out,
+            vec![McEntry::new(0, 0xffff_fffc, north).expect("valid entry")]
+        );
+    }
+
+    #[test]
+    fn unmergeable_tables_report_the_best_size_and_the_chip() {
+        let table: Vec<RoutingEntry> = (0..4)
+            .map(|k| {
+                let core = CoreId::new(k as usize + 1).expect("valid core");
+                from_core(k, RouteSet::core(core))
+            })
+            .collect();
+        assert_eq!(minimise_table(&table, 3), Err(4));
+        let mut tables = EntryTables::default();
+        let chip = ChipCoord::new(2, 1);
+        tables.chips.insert(chip, table);
+        assert_eq!(
+            minimise(&tables, MinimiseConfig { table_capacity: 3 }),
+            Err(MinimiseError::TableTooLarge {
+                chip,
+                n_entries: 4,
+                capacity: 3
+            })
+        );
+    }
+
+    #[test]
+    fn default_routes_are_removed_after_covering() {
+        // Keys 0-3 go north from a core; key 4 passes straight through. Covering to two
+        // entries merges the four, and the straight-through entry then goes too.
+        let north = RouteSet::link(LinkDir::N);
+        let mut table: Vec<RoutingEntry> = (0..4).map(|k| from_core(k, north)).collect();
+        table.push(through(4));
+        table.push(through(5));
+        let out = minimise_table(&table, 3).expect("fits");
+        assert_eq!(
+            out,
+            vec![McEntry::new(0, 0xffff_fffc, north).expect("valid entry")]
+        );
+    }
+}

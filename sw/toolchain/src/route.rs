@@ -1,0 +1,539 @@
+//! Multicast routing trees: Rig's neighbour-exploring router (NER), then a repair that steers
+//! every hop onto live links (`spec/mapping.md` §5.1).
+//!
+//! NER adds the sinks closest to the source first; each new sink is joined by a
+//! longest-dimension-first path from the nearest chip already in the tree within `ner_radius`
+//! hops of it (the source if there is none), cut short at the last chip of the path that is
+//! already in the tree.
+//! Radius 0 is therefore plain longest-dimension-first routing from the source.
+//!
+//! NER works on the geometry alone, so its tree may cross dead links or dead and absent chips.
+//! The repair, like Rig's `avoid_dead_links`, cuts the tree at every such hop, dissolving dead
+//! chips, and reattaches each cut-off part that still holds a sink along a path found by
+//! breadth-first search over live links from the part's root to the nearest chip of the rooted
+//! tree. Unlike Rig's greedy search this finds a shortest such path.
+//! Path chips that already belong to a cut-off part are moved onto the path, which keeps the
+//! result a tree; branches left without a sink are pruned at the end.
+
+use crate::error::RouteError;
+use crate::geometry::{ldf_path, ring, shortest_vector};
+use crate::graph::MachineGraph;
+use crate::place::Placements;
+use spinn_arch::{ChipCoord, LinkDir, Machine, OutputPort, RouteSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// How routing trees are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteConfig {
+    /// How far (in hops) from a new sink NER looks for a chip already in the tree to branch
+    /// from; 0 routes every sink straight from the source.
+    pub ner_radius: u32,
+}
+
+impl RouteConfig {
+    /// Rig's default radius of 20.
+    pub const RIG: RouteConfig = RouteConfig { ner_radius: 20 };
+}
+
+/// What one chip of a routing tree does with the partition's packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeNode {
+    /// The link the packets arrive on, or `None` at the source chip, where a core sends them.
+    pub arrival: Option<LinkDir>,
+    /// Where the chip sends them: links to child chips and the cores of local targets.
+    pub route: RouteSet,
+}
+
+/// The multicast tree of one partition: every chip it visits, once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingTree {
+    root: ChipCoord,
+    nodes: BTreeMap<ChipCoord, TreeNode>,
+}
+
+impl RoutingTree {
+    /// A tree from its nodes, for callers that build trees by hand; `nodes` must hold `root`.
+    pub fn new(root: ChipCoord, nodes: BTreeMap<ChipCoord, TreeNode>) -> RoutingTree {
+        debug_assert!(nodes.contains_key(&root), "the root must be a node");
+        RoutingTree { root, nodes }
+    }
+
+    /// The source chip.
+    pub fn root(&self) -> ChipCoord {
+        self.root
+    }
+
+    pub fn node(&self, chip: ChipCoord) -> Option<&TreeNode> {
+        self.nodes.get(&chip)
+    }
+
+    /// The chips of the tree and what each does, in coordinate order.
+    pub fn nodes(&self) -> impl Iterator<Item = (ChipCoord, &TreeNode)> + '_ {
+        self.nodes.iter().map(|(c, n)| (*c, n))
+    }
+
+    /// The number of chips the tree visits (and so of routing entries it needs).
+    pub fn n_chips(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The number of chip-to-chip hops.
+    pub fn n_hops(&self) -> usize {
+        self.nodes.len() - 1
+    }
+}
+
+/// Builds the routing tree of every partition of `graph`, indexed by partition id.
+pub fn route(
+    machine: &Machine,
+    graph: &MachineGraph,
+    placements: &Placements,
+    cfg: RouteConfig,
+) -> Result<Vec<RoutingTree>, RouteError> {
+    let placed = |v| {
+        placements.get(v).ok_or_else(|| RouteError::Unplaced {
+            vertex: graph.vertex(v).name.clone(),
+        })
+    };
+    graph
+        .partitions()
+        .map(|(id, partition)| {
+            let source = placed(partition.source)?.chip;
+            let mut sinks: BTreeMap<ChipCoord, RouteSet> = BTreeMap::new();
+            for &target in &partition.targets {
+                let at = placed(target)?;
+                let cores = sinks.entry(at.chip).or_default();
+                *cores = cores.with(OutputPort::Core(at.core));
+            }
+            ner_tree(machine, source, &sinks, cfg.ner_radius).map_err(|to| {
+                RouteError::Unreachable {
+                    partition: graph.partition_label(id),
+                    from: source,
+                    to,
+                }
+            })
+        })
+        .collect()
+}
+
+/// A chip of a tree under construction.
+#[derive(Debug, Clone)]
+struct WorkNode {
+    /// The parent chip and the link it sends on to reach this chip.
+    parent: Option<(ChipCoord, LinkDir)>,
+    children: Vec<ChipCoord>,
+}
+
+type Work = BTreeMap<ChipCoord, WorkNode>;
+
+/// The NER tree from `source` to the chips of `sinks`, each delivering to the cores given, over
+/// live links only; `Err` names a sink chip no live path reaches.
+pub fn ner_tree(
+    machine: &Machine,
+    source: ChipCoord,
+    sinks: &BTreeMap<ChipCoord, RouteSet>,
+    radius: u32,
+) -> Result<RoutingTree, ChipCoord> {
+    let mut work = geometric_ner(machine, source, sinks.keys().copied(), radius);
+    if has_broken_hops(machine, &work) {
+        repair(machine, &mut work, source, sinks)?;
+    }
+    let nodes = work
+        .iter()
+        .map(|(&chip, node)| {
+            let links = node.children.iter().fold(RouteSet::EMPTY, |acc, child| {
+                let (_, link) = work[child]
+                    .parent
+                    .expect("invariant: children have parents");
+                acc.with(OutputPort::Link(link))
+            });
+            let cores = sinks.get(&chip).copied().unwrap_or_default();
+            (
+                chip,
+                TreeNode {
+                    arrival: node.parent.map(|(_, link)| link.opposite()),
+                    route: links.union(cores),
+                },
+            )
+        })
+        .collect();
+    Ok(RoutingTree {
+        root: source,
+        nodes,
+    })
+}
+
+/// NER over the machine's geometry, ignoring dead links and dead or absent chips.
+fn geometric_ner(
+    machine: &Machine,
+    source: ChipCoord,
+    sinks: impl Iterator<Item = ChipCoord>,
+    radius: u32,
+) -> Work {
+    let mut work = Work::new();
+    work.insert(
+        source,
+        WorkNode {
+            parent: None,
+            children: Vec::new(),
+        },
+    );
+    let mut order: Vec<(u32, ChipCoord)> = sinks
+        .filter(|&s| s != source)
+        .map(|s| (machine.hop_distance(source, s), s))
+        .collect();
+    order.sort_unstable();
+    for (_, sink) in order {
+        if work.contains_key(&sink) {
+            continue;
+        }
+        let near = nearest_in_tree(machine, &work, sink, radius).unwrap_or(source);
+        let path = ldf_path(machine, near, shortest_vector(machine, near, sink));
+        // Branch from the last chip of the path already in the tree, so no chip is added twice.
+        let start = path
+            .iter()
+            .rposition(|(_, chip)| work.contains_key(chip))
+            .map_or(0, |i| i + 1);
+        let mut from = if start == 0 { near } else { path[start - 1].1 };
+        for &(link, chip) in &path[start..] {
+            work.insert(
+                chip,
+                WorkNode {
+                    parent: Some((from, link)),
+                    children: Vec::new(),
+                },
+            );
+            work.get_mut(&from)
+                .expect("invariant: the path grows from a tree chip")
+                .children
+                .push(chip);
+            from = chip;
+        }
+    }
+    work
+}
+
+/// The tree chip closest to `sink` within `radius` hops, if any.
+///
+/// Walking concentric rings out from the sink costs up to 3r(r+1)+1 probes, scanning the tree
+/// costs one distance per node; like Rig, take whichever is smaller.
+fn nearest_in_tree(
+    machine: &Machine,
+    work: &Work,
+    sink: ChipCoord,
+    radius: u32,
+) -> Option<ChipCoord> {
+    if radius == 0 {
+        return None;
+    }
+    let n_ring_chips = 3 * u64::from(radius) * (u64::from(radius) + 1) + 1;
+    if n_ring_chips < work.len() as u64 {
+        (1..=radius).find_map(|k| {
+            ring(machine, sink, k)
+                .into_iter()
+                .find(|chip| work.contains_key(chip))
+        })
+    } else {
+        let mut best: Option<(u32, ChipCoord)> = None;
+        for &chip in work.keys() {
+            let d = machine.hop_distance(chip, sink);
+            if d <= radius && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, chip));
+            }
+        }
+        best.map(|(_, chip)| chip)
+    }
+}
+
+/// Whether some hop lands on a dead or absent chip or crosses a dead link.
+fn has_broken_hops(machine: &Machine, work: &Work) -> bool {
+    work.iter().any(|(&chip, node)| match node.parent {
+        Some((parent, link)) => machine.neighbour(parent, link) != Some(chip),
+        None => false,
+    })
+}
+
+/// The chips reachable from `start` through children, in breadth-first order.
+fn subtree(work: &Work, start: ChipCoord) -> Vec<ChipCoord> {
+    let mut out = vec![start];
+    let mut i = 0;
+    while i < out.len() {
+        out.extend(work[&out[i]].children.iter().copied());
+        i += 1;
+    }
+    out
+}
+
+/// Cuts `work` at every broken hop, reattaches the cut-off parts that hold sinks over live
+/// links, then drops what is left unattached and every branch that ends without a sink.
+fn repair(
+    machine: &Machine,
+    work: &mut Work,
+    root: ChipCoord,
+    sinks: &BTreeMap<ChipCoord, RouteSet>,
+) -> Result<(), ChipCoord> {
+    // Cut, in breadth-first order so the parts are reattached nearest the root first.
+    let mut orphans = Vec::new();
+    for chip in subtree(work, root) {
+        let Some((parent, link)) = work[&chip].parent else {
+            continue;
+        };
+        let live = machine.contains(chip);
+        if live && machine.neighbour(parent, link) == Some(chip) {
+            continue;
+        }
+        if let Some(p) = work.get_mut(&parent) {
+            p.children.retain(|&c| c != chip);
+        }
+        work.get_mut(&chip)
+            .expect("invariant: listed chips are nodes")
+            .parent = None;
+        // A dead chip's children keep it as their parent, so they are cut in turn when this
+        // loop reaches them; the dead chip itself is dropped below.
+        if live {
+            orphans.push(chip);
+        }
+    }
+    work.retain(|&chip, _| machine.contains(chip));
+
+    let mut attached: BTreeSet<ChipCoord> = subtree(work, root).into_iter().collect();
+    for orphan in orphans {
+        if attached.contains(&orphan) {
+            continue;
+        }
+        let part = subtree(work, orphan);
+        let Some(&first_sink) = part.iter().find(|c| sinks.contains_key(c)) else {
+            continue;
+        };
+        let hops = path_to_tree(machine, orphan, &attached).ok_or(first_sink)?;
+        // The hops run from the orphan to an attached chip; hang them from that end, moving
+        // any chip that already sits in a cut-off part.
+        for i in (0..hops.len()).rev() {
+            let child = if i == 0 { orphan } else { hops[i - 1].1 };
+            let (link_in, parent) = hops[i];
+            // The search walked from child to parent over `link_in`; packets go the other way.
+            let link = link_in.opposite();
+            if let Some((old_parent, _)) = work.get(&child).and_then(|n| n.parent) {
+                work.get_mut(&old_parent)
+                    .expect("invariant: parents are nodes")
+                    .children
+                    .retain(|&c| c != child);
+            }
+            work.entry(child)
+                .or_insert_with(|| WorkNode {
+                    parent: None,
+                    children: Vec::new(),
+                })
+                .parent = Some((parent, link));
+            work.get_mut(&parent)
+                .expect("invariant: the path is hung from its attached end first")
+                .children
+                .push(child);
+        }
+        attached = subtree(work, root).into_iter().collect();
+    }
+    work.retain(|chip, _| attached.contains(chip));
+    prune(work, root, sinks);
+    Ok(())
+}
+
+/// A shortest path over live links from `from` to the nearest chip of `attached`, as the hops
+/// (link taken, chip reached) after `from`; `from` itself must not be attached.
+fn path_to_tree(
+    machine: &Machine,
+    from: ChipCoord,
+    attached: &BTreeSet<ChipCoord>,
+) -> Option<Vec<(LinkDir, ChipCoord)>> {
+    let mut came_by: BTreeMap<ChipCoord, (LinkDir, ChipCoord)> = BTreeMap::new();
+    let mut queue = VecDeque::from([from]);
+    let mut seen = BTreeSet::from([from]);
+    while let Some(chip) = queue.pop_front() {
+        if attached.contains(&chip) {
+            let mut hops = Vec::new();
+            let mut at = chip;
+            while at != from {
+                let (link, prev) = came_by[&at];
+                hops.push((link, at));
+                at = prev;
+            }
+            hops.reverse();
+            return Some(hops);
+        }
+        for (link, far) in machine.links(chip) {
+            if seen.insert(far) {
+                came_by.insert(far, (link, chip));
+                queue.push_back(far);
+            }
+        }
+    }
+    None
+}
+
+/// Removes, repeatedly, every leaf other than the root that holds no sink.
+fn prune(work: &mut Work, root: ChipCoord, sinks: &BTreeMap<ChipCoord, RouteSet>) {
+    let mut leaves: Vec<ChipCoord> = work
+        .iter()
+        .filter(|(chip, node)| {
+            node.children.is_empty() && **chip != root && !sinks.contains_key(chip)
+        })
+        .map(|(chip, _)| *chip)
+        .collect();
+    while let Some(leaf) = leaves.pop() {
+        let node = work.remove(&leaf).expect("invariant: leaves are nodes");
+        let (parent, _) = node.parent.expect("invariant: only the root has no parent");
+        let p = work.get_mut(&parent).expect("invariant: parents are nodes");
+        p.children.retain(|&c| c != leaf);
+        if p.children.is_empty() && parent != root && !sinks.contains_key(&parent) {
+            leaves.push(parent);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spinn_arch::{CoreId, Wrap};
+
+    fn c(x: u16, y: u16) -> ChipCoord {
+        ChipCoord::new(x, y)
+    }
+
+    fn sinks(chips: &[(u16, u16)]) -> BTreeMap<ChipCoord, RouteSet> {
+        let core = CoreId::new(1).expect("valid core");
+        chips
+            .iter()
+            .map(|&(x, y)| (c(x, y), RouteSet::core(core)))
+            .collect()
+    }
+
+    /// Asserts the tree invariants: each hop is a live link whose far end records the
+    /// matching arrival link, every chip is reached from the root once, every sink delivers
+    /// to its cores, and every leaf is a sink.
+    fn assert_valid(machine: &Machine, tree: &RoutingTree, sinks: &BTreeMap<ChipCoord, RouteSet>) {
+        let mut reached = vec![tree.root()];
+        let mut i = 0;
+        while i < reached.len() {
+            let chip = reached[i];
+            let node = tree.node(chip).expect("reached chips are nodes");
+            for port in node.route.iter() {
+                if let OutputPort::Link(link) = port {
+                    let far = machine
+                        .neighbour(chip, link)
+                        .unwrap_or_else(|| panic!("{chip} sends over dead link {link}"));
+                    let child = tree.node(far).expect("links lead to nodes");
+                    assert_eq!(child.arrival, Some(link.opposite()), "arrival at {far}");
+                    reached.push(far);
+                }
+            }
+            i += 1;
+        }
+        let mut sorted = reached.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), reached.len(), "a chip is reached twice");
+        assert_eq!(
+            reached.len(),
+            tree.n_chips(),
+            "every node is reached from the root"
+        );
+        assert_eq!(tree.node(tree.root()).map(|n| n.arrival), Some(None));
+        for (chip, node) in tree.nodes() {
+            let cores = RouteSet::from_bits(node.route.bits() & !0x3f);
+            assert_eq!(
+                cores,
+                sinks.get(&chip).copied().unwrap_or_default(),
+                "{chip}"
+            );
+            assert!(
+                !node.route.is_empty() || chip == tree.root(),
+                "{chip} is a dead end"
+            );
+        }
+    }
+
+    #[test]
+    fn ner_branches_from_the_nearest_tree_chip_and_radius_zero_from_the_source() {
+        let machine = Machine::torus(10, 10, Wrap::NONE).unwrap();
+        let sinks = sinks(&[(5, 0), (5, 3)]);
+        // (5, 0) is closer, so it goes first: five hops east. (5, 3) is then three hops from
+        // each of (2, 0)..(5, 0); the lowest, (2, 0), wins the tie and three NE hops join it.
+        let ner = ner_tree(&machine, c(0, 0), &sinks, 20).expect("routes");
+        assert_valid(&machine, &ner, &sinks);
+        assert_eq!(ner.n_hops(), 8);
+        let east_and_ne = RouteSet::link(LinkDir::E).with(OutputPort::Link(LinkDir::NE));
+        assert_eq!(ner.node(c(2, 0)).map(|n| n.route), Some(east_and_ne));
+        // Radius 0 routes (5, 3) from the source: three NE hops, then two E.
+        let ldf = ner_tree(&machine, c(0, 0), &sinks, 0).expect("routes");
+        assert_valid(&machine, &ldf, &sinks);
+        assert_eq!(ldf.n_hops(), 10);
+        assert_eq!(ldf.node(c(0, 0)).map(|n| n.route), Some(east_and_ne));
+        assert!(ldf.node(c(3, 3)).is_some());
+    }
+
+    #[test]
+    fn a_wrapped_route_uses_the_short_way_round() {
+        let machine = Machine::torus(8, 8, Wrap::BOTH).unwrap();
+        let sinks = sinks(&[(7, 7), (6, 0)]);
+        let tree = ner_tree(&machine, c(0, 0), &sinks, 20).expect("routes");
+        assert_valid(&machine, &tree, &sinks);
+        assert_eq!(tree.n_hops(), 3);
+        assert_eq!(
+            tree.node(c(0, 0)).map(|n| n.route),
+            Some(RouteSet::link(LinkDir::SW).with(OutputPort::Link(LinkDir::W)))
+        );
+    }
+
+    #[test]
+    fn a_dead_link_is_routed_around() {
+        let machine = Machine::torus(4, 4, Wrap::NONE)
+            .unwrap()
+            .with_dead_link(c(1, 0), LinkDir::E)
+            .unwrap();
+        let sinks = sinks(&[(3, 0)]);
+        let tree = ner_tree(&machine, c(0, 0), &sinks, 20).expect("routes");
+        assert_valid(&machine, &tree, &sinks);
+        assert_eq!(tree.n_hops(), 4, "as short as the shortest live path");
+        assert_eq!(
+            tree.node(c(1, 0)).map(|n| n.route),
+            Some(RouteSet::link(LinkDir::NE))
+        );
+    }
+
+    #[test]
+    fn a_dead_chip_is_dissolved_and_its_subtree_reattached() {
+        let machine = Machine::torus(5, 5, Wrap::NONE)
+            .unwrap()
+            .with_dead_chip(c(2, 2))
+            .unwrap();
+        let sinks = sinks(&[(4, 4), (3, 3)]);
+        let tree = ner_tree(&machine, c(0, 0), &sinks, 20).expect("routes");
+        assert_valid(&machine, &tree, &sinks);
+        assert!(tree.node(c(2, 2)).is_none());
+        assert_eq!(tree.n_hops(), 5);
+        assert_eq!(machine.path_length(c(0, 0), c(4, 4)), Some(5));
+    }
+
+    #[test]
+    fn a_cut_off_sink_is_unreachable() {
+        let machine = Machine::torus(4, 1, Wrap::NONE)
+            .unwrap()
+            .with_dead_link(c(1, 0), LinkDir::E)
+            .unwrap();
+        assert_eq!(
+            ner_tree(&machine, c(0, 0), &sinks(&[(1, 0), (3, 0)]), 20),
+            Err(c(3, 0))
+        );
+    }
+
+    #[test]
+    fn a_sink_on_the_source_chip_needs_no_hops() {
+        let machine = Machine::spinn3();
+        let sinks = sinks(&[(0, 0)]);
+        let tree = ner_tree(&machine, c(0, 0), &sinks, 20).expect("routes");
+        assert_eq!(tree.n_chips(), 1);
+        assert_eq!(
+            tree.node(c(0, 0)).map(|n| n.route),
+            sinks.get(&c(0, 0)).copied()
+        );
+    }
+}
