@@ -335,7 +335,7 @@ pub fn life(
     writeln!(
         out,
         "cores used: {}; largest routing table: {} entries; peak DTCM {} bytes",
-        r.cores_used, res.largest_table, r.peak_dtcm_bytes
+        r.cores_used, r.largest_table, r.peak_dtcm_bytes
     )?;
     writeln!(
         out,

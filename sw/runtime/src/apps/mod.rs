@@ -70,7 +70,6 @@ pub struct LifeOutcome {
     pub alive: usize,
     pub stray_packets: u64,
     pub n_tiles: usize,
-    pub largest_table: usize,
     pub report: MachineReport,
 }
 
@@ -210,7 +209,6 @@ pub fn run_life(
         alive: result.iter().filter(|&&a| a).count(),
         stray_packets,
         n_tiles: tx * ty,
-        largest_table: report.largest_table,
         report,
     })
 }
