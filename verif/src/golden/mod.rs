@@ -23,6 +23,7 @@
 pub mod error;
 pub mod fixed;
 pub mod float;
+pub mod from_spec;
 pub mod model;
 pub mod network;
 pub mod numeric;

@@ -1,0 +1,1049 @@
+//! Weights in and out as NumPy `.npz` archives in Keras layout, with a minimal `.npy`
+//! encoder and decoder of our own.
+//!
+//! # Archive layout
+//!
+//! For layer `i` (0-based, input to output) the archive holds two arrays, as `np.savez` names
+//! its entries (the array name plus `.npy`):
+//!
+//! | array | zip entry | shape | dtype |
+//! |---|---|---|---|
+//! | `dense_{i}/kernel` | `dense_{i}/kernel.npy` | `(inputs, units)` | `<f4` |
+//! | `dense_{i}/bias` | `dense_{i}/bias.npy` | `(units,)` | `<f4` |
+//!
+//! so `np.load("w.npz")["dense_0/kernel"]` is `model.layers[0].kernel` in Keras.
+//! From Python, `np.savez("w.npz", **{f"dense_{i}/kernel": k, f"dense_{i}/bias": b})` writes one.
+//!
+//! Writing ([`write_npz`]): entries stored uncompressed, in layer order (kernel then bias),
+//! with the zip timestamp fixed at 1980-01-01 so the same weights give the same bytes; each
+//! `.npy` is format 1.0, C order, `<f4`, its header padded as NumPy pads it.
+//!
+//! Reading ([`read_npz`]):
+//! * entries may be stored or deflated (`np.savez` or `np.savez_compressed`);
+//! * each array may also be named TensorFlow-style with a `:0` suffix (`dense_0/kernel:0.npy`),
+//!   used only when the plain name is absent;
+//! * dtypes `<f4` and `<f8` are accepted (`<f8` is rounded to `f32`), in `.npy` format 1.0,
+//!   2.0 or 3.0; Fortran order is accepted only for arrays of fewer than two dimensions, where
+//!   it is the same layout as C order;
+//! * other entries are ignored (an archive may carry more than the weights), except a
+//!   `dense_{i}/...` array for a layer the model does not have, which means the archive is for
+//!   another model;
+//! * shapes must equal the model's, and values must be finite.
+//!
+//! Every error names the array at fault.
+
+use crate::model::{LayerWeights, ModelSpec, Weights};
+use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Why weights could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum NpzError {
+    /// The file could not be read or written.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The bytes are not a zip archive.
+    #[error("not a .npz (zip) archive: {message}")]
+    NotZip { message: String },
+
+    /// A zip entry exists but could not be read (corrupt, or an unsupported compression).
+    #[error("{entry}: cannot read zip entry: {message}")]
+    Entry { entry: String, message: String },
+
+    /// A weight array the model needs is absent.
+    #[error("array {array} is missing (no entry {array}.npy or {array}:0.npy)")]
+    MissingArray { array: String },
+
+    /// An array for a layer the model does not have.
+    #[error("entry {entry} is for layer {layer}, but the model has only {n_layers} layers")]
+    ExtraLayer {
+        entry: String,
+        layer: usize,
+        n_layers: usize,
+    },
+
+    /// The entry does not start with the `.npy` magic string.
+    #[error("{array}: not a .npy array (bad magic {found:02x?})")]
+    BadMagic { array: String, found: Vec<u8> },
+
+    /// A `.npy` format version other than 1.0, 2.0 or 3.0.
+    #[error("{array}: unsupported .npy format version {major}.{minor} (expected 1.0, 2.0 or 3.0)")]
+    UnsupportedVersion { array: String, major: u8, minor: u8 },
+
+    /// The header dictionary could not be parsed.
+    #[error("{array}: malformed .npy header: {reason}")]
+    BadHeader { array: String, reason: String },
+
+    /// A dtype other than `<f4` or `<f8`.
+    #[error("{array}: unsupported dtype '{dtype}' (expected '<f4' or '<f8')")]
+    UnsupportedDtype { array: String, dtype: String },
+
+    /// A Fortran-order (column-major) array of two or more dimensions.
+    #[error("{array}: Fortran-order array of shape {} is not supported; save it in C order (np.ascontiguousarray)", python_shape(.shape))]
+    FortranOrder { array: String, shape: Vec<usize> },
+
+    /// An array whose shape differs from the model's.
+    #[error("{array}: shape {} but the model needs {}", python_shape(.got), python_shape(.expected))]
+    WrongShape {
+        array: String,
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
+
+    /// Fewer data bytes than the header's shape and dtype need.
+    #[error("{array}: data truncated, {got} of {expected} bytes")]
+    Truncated {
+        array: String,
+        expected: usize,
+        got: usize,
+    },
+
+    /// More data bytes than the header's shape and dtype need.
+    #[error("{array}: {extra} bytes after the {expected} bytes of data")]
+    TrailingBytes {
+        array: String,
+        expected: usize,
+        extra: usize,
+    },
+
+    /// A NaN or infinity (or an `<f8` value beyond the `f32` range).
+    #[error("{array}: value {value:?} at flat index {index} is not a finite f32")]
+    NonFinite {
+        array: String,
+        index: usize,
+        value: f64,
+    },
+
+    /// [`Weights`] whose vectors do not match their declared shape.
+    #[error("layer {layer}: kernel has {kernel_len} values and bias {bias_len}, but the layer is {inputs} inputs × {units} units")]
+    InconsistentLayer {
+        layer: usize,
+        inputs: usize,
+        units: usize,
+        kernel_len: usize,
+        bias_len: usize,
+    },
+}
+
+/// A decoded `.npy` array, converted to `f32`, in C order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyArray {
+    /// The dimensions; empty for a scalar.
+    pub shape: Vec<usize>,
+    /// `shape.iter().product()` values, row-major.
+    pub data: Vec<f32>,
+}
+
+/// The name of layer `layer`'s kernel array.
+pub fn kernel_name(layer: usize) -> String {
+    format!("dense_{layer}/kernel")
+}
+
+/// The name of layer `layer`'s bias array.
+pub fn bias_name(layer: usize) -> String {
+    format!("dense_{layer}/bias")
+}
+
+/// Encodes an `f32` array as `.npy` format 1.0, `<f4`, C order, with the header NumPy writes.
+///
+/// # Panics
+/// If `data.len()` is not the product of `shape`.
+pub fn encode_npy(shape: &[usize], data: &[f32]) -> Vec<u8> {
+    assert_eq!(
+        shape.iter().product::<usize>(),
+        data.len(),
+        "npy data length does not match shape {shape:?}"
+    );
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': {}, }}",
+        python_shape(shape)
+    );
+    // NumPy leaves room to grow the first axis in place (up to 21 digits) before aligning.
+    if let Some(first) = shape.first() {
+        let digits = first.to_string().len();
+        header.push_str(&" ".repeat(GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits)));
+    }
+    // NumPy's rule: pad with 1..=64 spaces so that the data starts 64-byte aligned.
+    let unpadded = MAGIC.len() + 2 + 2 + header.len() + 1;
+    let padding = ALIGN - unpadded % ALIGN;
+    header.push_str(&" ".repeat(padding));
+    header.push('\n');
+    let header_len =
+        u16::try_from(header.len()).expect("invariant: a header for ≤ 32 dimensions fits u16");
+    let mut out = Vec::with_capacity(unpadded + padding + 4 * data.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&header_len.to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for value in data {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out
+}
+
+/// Decodes a `.npy` array of dtype `<f4` or `<f8`; `array` names it in errors.
+pub fn decode_npy(bytes: &[u8], array: &str) -> Result<NpyArray, NpzError> {
+    let (header, data) = read_header(bytes, array)?;
+    let values = read_data(&header, data, array)?;
+    Ok(NpyArray {
+        shape: header.shape,
+        data: values,
+    })
+}
+
+/// Writes `weights` as a `.npz` archive in the layout of the module doc.
+pub fn write_npz(weights: &Weights) -> Result<Vec<u8>, NpzError> {
+    for (layer, it) in weights.layers.iter().enumerate() {
+        if it.inputs.checked_mul(it.units) != Some(it.kernel.len()) || it.bias.len() != it.units {
+            return Err(NpzError::InconsistentLayer {
+                layer,
+                inputs: it.inputs,
+                units: it.units,
+                kernel_len: it.kernel.len(),
+                bias_len: it.bias.len(),
+            });
+        }
+    }
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .last_modified_time(zip::DateTime::default());
+    for (layer, it) in weights.layers.iter().enumerate() {
+        let arrays = [
+            (
+                kernel_name(layer),
+                encode_npy(&[it.inputs, it.units], &it.kernel),
+            ),
+            (bias_name(layer), encode_npy(&[it.units], &it.bias)),
+        ];
+        for (name, npy) in arrays {
+            let entry = format!("{name}.npy");
+            zip.start_file(entry.as_str(), options)
+                .and_then(|()| zip.write_all(&npy).map_err(zip::result::ZipError::from))
+                .map_err(|err| NpzError::Entry {
+                    entry,
+                    message: err.to_string(),
+                })?;
+        }
+    }
+    let cursor = zip.finish().map_err(|err| NpzError::Entry {
+        entry: "central directory".to_string(),
+        message: err.to_string(),
+    })?;
+    Ok(cursor.into_inner())
+}
+
+/// Reads the weights of `spec` from `.npz` bytes (see the module doc for what is accepted).
+pub fn read_npz(bytes: &[u8], spec: &ModelSpec) -> Result<Weights, NpzError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|err| NpzError::NotZip {
+        message: err.to_string(),
+    })?;
+    let n_layers = spec.layers().len();
+    // Sorted, so that the error for several stray layers is always about the same one.
+    let mut names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    names.sort();
+    for entry in &names {
+        if let Some(layer) = dense_layer_of(entry) {
+            if layer >= n_layers {
+                return Err(NpzError::ExtraLayer {
+                    entry: entry.clone(),
+                    layer,
+                    n_layers,
+                });
+            }
+        }
+    }
+    let mut layers = Vec::with_capacity(n_layers);
+    for (layer, (inputs, units)) in spec.kernel_shapes().into_iter().enumerate() {
+        let kernel = read_array(&mut archive, &names, &kernel_name(layer), &[inputs, units])?;
+        let bias = read_array(&mut archive, &names, &bias_name(layer), &[units])?;
+        layers.push(LayerWeights {
+            kernel,
+            bias,
+            inputs,
+            units,
+        });
+    }
+    Ok(Weights { layers })
+}
+
+/// Writes `weights` to a `.npz` file.
+pub fn save_npz(path: &Path, weights: &Weights) -> Result<(), NpzError> {
+    let bytes = write_npz(weights)?;
+    std::fs::write(path, bytes).map_err(|source| NpzError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads the weights of `spec` from a `.npz` file.
+pub fn load_npz(path: &Path, spec: &ModelSpec) -> Result<Weights, NpzError> {
+    let bytes = std::fs::read(path).map_err(|source| NpzError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_npz(&bytes, spec)
+}
+
+const MAGIC: &[u8] = b"\x93NUMPY";
+const ALIGN: usize = 64;
+const GROWTH_AXIS_MAX_DIGITS: usize = 21;
+/// Bounds what is read from one entry beyond its expected data, so a hostile archive cannot
+/// make us allocate gigabytes for a small model; real headers are a few hundred bytes.
+const MAX_HEADER_BYTES: usize = 1 << 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dtype {
+    F4,
+    F8,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self {
+            Dtype::F4 => 4,
+            Dtype::F8 => 8,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Header {
+    dtype: Dtype,
+    shape: Vec<usize>,
+}
+
+/// NumPy's spelling of a shape: `(2, 3)`, `(3,)`, `()`.
+fn python_shape(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [only] => format!("({only},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The layer index of an entry named `dense_{i}/...`, if it is one.
+fn dense_layer_of(entry: &str) -> Option<usize> {
+    let (layer, _) = entry.strip_prefix("dense_")?.split_once('/')?;
+    layer.parse().ok()
+}
+
+fn read_array(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    names: &[String],
+    array: &str,
+    expected: &[usize],
+) -> Result<Vec<f32>, NpzError> {
+    let entry = [format!("{array}.npy"), format!("{array}:0.npy")]
+        .into_iter()
+        .find(|it| names.contains(it))
+        .ok_or_else(|| NpzError::MissingArray {
+            array: array.to_string(),
+        })?;
+    let entry_error = |err: &dyn std::fmt::Display| NpzError::Entry {
+        entry: entry.clone(),
+        message: err.to_string(),
+    };
+    let file = archive.by_name(&entry).map_err(|err| entry_error(&err))?;
+    let limit = expected.iter().product::<usize>() * Dtype::F8.size() + MAX_HEADER_BYTES;
+    let mut bytes = Vec::new();
+    // One byte past the limit is enough to report trailing bytes.
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| entry_error(&err))?;
+    let (header, data) = read_header(&bytes, array)?;
+    if header.shape != expected {
+        return Err(NpzError::WrongShape {
+            array: array.to_string(),
+            expected: expected.to_vec(),
+            got: header.shape,
+        });
+    }
+    read_data(&header, data, array)
+}
+
+/// Parses the magic, version and header dictionary; returns the header and the data bytes.
+fn read_header<'a>(bytes: &'a [u8], array: &str) -> Result<(Header, &'a [u8]), NpzError> {
+    let bad = |reason: String| NpzError::BadHeader {
+        array: array.to_string(),
+        reason,
+    };
+    if bytes.len() < MAGIC.len() + 2 || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(NpzError::BadMagic {
+            array: array.to_string(),
+            found: bytes[..bytes.len().min(MAGIC.len())].to_vec(),
+        });
+    }
+    let (major, minor) = (bytes[MAGIC.len()], bytes[MAGIC.len() + 1]);
+    let rest = &bytes[MAGIC.len() + 2..];
+    let (len_bytes, utf8) = match (major, minor) {
+        (1, 0) => (2, false),
+        (2, 0) => (4, false),
+        (3, 0) => (4, true),
+        _ => {
+            return Err(NpzError::UnsupportedVersion {
+                array: array.to_string(),
+                major,
+                minor,
+            })
+        }
+    };
+    let Some(len_field) = rest.get(..len_bytes) else {
+        return Err(bad("file ends inside the header length".to_string()));
+    };
+    let header_len = len_field
+        .iter()
+        .rev()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let rest = &rest[len_bytes..];
+    let Some(header_bytes) = rest.get(..header_len) else {
+        return Err(bad(format!(
+            "header length {header_len} but only {} bytes follow",
+            rest.len()
+        )));
+    };
+    let text = if utf8 {
+        std::str::from_utf8(header_bytes)
+            .map_err(|err| bad(format!("header is not UTF-8: {err}")))?
+            .to_string()
+    } else {
+        // Formats 1.0 and 2.0 are latin-1; every byte is one char.
+        header_bytes.iter().map(|&b| char::from(b)).collect()
+    };
+    let header = parse_header_dict(&text, array)?;
+    Ok((header, &rest[header_len..]))
+}
+
+/// Parses `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
+fn parse_header_dict(text: &str, array: &str) -> Result<Header, NpzError> {
+    let bad = |reason: String| NpzError::BadHeader {
+        array: array.to_string(),
+        reason,
+    };
+    let mut parser = DictParser {
+        chars: text.chars().collect(),
+        at: 0,
+    };
+    let entries = parser
+        .dict()
+        .map_err(|reason| bad(format!("{reason} in {text:?}")))?;
+    let mut descr = None;
+    let mut fortran_order = None;
+    let mut shape = None;
+    for (key, value) in entries {
+        match (key.as_str(), value) {
+            ("descr", PyValue::Str(it)) => descr = Some(it),
+            ("fortran_order", PyValue::Bool(it)) => fortran_order = Some(it),
+            ("shape", PyValue::Tuple(it)) => shape = Some(it),
+            ("descr" | "fortran_order" | "shape", value) => {
+                return Err(bad(format!("'{key}' has the wrong type ({value:?})")))
+            }
+            _ => return Err(bad(format!("unexpected key '{key}'"))),
+        }
+    }
+    let descr = descr.ok_or_else(|| bad("no 'descr' key".to_string()))?;
+    let fortran_order = fortran_order.ok_or_else(|| bad("no 'fortran_order' key".to_string()))?;
+    let shape = shape.ok_or_else(|| bad("no 'shape' key".to_string()))?;
+    let dtype = match descr.as_str() {
+        "<f4" => Dtype::F4,
+        "<f8" => Dtype::F8,
+        _ => {
+            return Err(NpzError::UnsupportedDtype {
+                array: array.to_string(),
+                dtype: descr,
+            })
+        }
+    };
+    // With fewer than two dimensions Fortran and C order are the same bytes.
+    if fortran_order && shape.len() >= 2 {
+        return Err(NpzError::FortranOrder {
+            array: array.to_string(),
+            shape,
+        });
+    }
+    Ok(Header { dtype, shape })
+}
+
+fn read_data(header: &Header, data: &[u8], array: &str) -> Result<Vec<f32>, NpzError> {
+    let expected = header
+        .shape
+        .iter()
+        .try_fold(header.dtype.size(), |acc, &it| acc.checked_mul(it))
+        .ok_or_else(|| NpzError::BadHeader {
+            array: array.to_string(),
+            reason: format!("shape {} is too large", python_shape(&header.shape)),
+        })?;
+    if data.len() < expected {
+        return Err(NpzError::Truncated {
+            array: array.to_string(),
+            expected,
+            got: data.len(),
+        });
+    }
+    if data.len() > expected {
+        return Err(NpzError::TrailingBytes {
+            array: array.to_string(),
+            expected,
+            extra: data.len() - expected,
+        });
+    }
+    let values: Vec<f32> = match header.dtype {
+        Dtype::F4 => data
+            .chunks_exact(4)
+            .map(|it| f32::from_le_bytes(it.try_into().expect("invariant: chunk of 4")))
+            .collect(),
+        Dtype::F8 => data
+            .chunks_exact(8)
+            .map(|it| f64::from_le_bytes(it.try_into().expect("invariant: chunk of 8")) as f32)
+            .collect(),
+    };
+    if let Some(index) = values.iter().position(|it| !it.is_finite()) {
+        let value = match header.dtype {
+            Dtype::F4 => f64::from(values[index]),
+            Dtype::F8 => f64::from_le_bytes(
+                data[index * 8..index * 8 + 8]
+                    .try_into()
+                    .expect("invariant: chunk of 8"),
+            ),
+        };
+        return Err(NpzError::NonFinite {
+            array: array.to_string(),
+            index,
+            value,
+        });
+    }
+    Ok(values)
+}
+
+/// The values a `.npy` header dictionary holds.
+#[derive(Debug)]
+enum PyValue {
+    Str(String),
+    Bool(bool),
+    Tuple(Vec<usize>),
+}
+
+/// A recursive-descent parser for the Python-literal subset NumPy writes in headers.
+struct DictParser {
+    chars: Vec<char>,
+    at: usize,
+}
+
+impl DictParser {
+    fn peek(&mut self) -> Option<char> {
+        while self.chars.get(self.at).is_some_and(|it| it.is_whitespace()) {
+            self.at += 1;
+        }
+        self.chars.get(self.at).copied()
+    }
+
+    fn expect(&mut self, want: char) -> Result<(), String> {
+        match self.peek() {
+            Some(it) if it == want => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(it) => Err(format!("expected '{want}' but found '{it}' at {}", self.at)),
+            None => Err(format!("expected '{want}' but the header ended")),
+        }
+    }
+
+    fn dict(&mut self) -> Result<Vec<(String, PyValue)>, String> {
+        self.expect('{')?;
+        let mut entries = Vec::new();
+        loop {
+            if self.peek() == Some('}') {
+                self.at += 1;
+                break;
+            }
+            let key = self.string()?;
+            self.expect(':')?;
+            let value = self.value()?;
+            entries.push((key, value));
+            match self.peek() {
+                Some(',') => self.at += 1,
+                Some('}') => {}
+                Some(it) => return Err(format!("expected ',' or '}}' but found '{it}'")),
+                None => return Err("the header ended inside the dictionary".to_string()),
+            }
+        }
+        match self.peek() {
+            None => Ok(entries),
+            Some(it) => Err(format!("unexpected '{it}' after the dictionary")),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        let quote = match self.peek() {
+            Some(it @ ('\'' | '"')) => it,
+            Some(it) => return Err(format!("expected a quoted string but found '{it}'")),
+            None => return Err("expected a quoted string but the header ended".to_string()),
+        };
+        self.at += 1;
+        let start = self.at;
+        while let Some(&it) = self.chars.get(self.at) {
+            self.at += 1;
+            if it == quote {
+                return Ok(self.chars[start..self.at - 1].iter().collect());
+            }
+        }
+        Err("unterminated string".to_string())
+    }
+
+    fn value(&mut self) -> Result<PyValue, String> {
+        match self.peek() {
+            Some('\'' | '"') => Ok(PyValue::Str(self.string()?)),
+            Some('(') => {
+                self.at += 1;
+                let mut items = Vec::new();
+                loop {
+                    match self.peek() {
+                        Some(')') => {
+                            self.at += 1;
+                            return Ok(PyValue::Tuple(items));
+                        }
+                        Some(it) if it.is_ascii_digit() => {
+                            let start = self.at;
+                            while self.chars.get(self.at).is_some_and(char::is_ascii_digit) {
+                                self.at += 1;
+                            }
+                            let digits: String = self.chars[start..self.at].iter().collect();
+                            let item = digits
+                                .parse()
+                                .map_err(|_| format!("dimension {digits} is too large"))?;
+                            items.push(item);
+                            match self.peek() {
+                                Some(',') => self.at += 1,
+                                Some(')') => {}
+                                Some(it) => {
+                                    return Err(format!("expected ',' or ')' but found '{it}'"))
+                                }
+                                None => return Err("the header ended inside a tuple".to_string()),
+                            }
+                        }
+                        Some(it) => return Err(format!("expected a dimension but found '{it}'")),
+                        None => return Err("the header ended inside a tuple".to_string()),
+                    }
+                }
+            }
+            Some(_) => {
+                let start = self.at;
+                while self
+                    .chars
+                    .get(self.at)
+                    .is_some_and(|it| it.is_ascii_alphanumeric() || *it == '_')
+                {
+                    self.at += 1;
+                }
+                let word: String = self.chars[start..self.at].iter().collect();
+                match word.as_str() {
+                    "True" => Ok(PyValue::Bool(true)),
+                    "False" => Ok(PyValue::Bool(false)),
+                    "" => Err(format!(
+                        "unsupported value starting '{}'",
+                        self.chars[start]
+                    )),
+                    _ => Err(format!("unsupported value '{word}'")),
+                }
+            }
+            None => Err("expected a value but the header ended".to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Activation, Loss, NumericMode};
+
+    fn small_spec() -> ModelSpec {
+        ModelSpec::builder(2)
+            .dense(3, Activation::Relu)
+            .dense(2, Activation::Softmax)
+            .loss(Loss::CategoricalCrossEntropy)
+            .sgd(0.1, 4)
+            .numeric(NumericMode::F32)
+            .seed(3)
+            .build()
+            .expect("valid model")
+    }
+
+    /// A `.npy` with a hand-written header and the given data bytes.
+    fn npy(header: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    /// A zip of `(entry name, bytes)`, deflated or stored.
+    fn zip_of(entries: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let method = if deflate {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (name, bytes) in entries {
+            zip.start_file(*name, options).expect("test zip entry");
+            zip.write_all(bytes).expect("test zip write");
+        }
+        zip.finish().expect("test zip finish").into_inner()
+    }
+
+    fn f4(values: &[f32]) -> Vec<u8> {
+        values.iter().flat_map(|it| it.to_le_bytes()).collect()
+    }
+
+    fn f8(values: &[f64]) -> Vec<u8> {
+        values.iter().flat_map(|it| it.to_le_bytes()).collect()
+    }
+
+    /// The entries of `small_spec`'s weights, each array given by a hand-written `.npy`.
+    fn small_entries() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            (
+                "dense_0/kernel.npy",
+                npy(
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n",
+                    &f4(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+                ),
+            ),
+            (
+                "dense_0/bias.npy",
+                npy(
+                    "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n",
+                    &f4(&[0.5, -0.5, 0.25]),
+                ),
+            ),
+            (
+                "dense_1/kernel.npy",
+                npy(
+                    "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }\n",
+                    &f8(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+                ),
+            ),
+            (
+                "dense_1/bias.npy",
+                npy(
+                    "{\"descr\": \"<f4\", \"fortran_order\": True, \"shape\": (2,)}\n",
+                    &f4(&[-1.0, 1.0]),
+                ),
+            ),
+        ]
+    }
+
+    fn read_error(entries: &[(&str, Vec<u8>)]) -> String {
+        read_npz(&zip_of(entries, false), &small_spec())
+            .expect_err("archive must be rejected")
+            .to_string()
+    }
+
+    #[test]
+    fn npy_header_matches_numpy_bytes() {
+        let bytes = encode_npy(&[2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+        let mut expected = b"\x93NUMPY\x01\x00v\x00".to_vec();
+        expected.extend_from_slice(dict.as_bytes());
+        expected.extend_from_slice(&[b' '; 128 - 10 - 59 - 1]);
+        expected.push(b'\n');
+        assert_eq!(expected.len(), 128);
+        assert_eq!(&bytes[..128], &expected[..]);
+        assert_eq!(&bytes[128..], &f4(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0])[..]);
+    }
+
+    #[test]
+    fn npy_headers_are_aligned_for_every_rank() {
+        for shape in [
+            vec![],
+            vec![7],
+            vec![123456, 0],
+            vec![1, 2, 3, 4, 5, 6, 7, 8],
+        ] {
+            let n = shape.iter().product::<usize>();
+            let bytes = encode_npy(&shape, &vec![1.5; n]);
+            let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+            assert_eq!((10 + header_len) % 64, 0, "shape {shape:?}");
+            assert_eq!(bytes[10 + header_len - 1], b'\n', "shape {shape:?}");
+            let decoded = decode_npy(&bytes, "x").expect("own output decodes");
+            assert_eq!(
+                decoded,
+                NpyArray {
+                    shape,
+                    data: vec![1.5; n]
+                }
+            );
+        }
+        let one_d = encode_npy(&[3], &[1.0, 2.0, 3.0]);
+        let text = String::from_utf8_lossy(&one_d[10..]);
+        assert!(text.contains("'shape': (3,), }"), "{text}");
+    }
+
+    #[test]
+    fn npz_round_trips() {
+        let spec = ModelSpec::digits_default();
+        let weights = spec.init_weights();
+        let bytes = write_npz(&weights).expect("consistent weights");
+        assert_eq!(read_npz(&bytes, &spec).expect("own output reads"), weights);
+        // Fixed timestamps and order make the archive reproducible.
+        assert_eq!(write_npz(&weights).expect("consistent weights"), bytes);
+        let archive = zip::ZipArchive::new(Cursor::new(&bytes[..])).expect("a zip");
+        let names: Vec<&str> = archive.file_names().collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            [
+                "dense_0/bias.npy",
+                "dense_0/kernel.npy",
+                "dense_1/bias.npy",
+                "dense_1/kernel.npy"
+            ]
+        );
+    }
+
+    #[test]
+    fn save_and_load_use_the_file() {
+        let spec = small_spec();
+        let weights = spec.init_weights();
+        let dir = std::env::temp_dir().join(format!("spinn-dl-npz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("weights.npz");
+        save_npz(&path, &weights).expect("writable temp dir");
+        let loaded = load_npz(&path, &spec);
+        std::fs::remove_dir_all(&dir).expect("temp dir removal");
+        assert_eq!(loaded.expect("own file reads"), weights);
+        let err = load_npz(&path, &spec).expect_err("the file is gone");
+        assert!(err
+            .to_string()
+            .starts_with(&format!("cannot read {}: ", path.display())));
+    }
+
+    #[test]
+    fn hand_built_archive_reads_stored_and_deflated() {
+        let expected = Weights {
+            layers: vec![
+                LayerWeights {
+                    kernel: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                    bias: vec![0.5, -0.5, 0.25],
+                    inputs: 2,
+                    units: 3,
+                },
+                LayerWeights {
+                    kernel: vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+                    bias: vec![-1.0, 1.0],
+                    inputs: 3,
+                    units: 2,
+                },
+            ],
+        };
+        for deflate in [false, true] {
+            let got =
+                read_npz(&zip_of(&small_entries(), deflate), &small_spec()).expect("valid archive");
+            assert_eq!(got, expected, "deflate {deflate}");
+            assert_eq!(got.layers[0].kernel_at(1, 0), 4.0);
+        }
+    }
+
+    #[test]
+    fn keras_style_names_and_extra_entries_are_accepted() {
+        let mut entries = small_entries();
+        entries[0].0 = "dense_0/kernel:0.npy";
+        entries.push(("optimizer/iterations.npy", b"not even npy".to_vec()));
+        let got = read_npz(&zip_of(&entries, false), &small_spec()).expect("valid archive");
+        assert_eq!(got.layers[0].kernel, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn archive_errors_name_the_array() {
+        let mut missing = small_entries();
+        missing.remove(3);
+        assert_eq!(
+            read_error(&missing),
+            "array dense_1/bias is missing (no entry dense_1/bias.npy or dense_1/bias:0.npy)"
+        );
+
+        let mut extra = small_entries();
+        extra.push(("dense_2/kernel.npy", encode_npy(&[2, 1], &[0.0, 0.0])));
+        assert_eq!(
+            read_error(&extra),
+            "entry dense_2/kernel.npy is for layer 2, but the model has only 2 layers"
+        );
+
+        let mut shape = small_entries();
+        shape[0].1 = encode_npy(&[3, 2], &[0.0; 6]);
+        assert_eq!(
+            read_error(&shape),
+            "dense_0/kernel: shape (3, 2) but the model needs (2, 3)"
+        );
+
+        let mut dtype = small_entries();
+        dtype[1].1 = npy(
+            "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }\n",
+            &[0; 12],
+        );
+        assert_eq!(
+            read_error(&dtype),
+            "dense_0/bias: unsupported dtype '<i4' (expected '<f4' or '<f8')"
+        );
+
+        let mut big_endian = small_entries();
+        big_endian[1].1 = npy(
+            "{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }\n",
+            &[0; 12],
+        );
+        assert_eq!(
+            read_error(&big_endian),
+            "dense_0/bias: unsupported dtype '>f4' (expected '<f4' or '<f8')"
+        );
+
+        let mut fortran = small_entries();
+        fortran[2].1 = npy(
+            "{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }\n",
+            &[0; 24],
+        );
+        assert_eq!(
+            read_error(&fortran),
+            "dense_1/kernel: Fortran-order array of shape (3, 2) is not supported; save it in C order (np.ascontiguousarray)"
+        );
+
+        let mut truncated = small_entries();
+        let short = truncated[2].1.len() - 5;
+        truncated[2].1.truncate(short);
+        assert_eq!(
+            read_error(&truncated),
+            "dense_1/kernel: data truncated, 43 of 48 bytes"
+        );
+
+        let mut trailing = small_entries();
+        trailing[3].1.extend_from_slice(&[0, 0]);
+        assert_eq!(
+            read_error(&trailing),
+            "dense_1/bias: 2 bytes after the 8 bytes of data"
+        );
+
+        let mut nan = small_entries();
+        nan[3].1 = encode_npy(&[2], &[0.0, f32::NAN]);
+        assert_eq!(
+            read_error(&nan),
+            "dense_1/bias: value NaN at flat index 1 is not a finite f32"
+        );
+
+        let mut overflow = small_entries();
+        overflow[2].1 = npy(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }\n",
+            &f8(&[0.0, 0.0, 0.0, 1e300, 0.0, 0.0]),
+        );
+        assert_eq!(
+            read_error(&overflow),
+            "dense_1/kernel: value 1e300 at flat index 3 is not a finite f32"
+        );
+    }
+
+    #[test]
+    fn malformed_npy_headers_are_errors() {
+        let cases: [(Vec<u8>, &str); 9] = [
+            (
+                b"PK\x03\x04 not npy".to_vec(),
+                "x: not a .npy array (bad magic [50, 4b, 03, 04, 20, 6e])",
+            ),
+            (
+                b"\x93NUMPY\x04\x00\x00\x00".to_vec(),
+                "x: unsupported .npy format version 4.0 (expected 1.0, 2.0 or 3.0)",
+            ),
+            (
+                b"\x93NUMPY\x01\x00\x50".to_vec(),
+                "x: malformed .npy header: file ends inside the header length",
+            ),
+            (
+                b"\x93NUMPY\x01\x00\x50\x00{'descr'".to_vec(),
+                "x: malformed .npy header: header length 80 but only 8 bytes follow",
+            ),
+            (
+                npy("{'descr': '<f4', 'shape': (2,), }\n", &[0; 8]),
+                "x: malformed .npy header: no 'fortran_order' key",
+            ),
+            (
+                npy("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }\n", &[0; 8]),
+                "x: malformed .npy header: unsupported value '0' in \"{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }\\n\"",
+            ),
+            (
+                npy("{'descr': '<f4', 'fortran_order': False, 'shape': 2, }\n", &[0; 8]),
+                "x: malformed .npy header: unsupported value '2' in \"{'descr': '<f4', 'fortran_order': False, 'shape': 2, }\\n\"",
+            ),
+            (
+                npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': True}\n", &[0; 8]),
+                "x: malformed .npy header: unexpected key 'x'",
+            ),
+            (
+                npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}\n", &[0; 8]),
+                "x: malformed .npy header: unsupported value starting '[' in \"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}\\n\"",
+            ),
+        ];
+        for (bytes, message) in cases {
+            let err = decode_npy(&bytes, "x").expect_err("header must be rejected");
+            assert_eq!(err.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn npy_versions_two_and_three_and_fortran_vectors_decode() {
+        let header = "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }\n";
+        for version in [2u8, 3] {
+            let mut bytes = b"\x93NUMPY".to_vec();
+            bytes.extend_from_slice(&[version, 0]);
+            bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(header.as_bytes());
+            bytes.extend_from_slice(&f4(&[3.0, -4.0]));
+            assert_eq!(
+                decode_npy(&bytes, "v").expect("valid array"),
+                NpyArray {
+                    shape: vec![2],
+                    data: vec![3.0, -4.0]
+                },
+                "version {version}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_a_zip_is_an_error() {
+        let err = read_npz(b"hello, this is not a zip file", &small_spec()).expect_err("not a zip");
+        assert!(matches!(err, NpzError::NotZip { .. }));
+        assert!(
+            err.to_string().starts_with("not a .npz (zip) archive: "),
+            "{err}"
+        );
+        let bare_npy = encode_npy(&[2], &[1.0, 2.0]);
+        let err = read_npz(&bare_npy, &small_spec()).expect_err("a .npy is not a .npz");
+        assert!(matches!(err, NpzError::NotZip { .. }));
+    }
+
+    #[test]
+    fn inconsistent_weights_are_not_written() {
+        let mut weights = small_spec().init_weights();
+        weights.layers[1].bias.pop();
+        let err = write_npz(&weights).expect_err("bias too short");
+        assert_eq!(
+            err.to_string(),
+            "layer 1: kernel has 6 values and bias 1, but the layer is 3 inputs × 2 units"
+        );
+    }
+}
