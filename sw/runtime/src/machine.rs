@@ -750,16 +750,11 @@ impl Machine {
         }
     }
 
-    /// Runs an event callback: a memory error inside one cannot be returned to anyone, so the
-    /// core stops, as a failed `sark_alloc` that the C code checks would make it stop.
+    /// Runs an event callback. `on_event` returns nothing (an application handles its own
+    /// allocation failures, as C code checking `sark_alloc` does), so only `start` can fail.
     fn run_callback_infallible(&mut self, idx: usize, start: u64, event: Event) -> u64 {
-        match self.run_callback(idx, start, Some(event)) {
-            Ok(end) => end,
-            Err(_) => {
-                self.cores[idx].exited = true;
-                start
-            }
-        }
+        self.run_callback(idx, start, Some(event))
+            .expect("invariant: only start returns memory errors")
     }
 
     /// Runs `start` (when `event` is `None`) or an event callback of core `idx` from `start`;
