@@ -53,6 +53,18 @@ pub struct Callbacks {
     pub user: Option<Priority>,
 }
 
+impl Callbacks {
+    /// The usual spin1 split: packets taken by a short callback inside the interrupt handler
+    /// (it stores them; the router's output to the core frees at once) and the work done by a
+    /// queued user-event callback, so no packet waits on the work and none is lost to a full
+    /// task queue.
+    pub const RECEIVE_THEN_WORK: Callbacks = Callbacks {
+        packet: Some(Priority::NonQueueable),
+        timer: None,
+        user: Some(Priority::Queued(1)),
+    };
+}
+
 /// Task queues per core.
 pub const N_TASK_QUEUES: usize = 4;
 

@@ -11,7 +11,7 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 use spinn_arch::{CoreId, LinkDir, Machine as Topology, Wrap};
 use spinn_runtime::{
     load, Application, Callbacks, Context, EngineKind, Event, MachineConfig, MemoryError, Outbox,
-    Priority, StopReason,
+    StopReason,
 };
 use spinn_toolchain::{
     map, MachineGraph, MapConfig, MapError, Partition, PlaceError, Resources, RouteError, Vertex,
@@ -36,11 +36,7 @@ impl Probe {
 
 impl Application for Probe {
     fn callbacks(&self) -> Callbacks {
-        Callbacks {
-            packet: Some(Priority::NonQueueable),
-            timer: None,
-            user: Some(Priority::Queued(1)),
-        }
+        Callbacks::RECEIVE_THEN_WORK
     }
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
         self.send_some(ctx);

@@ -84,7 +84,10 @@ mod tests {
         let net = f32_network(&spec, &weights).expect("a valid model");
         let shapes: Vec<_> = net.layers().iter().map(|d| d.kernel.dim()).collect();
         assert_eq!(shapes, [(64, 128), (128, 10)]);
-        assert_eq!(net.layers()[0].kernel[[3, 7]], weights.layers[0].kernel_at(3, 7));
+        assert_eq!(
+            net.layers()[0].kernel[[3, 7]],
+            weights.layers[0].kernel_at(3, 7)
+        );
         assert_eq!(net.layers()[1].activation, Activation::Softmax);
         assert_eq!(net.loss_function(), Loss::CategoricalCrossEntropy);
         assert_eq!(net.sgd().learning_rate, 0.1);

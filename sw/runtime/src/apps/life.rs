@@ -12,7 +12,7 @@
 
 use crate::app::{Application, Context, Outbox};
 use crate::cost::Op;
-use crate::event::{Callbacks, Event, Priority};
+use crate::event::{Callbacks, Event};
 use crate::memory::MemoryError;
 
 /// The grid and how it is cut.
@@ -272,11 +272,7 @@ impl LifeTile {
 
 impl Application for LifeTile {
     fn callbacks(&self) -> Callbacks {
-        Callbacks {
-            packet: Some(Priority::NonQueueable),
-            timer: None,
-            user: Some(Priority::Queued(1)),
-        }
+        Callbacks::RECEIVE_THEN_WORK
     }
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {

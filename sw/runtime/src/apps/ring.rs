@@ -12,7 +12,7 @@
 
 use crate::app::{Application, Context, Outbox};
 use crate::cost::Op;
-use crate::event::{Callbacks, Event, Priority};
+use crate::event::{Callbacks, Event};
 use crate::memory::MemoryError;
 use std::collections::VecDeque;
 
@@ -151,11 +151,7 @@ impl RingStage {
 
 impl Application for RingStage {
     fn callbacks(&self) -> Callbacks {
-        Callbacks {
-            packet: Some(Priority::NonQueueable),
-            timer: None,
-            user: Some(Priority::Queued(1)),
-        }
+        Callbacks::RECEIVE_THEN_WORK
     }
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
