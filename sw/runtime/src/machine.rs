@@ -960,13 +960,6 @@ impl Machine {
             .get(vertex)
             .map(|&i| self.cores[i as usize].stats)
     }
-
-    /// DTCM in use on `vertex`'s core.
-    pub fn dtcm_used(&self, vertex: &str) -> Option<u64> {
-        self.by_vertex
-            .get(vertex)
-            .map(|&i| self.cores[i as usize].dtcm.used)
-    }
 }
 
 /// Totals over the machine.

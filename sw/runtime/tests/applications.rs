@@ -129,6 +129,7 @@ fn the_ring_returns_every_token_with_its_sum_on_spinn3_and_spinn5() {
         .expect("runs");
         assert_eq!(out.stop, StopReason::HostRequest);
         assert_eq!((out.returned, out.correct, out.duplicates), (100, 100, 0));
+        assert_eq!(out.stray_packets, 0);
     }
 }
 

@@ -222,6 +222,8 @@ pub struct RingOutcome {
     pub correct: u32,
     /// Tokens that came back more than once (never, unless a packet was duplicated).
     pub duplicates: u32,
+    /// Packets stages received that no partition of theirs sends (never, unless misrouted).
+    pub stray_packets: u64,
     pub report: MachineReport,
 }
 
@@ -329,11 +331,20 @@ pub fn run_ring(
             HostFlow::Continue
         }
     });
+    let stray_packets = (0..config.stages)
+        .map(|i| {
+            machine
+                .app::<RingStage>(&format!("ring/stage{i}"))
+                .expect("invariant: every stage runs a ring stage")
+                .stray_packets()
+        })
+        .sum();
     Ok(RingOutcome {
         stop,
         returned,
         correct,
         duplicates,
+        stray_packets,
         report: machine.report(),
     })
 }

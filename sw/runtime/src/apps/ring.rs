@@ -56,7 +56,6 @@ pub struct RingStage {
     inbox: VecDeque<(u32, u32)>,
     outbox: Outbox,
     work_pending: bool,
-    forwarded: u64,
     stray_packets: u64,
 }
 
@@ -75,13 +74,8 @@ impl RingStage {
             inbox: VecDeque::new(),
             outbox: Outbox::default(),
             work_pending: false,
-            forwarded: 0,
             stray_packets: 0,
         }
-    }
-
-    pub fn forwarded(&self) -> u64 {
-        self.forwarded
     }
 
     pub fn stray_packets(&self) -> u64 {
@@ -144,7 +138,6 @@ impl RingStage {
         if out == self.keys.onward {
             payload = payload.wrapping_add((self.stage + 1).wrapping_mul(token + 1));
         }
-        self.forwarded += 1;
         self.outbox.push(out + token, Some(payload));
     }
 }
