@@ -11,8 +11,11 @@
 //! * [`data`]: [`Dataset`]s: the embedded 8×8 [`digits`], MNIST [`read_idx`] files, and a
 //!   seeded [`Dataset::split`].
 //!
-//! The mapping of networks onto the simulated machine (block decomposition, kernels, keys)
-//! will build on these types.
+//! * [`plan`]: how each layer's weight matrix is cut into 2-D blocks and accumulators that fit
+//!   a core's DTCM ([`plan()`], [`PlanConfig::SPINNAKER1`]).
+//!
+//! The kernels that run the plan on the simulated machine (and its keys and routes) will build
+//! on these types.
 //!
 //! Architecture invariants:
 //! * This crate does not depend on `spinn-verif`: the golden reference converts *from*
@@ -26,6 +29,7 @@ pub mod data;
 pub mod model;
 pub mod model_file;
 pub mod npz;
+pub mod plan;
 
 pub use data::{
     digits, parse_digits_csv, parse_idx, read_idx, shuffled_indices, DataError, Dataset,
@@ -38,3 +42,4 @@ pub use model_file::{read_model_file, Location, ModelFileError};
 pub use npz::{
     decode_npy, encode_npy, load_npz, read_npz, save_npz, write_npz, NpyArray, NpzError,
 };
+pub use plan::{plan, LayerPlan, Plan, PlanConfig, PlanError};
