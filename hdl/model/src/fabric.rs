@@ -136,6 +136,8 @@ pub struct Fabric {
     asleep_since: Vec<u64>,
     /// Cycles at which sleeping routers' waits expire.
     expiry_wakes: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Routers asleep now.
+    n_asleep: usize,
     sleeping: bool,
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
@@ -224,6 +226,7 @@ impl Fabric {
             trace_error: None,
             asleep_since: vec![u64::MAX; n],
             expiry_wakes: BinaryHeap::new(),
+            n_asleep: 0,
             sleeping: true,
             cycle: 0,
             active: Vec::new(),
@@ -502,7 +505,8 @@ impl Fabric {
         self.active.is_empty()
             && self.link_wakes.is_empty()
             && self.chip_wakes.is_empty()
-            && self.expiry_wakes.is_empty()
+            // An expiry wake of a router that woke early is stale: count the sleepers instead.
+            && self.n_asleep == 0
             && self.rx_frees.is_empty()
     }
 
@@ -582,7 +586,7 @@ impl Fabric {
             }
             self.rx_frees.pop();
             self.rx_full[chip as usize] &= !(1 << (LINKS_PER_CHIP + core as usize));
-            // Routers blocked on a core output never sleep, so listing is enough.
+            // This wakes a router asleep on that core, which is why such routers may sleep.
             self.list(chip);
         }
     }
@@ -641,6 +645,7 @@ impl Fabric {
             if self.asleep_since[c] != u64::MAX {
                 self.routers[c].slept(now - self.asleep_since[c]);
                 self.asleep_since[c] = u64::MAX;
+                self.n_asleep -= 1;
             }
         }
         // Routers: everything they read is registered state from before this edge.
@@ -832,9 +837,11 @@ impl Fabric {
                 continue;
             }
             let out_ready = self.sink_ready(c, now + 1) | self.link_ready[c] as u32;
-            match self.routers[c].sleep_cycles(out_ready) {
+            let cores_wake = self.endpoints == CoreEndpoints::ReceiveBuffers;
+            match self.routers[c].sleep_cycles(out_ready, cores_wake) {
                 Some(k) if self.sleeping && !self.tracing(now + 1) => {
                     self.asleep_since[c] = now + 1;
+                    self.n_asleep += 1;
                     self.expiry_wakes.push(Reverse((now + 1 + k, chip)));
                 }
                 _ => self.list(chip),

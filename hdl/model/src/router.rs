@@ -258,15 +258,19 @@ impl Router {
 
     /// How many cycles, from the next one, the router can sleep given which outputs will be
     /// ready, or `None` if it must be stepped. It is frozen when its output stage holds a packet
-    /// whose pending outputs (at least one) are all links and none is ready, and its lookup
-    /// register holds a packet that will wait for the stage: then nothing changes but the wait
-    /// count until a pending link frees (the fabric wakes it then) or the wait expires (after
-    /// the cycles returned; an infinite wait still wraps its 20-bit count as the RTL does).
-    pub fn sleep_cycles(&self, out_ready: u32) -> Option<u64> {
+    /// whose pending outputs (at least one) are all links (or, with `cores_wake`, links and
+    /// cores) and none is ready, and its lookup register holds a packet that will wait for the
+    /// stage: then nothing changes but the wait count until a pending output frees (the fabric
+    /// wakes it then) or the wait expires (after the cycles returned; an infinite wait still
+    /// wraps its 20-bit count as the RTL does). `cores_wake` says the fabric wakes the router
+    /// whenever a core output becomes ready, as it does for receive buffers but cannot for test
+    /// sinks blocked by interval.
+    pub fn sleep_cycles(&self, out_ready: u32, cores_wake: bool) -> Option<u64> {
         let st = &self.stage;
         let lookup = self.lookup.as_ref()?;
         let blocked = st.held && st.pending != 0 && st.pending & out_ready == 0;
-        if !blocked || st.pending & CORE_OUTPUTS != 0 || self.decide(lookup).drop {
+        let waits_on_cores = st.pending & CORE_OUTPUTS != 0 && !cores_wake;
+        if !blocked || waits_on_cores || self.decide(lookup).drop {
             return None;
         }
         let control = self.setup.control;
