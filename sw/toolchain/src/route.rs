@@ -52,6 +52,57 @@ pub struct RoutingTree {
 }
 
 impl RoutingTree {
+    /// The first way the tree breaks its invariants on `machine`, given the cores `sinks`
+    /// must reach on each chip, described; `None` if it keeps them all: the root has no arrival
+    /// link, every hop is a live link whose far end records the matching arrival, every node
+    /// is reached from the root exactly once, each node delivers to exactly its sink's cores,
+    /// and no node is a dead end.
+    pub fn violation(
+        &self,
+        machine: &Machine,
+        sinks: &BTreeMap<ChipCoord, RouteSet>,
+    ) -> Option<String> {
+        if self.node(self.root).map(|n| n.arrival) != Some(None) {
+            return Some(format!("the root {} has an arrival link", self.root));
+        }
+        let mut reached = vec![self.root];
+        let mut i = 0;
+        while i < reached.len() {
+            let chip = reached[i];
+            let node = self.node(chip)?;
+            for port in node.route.iter() {
+                let OutputPort::Link(link) = port else {
+                    continue;
+                };
+                let Some(far) = machine.neighbour(chip, link) else {
+                    return Some(format!("{chip} sends over dead or absent link {link}"));
+                };
+                if self.node(far).map(|n| n.arrival) != Some(Some(link.opposite())) {
+                    return Some(format!("{far} does not record arriving from {chip}"));
+                }
+                reached.push(far);
+            }
+            i += 1;
+        }
+        let distinct: BTreeSet<ChipCoord> = reached.iter().copied().collect();
+        if distinct.len() != reached.len() {
+            return Some("a chip is reached twice".to_string());
+        }
+        if reached.len() != self.n_chips() {
+            return Some("a node is not reached from the root".to_string());
+        }
+        for (chip, node) in self.nodes() {
+            let cores = RouteSet::from_bits(node.route.bits() & !0x3f);
+            if cores != sinks.get(&chip).copied().unwrap_or_default() {
+                return Some(format!("{chip} delivers to the wrong cores"));
+            }
+            if node.route.is_empty() {
+                return Some(format!("{chip} is a dead end"));
+            }
+        }
+        None
+    }
+
     /// A tree from its nodes, for callers that build trees by hand; `nodes` must hold `root`.
     pub fn new(root: ChipCoord, nodes: BTreeMap<ChipCoord, TreeNode>) -> RoutingTree {
         debug_assert!(nodes.contains_key(&root), "the root must be a node");
@@ -406,49 +457,48 @@ mod tests {
             .collect()
     }
 
-    /// Asserts the tree invariants: each hop is a live link whose far end records the
-    /// matching arrival link, every chip is reached from the root once, every sink delivers
-    /// to its cores, and every leaf is a sink.
     fn assert_valid(machine: &Machine, tree: &RoutingTree, sinks: &BTreeMap<ChipCoord, RouteSet>) {
-        let mut reached = vec![tree.root()];
-        let mut i = 0;
-        while i < reached.len() {
-            let chip = reached[i];
-            let node = tree.node(chip).expect("reached chips are nodes");
-            for port in node.route.iter() {
-                if let OutputPort::Link(link) = port {
-                    let far = machine
-                        .neighbour(chip, link)
-                        .unwrap_or_else(|| panic!("{chip} sends over dead link {link}"));
-                    let child = tree.node(far).expect("links lead to nodes");
-                    assert_eq!(child.arrival, Some(link.opposite()), "arrival at {far}");
-                    reached.push(far);
-                }
-            }
-            i += 1;
-        }
-        let mut sorted = reached.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(sorted.len(), reached.len(), "a chip is reached twice");
+        assert_eq!(tree.violation(machine, sinks), None);
+    }
+
+    #[test]
+    fn broken_trees_are_described() {
+        let machine = Machine::torus(3, 3, spinn_arch::Wrap::BOTH).expect("a torus");
+        let core = RouteSet::core(spinn_arch::CoreId::new(1).expect("a core"));
+        let node = |arrival, route| TreeNode { arrival, route };
+        let tree = |nodes: Vec<(ChipCoord, TreeNode)>| {
+            RoutingTree::new(c(0, 0), nodes.into_iter().collect())
+        };
+        let sinks = BTreeMap::from([(c(1, 0), core)]);
+        let good = tree(vec![
+            (c(0, 0), node(None, RouteSet::link(LinkDir::E))),
+            (c(1, 0), node(Some(LinkDir::W), core)),
+        ]);
+        assert_eq!(good.violation(&machine, &sinks), None);
+        let wrong_arrival = tree(vec![
+            (c(0, 0), node(None, RouteSet::link(LinkDir::E))),
+            (c(1, 0), node(Some(LinkDir::N), core)),
+        ]);
         assert_eq!(
-            reached.len(),
-            tree.n_chips(),
-            "every node is reached from the root"
+            wrong_arrival.violation(&machine, &sinks).as_deref(),
+            Some("(1, 0) does not record arriving from (0, 0)")
         );
-        assert_eq!(tree.node(tree.root()).map(|n| n.arrival), Some(None));
-        for (chip, node) in tree.nodes() {
-            let cores = RouteSet::from_bits(node.route.bits() & !0x3f);
-            assert_eq!(
-                cores,
-                sinks.get(&chip).copied().unwrap_or_default(),
-                "{chip}"
-            );
-            assert!(
-                !node.route.is_empty() || chip == tree.root(),
-                "{chip} is a dead end"
-            );
-        }
+        let wrong_cores = tree(vec![
+            (c(0, 0), node(None, RouteSet::link(LinkDir::E).union(core))),
+            (c(1, 0), node(Some(LinkDir::W), core)),
+        ]);
+        assert_eq!(
+            wrong_cores.violation(&machine, &sinks).as_deref(),
+            Some("(0, 0) delivers to the wrong cores")
+        );
+        let dead = machine
+            .clone()
+            .with_dead_link(c(0, 0), LinkDir::E)
+            .expect("a live link");
+        assert_eq!(
+            good.violation(&dead, &sinks).as_deref(),
+            Some("(0, 0) sends over dead or absent link E")
+        );
     }
 
     #[test]

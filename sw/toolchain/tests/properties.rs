@@ -16,7 +16,7 @@ use spinn_arch::{ChipCoord, CoreId, InputPort, LinkDir, Machine, McEntry, Output
 use spinn_toolchain::{
     allocate_keys, build_tables, check, check_equivalent, map, minimise_table, place, route,
     CheckError, MachineGraph, MapConfig, MapError, Mapping, MinimiseError, PlaceError, RouteConfig,
-    RoutingEntry, RoutingTables, RoutingTree, SDRAM_BYTES,
+    RoutingEntry, RoutingTables, SDRAM_BYTES,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -175,52 +175,6 @@ fn n_free_cores(machine: &Machine) -> usize {
         .sum()
 }
 
-/// The tree invariants: rooted at the source chip, each chip reached once over live links with
-/// the right arrival link, exactly the target cores on each chip, and no dead-end branches.
-fn assert_tree_valid(
-    machine: &Machine,
-    tree: &RoutingTree,
-    source: ChipCoord,
-    sinks: &BTreeMap<ChipCoord, RouteSet>,
-) {
-    assert_eq!(tree.root(), source);
-    let mut reached = vec![source];
-    let mut i = 0;
-    while i < reached.len() {
-        let chip = reached[i];
-        let node = tree.node(chip).expect("reached chips are nodes");
-        for port in node.route.iter() {
-            if let OutputPort::Link(link) = port {
-                let far = machine
-                    .neighbour(chip, link)
-                    .unwrap_or_else(|| panic!("{chip} sends over dead or absent link {link}"));
-                assert_eq!(
-                    tree.node(far).map(|n| n.arrival),
-                    Some(Some(link.opposite()))
-                );
-                reached.push(far);
-            }
-        }
-        i += 1;
-    }
-    let distinct: BTreeSet<ChipCoord> = reached.iter().copied().collect();
-    assert_eq!(distinct.len(), reached.len(), "a chip is reached twice");
-    assert_eq!(
-        reached.len(),
-        tree.n_chips(),
-        "a node is not reached from the root"
-    );
-    for (chip, node) in tree.nodes() {
-        let cores = RouteSet::from_bits(node.route.bits() & !0x3f);
-        assert_eq!(
-            cores,
-            sinks.get(&chip).copied().unwrap_or_default(),
-            "cores at {chip}"
-        );
-        assert!(!node.route.is_empty(), "{chip} is a dead end");
-    }
-}
-
 /// The route of `key` arriving from `source` at a router holding `table`: the first match,
 /// else straight on from a link, else `None` (dropped).
 fn route_of(table: &[McEntry], key: u32, source: InputPort) -> Option<RouteSet> {
@@ -328,7 +282,8 @@ fn verify_mapping(machine: &Machine, graph: &MachineGraph, cfg: MapConfig, mappi
             .get(partition.source)
             .expect("placed")
             .chip;
-        assert_tree_valid(machine, tree, source, &sinks);
+        assert_eq!(tree.root(), source);
+        assert_eq!(tree.violation(machine, &sinks), None);
     }
 
     // The unminimised tables are right as they stand.
