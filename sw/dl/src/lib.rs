@@ -26,6 +26,7 @@
 //!   same seed gives the same numbers on every platform.
 
 pub mod data;
+pub mod machine;
 pub mod model;
 pub mod model_file;
 pub mod npz;
