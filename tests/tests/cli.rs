@@ -349,3 +349,117 @@ fn life_refuses_bad_input_by_name() {
         assert!(format!("{err:#}").contains(message), "{args:?}: {err:#}");
     }
 }
+
+#[test]
+fn train_matches_the_golden_reference_and_reports_what_it_cost() {
+    let dir = scratch("train");
+    let weights = dir.join("trained.npz");
+    let weights_arg = weights.to_str().expect("a UTF-8 path");
+    let report = spinn(&[
+        "train",
+        "--numeric",
+        "fixed",
+        "--epochs",
+        "1",
+        "--no-progress",
+        "--weights-out",
+        weights_arg,
+    ])
+    .expect("train");
+    for expected in [
+        "model: dense 64 -> 128 relu -> 10 softmax, categorical_crossentropy loss, SGD lr 0.1 batch 32, fixed, seed 1",
+        "data: digits, 1438 training and 359 test samples; machine: SpiNN-5 board",
+        "epoch   1: loss ",
+        "golden: bit-exact",
+        "test accuracy:      ",
+        "machine speed:      ",
+        " dropped, ",
+        "largest table ",
+        "cores:              8 used, peak DTCM 55808 of 65536 bytes",
+        "matches golden:     yes, bit-exact (45 batches",
+    ] {
+        assert!(report.contains(expected), "missing {expected:?} in\n{report}");
+    }
+    assert!(report.contains(", 0 dropped, "), "{report}");
+    assert!(weights.exists(), "the weights were written");
+
+    // The trained weights come back in, on another machine, in f32, with other settings.
+    let again = spinn(&[
+        "train",
+        "--weights-in",
+        weights_arg,
+        "--machine",
+        "spinn3",
+        "--numeric",
+        "f32",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--learning-rate",
+        "0.05",
+        "--no-progress",
+    ])
+    .expect("train from the trained weights");
+    assert!(again.contains("SGD lr 0.05 batch 64, f32"), "{again}");
+    assert!(again.contains("machine: SpiNN-3 board"), "{again}");
+    assert!(again.contains("matches golden:     yes (max"), "{again}");
+    let accuracy = |text: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("epoch   1:"))
+            .expect("an epoch line");
+        let at = line.find("train accuracy ").expect("train accuracy") + 15;
+        line[at..]
+            .split('%')
+            .next()
+            .expect("a value")
+            .parse()
+            .expect("a number")
+    };
+    assert!(
+        accuracy(&again) > accuracy(&report),
+        "starting from trained weights trains better than from scratch"
+    );
+}
+
+#[test]
+fn train_refuses_bad_input_by_name() {
+    let dir = scratch("train-bad");
+    let model = dir.join("model.toml");
+    std::fs::write(
+        &model,
+        "inputs = 64\nseed = 1\nnumeric = \"f32\"\nloss = \"categorical_crossentropy\"\n\n[optimizer.sgd]\nlearning_rate = 0.1\nbatch_size = 32\n\n[[layers]]\ndense = 10\nactivation = \"softmaxx\"\n",
+    )
+    .expect("write the model");
+    let wrong_inputs = dir.join("wrong.toml");
+    std::fs::write(
+        &wrong_inputs,
+        "inputs = 10\nseed = 1\nnumeric = \"f32\"\nloss = \"categorical_crossentropy\"\n\n[optimizer.sgd]\nlearning_rate = 0.1\nbatch_size = 32\n\n[[layers]]\ndense = 10\nactivation = \"softmax\"\n",
+    )
+    .expect("write the model");
+    let not_npz = dir.join("weights.npz");
+    std::fs::write(&not_npz, b"not a zip").expect("write");
+    let path = |p: &std::path::Path| p.to_str().expect("UTF-8").to_string();
+    let missing = path(&dir.join("missing.toml"));
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--model".into(), missing.clone()], "missing.toml"),
+        (vec!["--model".into(), path(&model)], "softmaxx"),
+        (
+            vec!["--model".into(), path(&wrong_inputs)],
+            "has 64 features per sample, the model takes 10",
+        ),
+        (vec!["--batch-size".into(), "0".into()], "batch"),
+        (vec!["--learning-rate=-1".into()], "learning rate"),
+        (vec!["--weights-in".into(), path(&not_npz)], "weights.npz"),
+        (vec!["--machine".into(), "0x3".into()], "0x3"),
+        (vec!["--test-fraction".into(), "1.5".into()], "1.5"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["train".to_string(), "--no-progress".into()];
+        args.extend(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let err = spinn(&args).expect_err("bad input");
+        assert!(format!("{err:#}").contains(message), "{args:?}: {err:#}");
+    }
+}

@@ -16,6 +16,7 @@ use spinn_model::traffic::{coord_bits, next_hops, p2p_table, run_traffic, Patter
 use spinn_model::LinkTiming;
 use spinn_rtl::config::{FabricConfig, FabricKind};
 use spinn_rtl::RouterParams;
+use spinn_verif::bench::peak_memory_mb;
 use spinn_verif::fabric_equivalence::{run_model, run_rtl, FabricScenario, Injection};
 use std::time::Instant;
 
@@ -98,22 +99,6 @@ fn uniform_scenario(kind: FabricKind, rate: f64, cycles: u64) -> FabricScenario 
         blocked_sinks: Vec::new(),
         cycles,
     }
-}
-
-fn peak_memory_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn main() {

@@ -6,7 +6,11 @@
 //! * [`stimulus`]: seeded random cycle-by-cycle stimulus for co-simulation.
 //! * [`tools`], [`lint`], [`cosim`], [`synth`]: Verilator lint with a documented allow-list,
 //!   rust-hdl against Icarus Verilog cycle for cycle, and Yosys synthesis reports.
+//! * [`golden`]: the ndarray reference for training dense networks (f32 and s16.15).
+//! * [`training`]: the machine training a network side by side with the golden reference,
+//!   compared after every batch (what `spinn train` and the training benchmark run).
 
+pub mod bench;
 pub mod cosim;
 pub mod fabric_equivalence;
 pub mod golden;
@@ -18,3 +22,4 @@ pub mod stimulus;
 pub mod strategies;
 pub mod synth;
 pub mod tools;
+pub mod training;

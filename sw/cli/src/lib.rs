@@ -6,8 +6,11 @@
 //! * `waveform`: simulates the contention scenario on the RTL router and writes a VCD.
 //! * `synth`: exports, synthesises with Yosys (and optionally places with nextpnr) and reports.
 //! * `traffic`: synthetic traffic on the fast fabric model of a machine, with a load report.
+//! * `life`: Conway's game of life across the machine's cores, checked against the host.
+//! * `train`: a dense network trained on the simulated machine against the golden reference.
 
 mod commands;
+mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use spinn_rtl::{RouterConfig, RouterParams};
@@ -184,6 +187,53 @@ enum Command {
         #[arg(long)]
         no_reinjection: bool,
     },
+    /// Train a dense network on the simulated machine (default: Dense 64-128-10, relu, softmax
+    /// with cross-entropy, on the embedded digits, on a SpiNN-5 board), compared with the
+    /// golden reference after every batch.
+    Train {
+        /// A TOML model file (default: the digits model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, default_value_t = 15)]
+        epochs: usize,
+        /// Samples per batch (overrides the model's).
+        #[arg(long)]
+        batch_size: Option<usize>,
+        /// SGD learning rate (overrides the model's).
+        #[arg(long)]
+        learning_rate: Option<f64>,
+        /// Numeric mode (overrides the model's): f32 or fixed (s16.15).
+        #[arg(long, value_enum)]
+        numeric: Option<NumericArg>,
+        /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N`.
+        #[arg(long, default_value = "spinn5")]
+        machine: String,
+        /// Seed of the initial weights, the train/test split and the batch order (overrides
+        /// the model's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Initial weights from a Keras-layout `.npz` (`dense_{i}/kernel`, `dense_{i}/bias`).
+        #[arg(long)]
+        weights_in: Option<PathBuf>,
+        /// Write the trained weights as a Keras-layout `.npz`.
+        #[arg(long)]
+        weights_out: Option<PathBuf>,
+        /// Fraction of the digits held out as the test set.
+        #[arg(long, default_value_t = 0.2)]
+        test_fraction: f64,
+        /// Do not train the golden reference alongside.
+        #[arg(long)]
+        no_golden: bool,
+        /// Do not draw the progress bar (on standard error).
+        #[arg(long)]
+        no_progress: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum NumericArg {
+    F32,
+    Fixed,
 }
 
 fn parse_pair(text: &str) -> Result<(usize, usize), String> {
@@ -339,5 +389,38 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 out,
             )
         }
+        Command::Train {
+            model,
+            epochs,
+            batch_size,
+            learning_rate,
+            numeric,
+            machine,
+            seed,
+            weights_in,
+            weights_out,
+            test_fraction,
+            no_golden,
+            no_progress,
+        } => train::run(
+            &train::TrainArgs {
+                model,
+                epochs,
+                batch_size,
+                learning_rate,
+                numeric: numeric.map(|n| match n {
+                    NumericArg::F32 => spinn_dl::NumericMode::F32,
+                    NumericArg::Fixed => spinn_dl::NumericMode::Fixed,
+                }),
+                machine,
+                seed,
+                weights_in,
+                weights_out,
+                test_fraction,
+                golden: !no_golden,
+                progress: !no_progress,
+            },
+            out,
+        ),
     }
 }
