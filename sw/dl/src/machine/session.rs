@@ -80,6 +80,11 @@ pub enum MachineError {
     },
     #[error("a batch needs at least one sample")]
     EmptyBatch,
+    #[error(
+        "a batch of {samples} samples is more than the {capacity} the loss core's recording \
+         holds (the model's batch size); split it"
+    )]
+    BatchTooLarge { samples: usize, capacity: usize },
     #[error("{}", stall_message(.finished, .samples, .reason, .waiting))]
     Stalled {
         samples: usize,
@@ -144,6 +149,8 @@ pub struct OnMachine<A: Arith> {
     machine: Machine,
     names: Vec<String>,
     batch_limit_cycles: u64,
+    /// Samples the loss core can record per batch.
+    record_capacity: usize,
     _mode: std::marker::PhantomData<A>,
 }
 
@@ -189,6 +196,7 @@ impl<A: Arith> OnMachine<A> {
             machine,
             names,
             batch_limit_cycles: options.batch_limit_cycles,
+            record_capacity: batch_size,
             _mode: std::marker::PhantomData,
         })
     }
@@ -216,6 +224,12 @@ impl<A: Arith> OnMachine<A> {
     fn samples(&self, x: &[&[f32]], y: Option<&[&[f32]]>) -> Result<Vec<FedSample>, MachineError> {
         if x.is_empty() {
             return Err(MachineError::EmptyBatch);
+        }
+        if x.len() > self.record_capacity {
+            return Err(MachineError::BatchTooLarge {
+                samples: x.len(),
+                capacity: self.record_capacity,
+            });
         }
         let word = |v: &f32| A::to_word(A::from_f32(*v));
         let mut samples = Vec::with_capacity(x.len());
