@@ -29,8 +29,10 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     /// A per-sample loss as the mode sums it over a batch (`f32`, or `f64` for fixed point).
     type LossSum: Copy + Debug + PartialEq + Default + 'static;
     const NAME: &'static str;
-    /// Words a [`Arith::Sum`] takes on the wire.
+    /// Words a [`Arith::Sum`] counts for on arrival (see [`Arith::key_weight`]).
     const SUM_WORDS: u32;
+    /// Keys per sum on the wire: one per way a word of it can be sent.
+    const SUM_KEYS: u32;
     /// The cost of one multiply-accumulate.
     const MAC: Op;
     /// The cost of one exponential, logarithm or division.
@@ -43,9 +45,11 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     fn to_f32(v: Self::Value) -> f32;
     fn to_word(v: Self::Value) -> u32;
     fn from_word(w: u32) -> Self::Value;
-    /// Word `i` of a sum on the wire.
-    fn sum_word(s: Self::Sum, i: u32) -> u32;
-    /// Adds word `i` of another sum into `s`.
+    /// The packets a sum is sent as, `(key index, word)`, and how many of the two are used.
+    fn sum_packets(s: Self::Sum) -> ([(u32, u32); 2], usize);
+    /// How many of a sum's [`Arith::SUM_WORDS`] a packet on key index `i` stands for.
+    fn key_weight(i: u32) -> u32;
+    /// Adds the word a packet on key index `i` carries into `s`.
     fn add_word(s: Self::Sum, i: u32, word: u32) -> Self::Sum;
     /// `s + a·b`.
     fn mac(s: Self::Sum, a: Self::Value, b: Self::Value) -> Self::Sum;
@@ -247,6 +251,7 @@ impl Arith for F32 {
     type LossSum = f32;
     const NAME: &'static str = "f32";
     const SUM_WORDS: u32 = 1;
+    const SUM_KEYS: u32 = 1;
     const MAC: Op = Op::FloatMac;
     const TRANSCENDENTAL: Op = Op::FloatTranscendental;
 
@@ -269,8 +274,11 @@ impl Arith for F32 {
     fn from_word(w: u32) -> f32 {
         f32::from_bits(w)
     }
-    fn sum_word(s: f32, _i: u32) -> u32 {
-        s.to_bits()
+    fn sum_packets(s: f32) -> ([(u32, u32); 2], usize) {
+        ([(0, s.to_bits()), (0, 0)], 1)
+    }
+    fn key_weight(_i: u32) -> u32 {
+        1
     }
     fn add_word(s: f32, _i: u32, word: u32) -> f32 {
         s + f32::from_bits(word)
@@ -428,6 +436,7 @@ impl Arith for Fixed {
     type LossSum = f64;
     const NAME: &'static str = "s16.15";
     const SUM_WORDS: u32 = 2;
+    const SUM_KEYS: u32 = 3;
     const MAC: Op = Op::Fixed32Mac;
     const TRANSCENDENTAL: Op = Op::FixedTranscendental;
 
@@ -450,17 +459,30 @@ impl Arith for Fixed {
     fn from_word(w: u32) -> i32 {
         w as i32
     }
-    fn sum_word(s: i64, i: u32) -> u32 {
-        (s >> (32 * i)) as u32
+    fn sum_packets(s: i64) -> ([(u32, u32); 2], usize) {
+        // Most partial sums are below 2.0 in Q30 and fit one signed word (key 2); the others
+        // go as their low (key 0) and high (key 1) words.
+        match i32::try_from(s) {
+            Ok(small) => ([(2, small as u32), (0, 0)], 1),
+            Err(_) => ([(0, s as u32), (1, (s >> 32) as u32)], 2),
+        }
+    }
+    fn key_weight(i: u32) -> u32 {
+        if i == 2 {
+            2
+        } else {
+            1
+        }
     }
     fn add_word(s: i64, i: u32, word: u32) -> i64 {
-        // The low word is unsigned and the high word signed: v = (hi << 32) + lo. Adding the
-        // words of several sums in wrapping arithmetic gives their exact total whenever the
-        // total fits in i64, which the reference's overflow bound guarantees.
-        if i == 0 {
-            s.wrapping_add(i64::from(word))
-        } else {
-            s.wrapping_add(i64::from(word as i32) << 32)
+        // v = (hi << 32) + lo with the low word unsigned and the high word signed, or the
+        // whole value sign-extended. Adding words of several sums in wrapping arithmetic gives
+        // their exact total whenever the total fits in i64, which the reference's overflow
+        // bound guarantees.
+        match i {
+            0 => s.wrapping_add(i64::from(word)),
+            1 => s.wrapping_add(i64::from(word as i32) << 32),
+            _ => s.wrapping_add(i64::from(word as i32)),
         }
     }
     fn mac(s: i64, a: i32, b: i32) -> i64 {
@@ -614,13 +636,18 @@ mod tests {
             i64::from(i32::MIN) * 7,
         ];
         let total: i64 = sums.iter().sum();
-        let mut acc = 0i64;
+        let (mut acc, mut weight, mut packets) = (0i64, 0, 0);
         for &s in &sums {
-            for i in 0..Fixed::SUM_WORDS {
-                acc = Fixed::add_word(acc, i, Fixed::sum_word(s, i));
+            let (words, n) = Fixed::sum_packets(s);
+            for &(i, word) in &words[..n] {
+                acc = Fixed::add_word(acc, i, word);
+                weight += Fixed::key_weight(i);
+                packets += 1;
             }
         }
         assert_eq!(acc, total);
+        assert_eq!(weight, Fixed::SUM_WORDS * sums.len() as u32);
+        assert_eq!(packets, 7, "-1 goes as one word, each of the others as two");
     }
 
     #[test]

@@ -142,9 +142,9 @@ fn send_values<A: Arith>(mail: &mut Mailbox, port: &OutPort, slot: u32, values: 
 /// Sends elements of `sums` as their words.
 fn send_sums<A: Arith>(mail: &mut Mailbox, port: &OutPort, slot: u32, sums: &[A::Sum]) {
     for k in 0..port.width {
-        let s = sums[(port.offset + k) as usize];
-        for w in 0..port.words {
-            mail.send(port.key(slot, k, w), A::sum_word(s, w));
+        let (packets, n) = A::sum_packets(sums[(port.offset + k) as usize]);
+        for &(key, word) in &packets[..n] {
+            mail.send(port.key(slot, k, key), word);
         }
     }
 }
@@ -485,7 +485,7 @@ impl<A: Arith> AccumulatorCore<A> {
             .ins
             .iter()
             .filter(|p| p.kind == PortKind::BackwardPartials)
-            .map(|p| p.width * p.words)
+            .map(|p| p.width * A::SUM_WORDS)
             .sum();
         AccumulatorCore {
             cols,
@@ -631,7 +631,7 @@ impl<A: Arith> Worker for AccumulatorCore<A> {
             PortKind::ForwardPartials => {
                 let sum = &mut self.partials.values[slot][index];
                 *sum = A::add_word(*sum, at.word, payload);
-                self.partials.arrived[slot] += 1;
+                self.partials.arrived[slot] += A::key_weight(at.word);
                 if self.partials.arrived[slot] == self.forward_words {
                     self.forward(ctx, at.slot);
                 }
@@ -639,7 +639,7 @@ impl<A: Arith> Worker for AccumulatorCore<A> {
             PortKind::BackwardPartials => {
                 let sum = &mut self.back.values[slot][index];
                 *sum = A::add_word(*sum, at.word, payload);
-                self.back.arrived[slot] += 1;
+                self.back.arrived[slot] += A::key_weight(at.word);
                 if self.back.arrived[slot] == self.backward_words {
                     self.backward_ready(ctx);
                 }

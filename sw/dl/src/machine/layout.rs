@@ -99,6 +99,8 @@ pub struct Layout {
     pub loss: VertexId,
     pub layers: Vec<LayerCores>,
     pub slots: u32,
+    /// Samples the loss core's recording holds.
+    pub record_capacity: u32,
     ins: Vec<Vec<InSpec>>,
     outs: Vec<Vec<OutSpec>>,
     /// Distinct senders into each vertex (for pacing).
@@ -209,12 +211,12 @@ impl Builder<'_> {
 }
 
 impl Layout {
-    /// The graph of `spec` cut as `plan`, with `sum_words` words per partial sum.
+    /// The graph of `spec` cut as `plan`, with `sum_keys` keys per partial sum.
     pub fn new(
         spec: &ModelSpec,
         plan: &Plan,
         config: &PlanConfig,
-        sum_words: u32,
+        sum_keys: u32,
         record_capacity: u32,
         spread: &Spread,
     ) -> Result<Layout, GraphError> {
@@ -227,6 +229,7 @@ impl Layout {
             loss: VertexId(0),
             layers: Vec::new(),
             slots,
+            record_capacity,
             ins: Vec::new(),
             outs: Vec::new(),
             fan_in: Vec::new(),
@@ -347,7 +350,7 @@ impl Layout {
                         (OutKind::Partials, 0),
                         (PortKind::ForwardPartials, 0),
                         cols.len(),
-                        sum_words,
+                        sum_keys,
                     )?;
                 }
                 let column: Vec<VertexId> = layers[l].blocks.iter().map(|row| row[c]).collect();
@@ -403,7 +406,7 @@ impl Layout {
                             (OutKind::Backward, shared.start - rows.start),
                             (PortKind::BackwardPartials, shared.start - cols.start),
                             shared.len(),
-                            sum_words,
+                            sum_keys,
                         )?;
                     }
                 }

@@ -22,6 +22,10 @@ use spinn_runtime::{
 use spinn_toolchain::{map, GraphError, MapConfig, MapError, Mapping, VertexId};
 use thiserror::Error;
 
+/// Samples a batch may have beyond the model's batch size (evaluation and prediction), as the
+/// loss core's SDRAM recording region holds their outputs.
+pub const RECORDED_SAMPLES: usize = 1024;
+
 /// Where and how the network runs.
 #[derive(Debug, Clone)]
 pub struct MachineOptions {
@@ -82,7 +86,7 @@ pub enum MachineError {
     EmptyBatch,
     #[error(
         "a batch of {samples} samples is more than the {capacity} the loss core's recording \
-         holds (the model's batch size); split it"
+         holds; split it"
     )]
     BatchTooLarge { samples: usize, capacity: usize },
     #[error("{}", stall_message(.finished, .samples, .reason, .waiting))]
@@ -165,12 +169,13 @@ impl<A: Arith> OnMachine<A> {
         let batch_size = match spec.optimizer() {
             Optimizer::Sgd { batch_size, .. } => batch_size,
         };
+        let record_capacity = batch_size.max(RECORDED_SAMPLES);
         let layout = Layout::new(
             spec,
             &plan,
             &options.plan,
-            A::SUM_WORDS,
-            batch_size as u32,
+            A::SUM_KEYS,
+            record_capacity as u32,
             &options.spread,
         )?;
         let mapping = map(&options.topology, &layout.graph, MapConfig::SPINNAKER1)?;
@@ -196,7 +201,7 @@ impl<A: Arith> OnMachine<A> {
             machine,
             names,
             batch_limit_cycles: options.batch_limit_cycles,
-            record_capacity: batch_size,
+            record_capacity,
             _mode: std::marker::PhantomData,
         })
     }
@@ -478,9 +483,6 @@ fn build_apps<A: Arith>(
     let (hyper, momentum) = (A::hyper(spec), has_momentum(spec));
     let slots = layout.slots;
     let n_layers = plan.layers.len();
-    let batch_size = match spec.optimizer() {
-        Optimizer::Sgd { batch_size, .. } => batch_size as u32,
-    };
     layout
         .roles
         .iter()
@@ -509,7 +511,7 @@ fn build_apps<A: Arith>(
                         slots,
                         last.activation,
                         spec.loss(),
-                        batch_size,
+                        layout.record_capacity,
                         LossWiring {
                             ins,
                             deltas: layout.out_ports(v, OutKind::Deltas, keys),
