@@ -53,7 +53,10 @@ fn one_epoch(numeric: NumericMode) {
     let r = &report.machine;
     assert_eq!(r.dropped, 0, "{r:?}");
     assert_eq!(report.stray_packets, 0);
-    assert_eq!(r.cores_used, 8, "2 + 1 + 1 + 1 compute cores, loss, feeder, gatherer");
+    assert_eq!(
+        r.cores_used, 8,
+        "2 + 1 + 1 + 1 compute cores, loss, feeder, gatherer"
+    );
     let epoch = report.final_epoch().expect("one epoch");
     assert!(epoch.test_accuracy > 0.6, "{epoch:?}");
     assert!(epoch.loss.is_finite() && epoch.loss < 2.3, "{epoch:?}");
@@ -67,4 +70,35 @@ fn fixed_point_training_is_bit_exact_after_every_batch_of_an_epoch() {
 #[test]
 fn f32_training_is_within_1e5_after_every_batch_of_an_epoch() {
     one_epoch(NumericMode::F32);
+}
+
+#[test]
+fn diverging_f32_training_ends_in_an_error_naming_the_sample() {
+    use spinn_dl::machine::{MachineError, OnMachine, F32};
+    use spinn_dl::{Activation, Loss};
+    let spec = ModelSpec::builder(4)
+        .dense(8, Activation::Identity)
+        .dense(3, Activation::Identity)
+        .loss(Loss::MeanSquaredError)
+        .sgd(1e30, 4)
+        .numeric(NumericMode::F32)
+        .seed(3)
+        .build()
+        .expect("a valid model");
+    let mut on = OnMachine::<F32>::new(&spec, &spec.init_weights(), &MachineOptions::spinn5())
+        .expect("loads");
+    let x: Vec<Vec<f32>> = (0..4)
+        .map(|i| (0..4).map(|j| (i * 4 + j) as f32 / 8.0 - 1.0).collect())
+        .collect();
+    let y: Vec<Vec<f32>> = (0..4).map(|i| vec![i as f32, 1.0, -2.0]).collect();
+    let xs: Vec<&[f32]> = x.iter().map(Vec::as_slice).collect();
+    let ys: Vec<&[f32]> = y.iter().map(Vec::as_slice).collect();
+    let error = (0..10)
+        .find_map(|_| on.train_batch(&xs, &ys).err())
+        .expect("a learning rate of 1e30 overflows within ten batches");
+    assert!(
+        matches!(error, MachineError::NonFinite { sample: 0 }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("not numbers"), "{error}");
 }
