@@ -102,3 +102,34 @@ fn diverging_f32_training_ends_in_an_error_naming_the_sample() {
     );
     assert!(error.to_string().contains("not numbers"), "{error}");
 }
+
+/// Routers that sleep while blocked or idle are a host-speed optimisation of the fast fabric
+/// model: ten batches of the default model with every router stepped every cycle end with the
+/// same machine report (machine time, packets, energy) and the same weights, bit for bit.
+#[test]
+fn sleeping_routers_change_nothing_in_training() {
+    let data = digits().expect("the embedded digits");
+    let (train_set, test_set) = data.split(0.2, 1).expect("a valid split");
+    let train_set = train_set.subset(&(0..320).collect::<Vec<_>>());
+    let test_set = test_set.subset(&(0..64).collect::<Vec<_>>());
+    let spec = default_model(NumericMode::Fixed);
+    let run = |sleeping_routers: bool| {
+        let mut options = MachineOptions::spinn5();
+        options.machine.sleeping_routers = sleeping_routers;
+        let run = TrainingRun {
+            spec: &spec,
+            weights: spec.init_weights(),
+            train: &train_set,
+            test: &test_set,
+            epochs: 1,
+            options,
+            golden: false,
+        };
+        train(&run, |_| {}).expect("training runs")
+    };
+    let (asleep, awake) = (run(true), run(false));
+    assert_eq!(asleep.machine, awake.machine);
+    assert_eq!(asleep.epochs, awake.epochs);
+    assert_eq!(asleep.weights, awake.weights);
+    assert!(asleep.machine.delivered > 100_000, "{:?}", asleep.machine);
+}

@@ -128,8 +128,12 @@ pub struct Fabric {
     link_ready: Vec<u8>,
     /// Per chip: core ports whose queue head is due (bit k for core k).
     core_offers: Vec<u32>,
-    /// Router results of the current cycle (kept to reuse the allocation).
+    /// Router results of the current cycle, kept while tracing (and to reuse the allocation).
     results: Vec<(u32, Step)>,
+    /// The routers stepped in the current cycle (kept to reuse the allocation).
+    stepped: Vec<u32>,
+    /// The current cycle's delivery events, reported after its dump events.
+    delivered_events: Vec<EndpointEvent>,
     tracer: Option<Tracer>,
     trace_error: Option<std::io::Error>,
     /// Per chip: the first cycle a frozen router slept, or `u64::MAX` when awake.
@@ -152,10 +156,15 @@ pub struct Fabric {
     endpoint_events: Vec<EndpointEvent>,
     cycle: u64,
     active: Vec<u32>,
+    /// The previous cycle's active list, kept to reuse its allocation.
+    active_spare: Vec<u32>,
     listed: Vec<bool>,
-    chip_wakes: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Injected packets falling due: (cycle, chip, core).
+    chip_wakes: BinaryHeap<Reverse<(u64, u32, u8)>>,
     link_wakes: BinaryHeap<Reverse<(u64, u32)>>,
     touched: Vec<u32>,
+    /// The previous cycle's touched links, kept to reuse the allocation.
+    touched_spare: Vec<u32>,
     link_touched: Vec<bool>,
     link_taken: Vec<bool>,
     link_sent: Vec<Option<u128>>,
@@ -222,6 +231,8 @@ impl Fabric {
             link_ready,
             core_offers: vec![0; n],
             results: Vec::new(),
+            stepped: Vec::new(),
+            delivered_events: Vec::new(),
             tracer: None,
             trace_error: None,
             asleep_since: vec![u64::MAX; n],
@@ -230,10 +241,12 @@ impl Fabric {
             sleeping: true,
             cycle: 0,
             active: Vec::new(),
+            active_spare: Vec::new(),
             listed: vec![false; n],
             chip_wakes: BinaryHeap::new(),
             link_wakes: BinaryHeap::new(),
             touched: Vec::new(),
+            touched_spare: Vec::new(),
             link_touched: vec![false; n_links],
             link_taken: vec![false; n_links],
             link_sent: vec![None; n_links],
@@ -294,7 +307,9 @@ impl Fabric {
             source,
             override_route: route,
         });
-        if self.asleep_since[chip] == u64::MAX {
+        // A frozen router sees it when it wakes; one asleep with an empty lookup register
+        // takes it now.
+        if self.asleep_since[chip] == u64::MAX || self.routers[chip].lookup_empty() {
             self.list(chip as u32);
         }
     }
@@ -311,7 +326,8 @@ impl Fabric {
         registers
     }
 
-    /// Whether frozen routers may sleep (on by default; turning it off only makes runs slower).
+    /// Whether routers may sleep while blocked with nothing offered (on by default; turning it
+    /// off only makes runs slower).
     pub fn set_sleeping(&mut self, on: bool) {
         self.sleeping = on;
     }
@@ -353,6 +369,10 @@ impl Fabric {
             Some(mut t) => t.finish(self.cycle),
             None => Ok(()),
         }
+    }
+
+    fn trace_start(&self) -> Option<u64> {
+        self.tracer.as_ref().map(|t| t.window.start)
     }
 
     fn tracing(&self, cycle: u64) -> bool {
@@ -475,7 +495,7 @@ impl Fabric {
         let queue = &mut self.injections[chip][core];
         let at = at.max(queue.back().map_or(0, |&(t, _)| t));
         queue.push_back((at, packet));
-        self.chip_wakes.push(Reverse((at, chip as u32)));
+        self.chip_wakes.push(Reverse((at, chip as u32, core as u8)));
     }
 
     /// Makes `chip`'s core sink `core` refuse packets in cycles `from..to`.
@@ -532,28 +552,28 @@ impl Fabric {
 
     fn run(&mut self, end: u64, stop_on_events: bool) -> bool {
         while self.cycle < end {
+            // Wakes may leave nothing to do (a receive buffer freeing with no router waiting).
+            self.wake_due();
             if stop_on_events && self.is_quiet() {
                 return false;
             }
-            self.wake_due();
             if self.active.is_empty() && !self.links_due() && !self.tracing(self.cycle) {
-                let next = [
-                    self.chip_wakes.peek(),
-                    self.link_wakes.peek(),
-                    self.expiry_wakes.peek(),
-                ]
-                .into_iter()
-                .flatten()
-                .map(|Reverse((t, _))| *t)
-                .chain(self.rx_frees.peek().map(|Reverse((t, _, _))| *t))
-                .min()
-                .unwrap_or(end)
-                .clamp(self.cycle + 1, end);
+                let next = [self.link_wakes.peek(), self.expiry_wakes.peek()]
+                    .into_iter()
+                    .flatten()
+                    .map(|Reverse((t, _))| *t)
+                    .chain(self.chip_wakes.peek().map(|Reverse((t, _, _))| *t))
+                    .chain(self.rx_frees.peek().map(|Reverse((t, _, _))| *t))
+                    // The trace window's first cycle is written even if nothing happens in it.
+                    .chain(self.trace_start().filter(|&t| t > self.cycle))
+                    .min()
+                    .unwrap_or(end)
+                    .clamp(self.cycle + 1, end);
                 self.stats.router_cycles += (next - self.cycle) * self.routers.len() as u64;
                 self.cycle = next;
                 continue;
             }
-            self.step();
+            self.step_woken();
             if stop_on_events && !self.endpoint_events.is_empty() {
                 return true;
             }
@@ -562,14 +582,17 @@ impl Fabric {
     }
 
     fn wake_due(&mut self) {
-        while let Some(&Reverse((t, chip))) = self.chip_wakes.peek() {
+        while let Some(&Reverse((t, chip, core))) = self.chip_wakes.peek() {
             if t > self.cycle {
                 break;
             }
             self.chip_wakes.pop();
-            self.refresh_core_offers(chip as usize, t);
-            // A sleeping router cannot take the packet yet; it sees it when it wakes.
-            if self.asleep_since[chip as usize] == u64::MAX {
+            self.refresh_core_offer(chip as usize, core as usize);
+            // A frozen router cannot take the packet yet; it sees it when it wakes. One asleep
+            // with an empty lookup register takes it now.
+            if self.asleep_since[chip as usize] == u64::MAX
+                || self.routers[chip as usize].lookup_empty()
+            {
                 self.list(chip);
             }
         }
@@ -586,18 +609,22 @@ impl Fabric {
             }
             self.rx_frees.pop();
             self.rx_full[chip as usize] &= !(1 << (LINKS_PER_CHIP + core as usize));
-            // This wakes a router asleep on that core, which is why such routers may sleep.
-            self.list(chip);
+            // This wakes a router asleep on that core, which is why such routers may sleep. An
+            // awake router that is not listed is idle with nothing offered: it has nothing to do.
+            if self.asleep_since[chip as usize] != u64::MAX {
+                self.list(chip);
+            }
         }
     }
 
-    /// Recomputes which of `chip`'s core queues have a packet due in cycle `at`.
-    fn refresh_core_offers(&mut self, chip: usize, at: u64) {
-        self.core_offers[chip] = self.injections[chip]
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| q.front().is_some_and(|&(t, _)| t <= at.max(self.cycle)))
-            .fold(0, |acc, (k, _)| acc | 1 << k);
+    /// Recomputes whether `chip`'s core queue `core` has a packet due now. (The other queues'
+    /// bits are up to date: each packet's wake comes when it falls due, and taking a packet
+    /// updates its queue's bit.)
+    fn refresh_core_offer(&mut self, chip: usize, core: usize) {
+        let due = self.injections[chip][core]
+            .front()
+            .is_some_and(|&(t, _)| t <= self.cycle);
+        self.core_offers[chip] = (self.core_offers[chip] & !(1 << core)) | (due as u32) << core;
     }
 
     fn links_due(&self) -> bool {
@@ -613,10 +640,97 @@ impl Fabric {
         }
     }
 
+    /// The hand-overs of `chip`'s router step in cycle `now`: links taken from and sent to,
+    /// core packets taken and delivered (deliveries' endpoint events go to `delivered`).
+    fn hand_over(&mut self, now: u64, chip: u32, step: &Step, delivered: &mut Vec<EndpointEvent>) {
+        let c = chip as usize;
+        match step.taken {
+            Some(REINJECT_INPUT) => {
+                let offer = self.reinjections[c]
+                    .pop_front()
+                    .expect("invariant: a taken re-injection was queued");
+                self.stats.payload_traversals += (offer.packet >> 1 & 1) as u64;
+                self.stats.reinjected += 1;
+            }
+            Some(input) if input < LINKS_PER_CHIP => {
+                let link =
+                    self.in_link[c * LINKS_PER_CHIP + input].expect("invariant: taken links exist");
+                // The taken packet stays in the link's receive register until the link's edge.
+                let packet = self.links[link as usize]
+                    .offered()
+                    .expect("invariant: a taken link offered a packet");
+                self.stats.payload_traversals += (packet >> 1 & 1) as u64;
+                self.touch(link);
+                self.link_taken[link as usize] = true;
+            }
+            Some(input) => {
+                let core = input - LINKS_PER_CHIP;
+                let queue = &mut self.injections[c][core];
+                let (_, packet) = queue
+                    .pop_front()
+                    .expect("invariant: taken queues are non-empty");
+                self.stats.payload_traversals += (packet >> 1 & 1) as u64;
+                let due = queue.front().is_some_and(|&(t, _)| t <= now + 1);
+                self.core_offers[c] = (self.core_offers[c] & !(1 << core)) | (due as u32) << core;
+            }
+            None => {}
+        }
+        let mut outputs = step.sent.outputs;
+        while outputs != 0 {
+            let port = outputs.trailing_zeros() as usize;
+            outputs &= outputs - 1;
+            let packet = step.sent.packet(port);
+            if port < LINKS_PER_CHIP {
+                let link =
+                    self.out_link[c * LINKS_PER_CHIP + port].expect("invariant: ready links exist");
+                self.touch(link);
+                self.link_sent[link as usize] = Some(packet);
+                self.stats.link_hops += 1;
+                let busy = self.timing.transit(packet >> 1 & 1 == 1) as u64;
+                self.stats.link_busy_cycles += busy;
+                self.link_busy[link as usize] += busy;
+            } else {
+                self.stats.delivered += 1;
+                let core = (port - LINKS_PER_CHIP) as u8;
+                if self.endpoints == CoreEndpoints::ReceiveBuffers {
+                    self.rx_full[c] |= 1 << port;
+                    delivered.push(EndpointEvent::Delivered {
+                        cycle: now,
+                        chip,
+                        core,
+                        packet,
+                    });
+                }
+                if self.record {
+                    self.deliveries.push(Delivery {
+                        cycle: now,
+                        chip,
+                        core,
+                        packet,
+                    });
+                }
+            }
+        }
+    }
+
     /// One clock cycle of every router and link.
     pub fn step(&mut self) {
-        let now = self.cycle;
         self.wake_due();
+        self.step_woken();
+    }
+
+    /// [`Fabric::step`] once `wake_due` has run in this cycle.
+    fn step_woken(&mut self) {
+        let now = self.cycle;
+        if self.n_asleep > 0 && self.tracing(now) {
+            // The trace shows every traced router's registers as they are: wake the sleepers
+            // (none fall asleep inside the window).
+            for chip in 0..self.routers.len() {
+                if self.asleep_since[chip] != u64::MAX {
+                    self.list(chip as u32);
+                }
+            }
+        }
         self.stats.router_cycles += self.routers.len() as u64;
         let traced = self.tracing(now).then(|| {
             let links: Vec<(bool, bool, u128)> = self
@@ -636,7 +750,8 @@ impl Fabric {
                 .collect();
             (self.trace_views(), links)
         });
-        let mut active = std::mem::take(&mut self.active);
+        let spare = std::mem::take(&mut self.active_spare);
+        let mut active = std::mem::replace(&mut self.active, spare);
         // Chip order makes the logs deterministic; routers only read pre-edge state.
         active.sort_unstable();
         for &chip in &active {
@@ -648,9 +763,16 @@ impl Fabric {
                 self.n_asleep -= 1;
             }
         }
-        // Routers: everything they read is registered state from before this edge.
+        // Routers: everything they read is registered state from before this edge, and a
+        // router's hand-overs (below) change only its own chip's inputs and outputs and the
+        // links' pending edges, so each router's hand-overs can follow its step at once.
         let mut results = std::mem::take(&mut self.results);
         results.clear();
+        let mut stepped = std::mem::take(&mut self.stepped);
+        stepped.clear();
+        // Deliveries are reported after this cycle's dumps.
+        let mut delivered = std::mem::take(&mut self.delivered_events);
+        let receive_buffers = self.endpoints == CoreEndpoints::ReceiveBuffers;
         for &chip in &active {
             let c = chip as usize;
             let reinject_due =
@@ -658,10 +780,10 @@ impl Fabric {
             let offers = self.link_offers[c] as u32
                 | self.core_offers[c] << LINKS_PER_CHIP
                 | (reinject_due as u32) << REINJECT_INPUT;
-            let out_ready = self.sink_ready(c, now) | self.link_ready[c] as u32;
             if offers == 0 && self.routers[c].is_idle() {
                 continue;
             }
+            let out_ready = self.sink_ready(c, now) | self.link_ready[c] as u32;
             let (links, in_link, injections) = (&self.links, &self.in_link, &self.injections[c]);
             let reinjections = &self.reinjections[c];
             let offer = |input: usize| {
@@ -688,101 +810,32 @@ impl Fabric {
                     override_route: 0,
                 }
             };
-            let dump_before = self.routers[c].dump().status;
-            let endpoint_events = self.endpoints == CoreEndpoints::ReceiveBuffers;
+            let dump_before = self.routers[c].dump_status();
             let step = self.routers[c].step(offers, offer, out_ready);
             self.stats.router_steps += 1;
             self.stats.router_traversals += step.taken.is_some() as u64;
-            let dump_after = self.routers[c].dump();
-            if endpoint_events && dump_after.status != dump_before {
-                self.endpoint_events
-                    .push(EndpointEvent::Dumped { cycle: now, chip });
-            }
-            if self.record && dump_after.status != dump_before && dump_after.status != 0 {
-                self.dumps.push(DumpEvent {
-                    cycle: now,
-                    chip,
-                    registers: dump_after,
-                });
-            }
-            results.push((chip, step));
-        }
-        // Hand-overs: links taken from and sent to, core packets taken and delivered.
-        for (chip, step) in results.iter() {
-            let c = *chip as usize;
-            if let Some(input) = step.taken {
-                // The taken packet is still at its input until the hand-over below.
-                let packet = match input {
-                    REINJECT_INPUT => self.reinjections[c][0].packet,
-                    i if i < LINKS_PER_CHIP => {
-                        let link = self.in_link[c * LINKS_PER_CHIP + i]
-                            .expect("invariant: taken links exist");
-                        self.links[link as usize]
-                            .offered()
-                            .expect("invariant: a taken link offered a packet")
-                    }
-                    i => self.injections[c][i - LINKS_PER_CHIP][0].1,
-                };
-                self.stats.payload_traversals += (packet >> 1 & 1) as u64;
-            }
-            match step.taken {
-                Some(REINJECT_INPUT) => {
-                    self.reinjections[c].pop_front();
-                    self.stats.reinjected += 1;
+            if self.routers[c].dump_status() != dump_before {
+                let dump_after = self.routers[c].dump();
+                if receive_buffers {
+                    self.endpoint_events
+                        .push(EndpointEvent::Dumped { cycle: now, chip });
                 }
-                Some(input) if input < LINKS_PER_CHIP => {
-                    let link = self.in_link[c * LINKS_PER_CHIP + input]
-                        .expect("invariant: taken links exist");
-                    self.touch(link);
-                    self.link_taken[link as usize] = true;
+                if self.record && dump_after.status != 0 {
+                    self.dumps.push(DumpEvent {
+                        cycle: now,
+                        chip,
+                        registers: dump_after,
+                    });
                 }
-                Some(input) => {
-                    let core = input - LINKS_PER_CHIP;
-                    let queue = &mut self.injections[c][core];
-                    queue.pop_front();
-                    let due = queue.front().is_some_and(|&(t, _)| t <= now + 1);
-                    self.core_offers[c] =
-                        (self.core_offers[c] & !(1 << core)) | (due as u32) << core;
-                }
-                None => {}
             }
-            let mut outputs = step.sent.outputs;
-            while outputs != 0 {
-                let port = outputs.trailing_zeros() as usize;
-                outputs &= outputs - 1;
-                let packet = step.sent.packet(port);
-                if port < LINKS_PER_CHIP {
-                    let link = self.out_link[c * LINKS_PER_CHIP + port]
-                        .expect("invariant: ready links exist");
-                    self.touch(link);
-                    self.link_sent[link as usize] = Some(packet);
-                    self.stats.link_hops += 1;
-                    let busy = self.timing.transit(packet >> 1 & 1 == 1) as u64;
-                    self.stats.link_busy_cycles += busy;
-                    self.link_busy[link as usize] += busy;
-                } else {
-                    self.stats.delivered += 1;
-                    let core = (port - LINKS_PER_CHIP) as u8;
-                    if self.endpoints == CoreEndpoints::ReceiveBuffers {
-                        self.rx_full[c] |= 1 << port;
-                        self.endpoint_events.push(EndpointEvent::Delivered {
-                            cycle: now,
-                            chip: *chip,
-                            core,
-                            packet,
-                        });
-                    }
-                    if self.record {
-                        self.deliveries.push(Delivery {
-                            cycle: now,
-                            chip: *chip,
-                            core,
-                            packet,
-                        });
-                    }
-                }
+            self.hand_over(now, chip, &step, &mut delivered);
+            stepped.push(chip);
+            if traced.is_some() {
+                results.push((chip, step));
             }
         }
+        self.endpoint_events.append(&mut delivered);
+        self.delivered_events = delivered;
         if let Some((views, links)) = traced {
             // A failed write stops the trace, not the simulation; `finish_trace` reports it.
             if let Err(err) = self.write_trace(now, views, links, &results) {
@@ -798,7 +851,9 @@ impl Fabric {
             self.touch(link);
         }
         // Link edges.
-        for link in std::mem::take(&mut self.touched) {
+        let spare = std::mem::take(&mut self.touched_spare);
+        let mut touched = std::mem::replace(&mut self.touched, spare);
+        for &link in &touched {
             let l = link as usize;
             let (taken, sent) = (self.link_taken[l], self.link_sent[l].take());
             self.link_taken[l] = false;
@@ -824,9 +879,11 @@ impl Fabric {
                 self.list(ends.to_chip);
             }
         }
+        touched.clear();
+        self.touched_spare = touched;
         // Routers that still hold packets, or still have offers, stay active, unless they are
         // frozen: then they sleep until a pending link frees or their wait expires.
-        for &(chip, _) in results.iter() {
+        for &chip in &stepped {
             let c = chip as usize;
             if self.listed[c]
                 || (self.routers[c].is_idle()
@@ -838,7 +895,21 @@ impl Fabric {
             }
             let out_ready = self.sink_ready(c, now + 1) | self.link_ready[c] as u32;
             let cores_wake = self.endpoints == CoreEndpoints::ReceiveBuffers;
-            match self.routers[c].sleep_cycles(out_ready, cores_wake) {
+            // A router whose lookup register is empty may sleep too while nothing is offered to
+            // it: an offer (a link filling, a core packet falling due) wakes it.
+            let sleep = if self.routers[c].lookup_empty() {
+                if self.link_offers[c] == 0
+                    && self.core_offers[c] == 0
+                    && self.reinjections[c].is_empty()
+                {
+                    self.routers[c].stage_wait_cycles(out_ready, cores_wake)
+                } else {
+                    None
+                }
+            } else {
+                self.routers[c].sleep_cycles(out_ready, cores_wake)
+            };
+            match sleep {
                 Some(k) if self.sleeping && !self.tracing(now + 1) => {
                     self.asleep_since[c] = now + 1;
                     self.n_asleep += 1;
@@ -848,6 +919,9 @@ impl Fabric {
             }
         }
         self.results = results;
+        self.stepped = stepped;
+        active.clear();
+        self.active_spare = active;
         self.cycle += 1;
     }
 }

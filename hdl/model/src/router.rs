@@ -232,6 +232,10 @@ impl Router {
         self.dump
     }
 
+    pub(crate) fn dump_status(&self) -> u32 {
+        self.dump.status
+    }
+
     /// No packet anywhere in the router: stepping it with no offers changes nothing.
     pub fn is_idle(&self) -> bool {
         self.lookup.is_none() && !self.stage.held
@@ -266,11 +270,24 @@ impl Router {
     /// whenever a core output becomes ready, as it does for receive buffers but cannot for test
     /// sinks blocked by interval.
     pub fn sleep_cycles(&self, out_ready: u32, cores_wake: bool) -> Option<u64> {
-        let st = &self.stage;
         let lookup = self.lookup.as_ref()?;
+        let left = self.stage_wait_cycles(out_ready, cores_wake)?;
+        (!self.decide(lookup).drop).then_some(left)
+    }
+
+    /// Whether the lookup register is empty.
+    pub(crate) fn lookup_empty(&self) -> bool {
+        self.lookup.is_none()
+    }
+
+    /// How many cycles, from the next one, the output stage stays blocked with nothing changing
+    /// but its wait count, or `None` if it is not blocked (see [`Router::sleep_cycles`]). With an
+    /// empty lookup register and no offers, that is how long the router may sleep.
+    pub(crate) fn stage_wait_cycles(&self, out_ready: u32, cores_wake: bool) -> Option<u64> {
+        let st = &self.stage;
         let blocked = st.held && st.pending != 0 && st.pending & out_ready == 0;
         let waits_on_cores = st.pending & CORE_OUTPUTS != 0 && !cores_wake;
-        if !blocked || waits_on_cores || self.decide(lookup).drop {
+        if !blocked || waits_on_cores {
             return None;
         }
         let control = self.setup.control;
@@ -493,8 +510,12 @@ impl Router {
                 .expect("invariant: advancing needs a decision")
                 .counts;
         }
-        for (k, counter) in self.counters.iter_mut().enumerate() {
-            *counter = counter.wrapping_add((events >> k & 1) as u32);
+        // Only the counters whose event bit is set change.
+        let mut events = events & ((1u32 << N_COUNTERS) - 1) as u16;
+        while events != 0 {
+            let k = events.trailing_zeros() as usize;
+            events &= events - 1;
+            self.counters[k] = self.counters[k].wrapping_add(1);
         }
         if can_accept {
             self.lookup = grant.map(|g| {

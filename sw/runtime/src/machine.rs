@@ -30,8 +30,7 @@ use spinn_arch::{
     ChipCoord, CoreId, Counter, McEntry, RouterControl, WaitTime, CORES_PER_CHIP, N_COUNTERS,
 };
 use spinn_model::{EndpointEvent, Fabric, LinkTiming, P2pRoutes, RouterSetup};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
 /// How the machine is built and timed.
@@ -45,6 +44,9 @@ pub struct MachineConfig {
     pub reinjection: bool,
     /// Packets a monitor can hold for re-injection.
     pub reinject_queue: usize,
+    /// Whether the fast fabric model lets routers with nothing to do sleep until something
+    /// wakes them. Only host speed depends on it; turning it off is for checking that.
+    pub sleeping_routers: bool,
 }
 
 impl MachineConfig {
@@ -63,6 +65,7 @@ impl MachineConfig {
             },
             reinjection: true,
             reinject_queue: 4096,
+            sleeping_routers: true,
         }
     }
 }
@@ -180,33 +183,147 @@ pub struct MonitorStats {
     pub undeliverable: u64,
 }
 
+/// A 72-bit bus-form packet in 16 bytes less than a `u128`, to keep jobs small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Job {
-    PacketIsr { core: u32, packet: u128 },
-    TimerIsr { core: u32, nominal: u64 },
-    UserIsr { core: u32, arg0: u32, arg1: u32 },
-    Dispatch { core: u32 },
-    Send { core: u32, packet: u128 },
-    MonitorRead { chip: u32 },
+struct BusPacket {
+    low: u64,
+    high: u8,
 }
 
-/// A job and when it runs; ordered by time, then by when it was scheduled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Scheduled {
-    time: u64,
-    seq: u64,
-    job: Job,
-}
+impl BusPacket {
+    fn new(packet: u128) -> BusPacket {
+        debug_assert!(packet >> 72 == 0, "invariant: bus packets have 72 bits");
+        BusPacket {
+            low: packet as u64,
+            high: (packet >> 64) as u8,
+        }
+    }
 
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
+    fn get(self) -> u128 {
+        self.low as u128 | (self.high as u128) << 64
     }
 }
 
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+/// What a job does. Kept to 16 bytes: the job queue moves them around a lot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// A packet in the receive buffer: its key, and its payload if `has_payload`.
+    PacketIsr {
+        core: u32,
+        key: u32,
+        payload: u32,
+        has_payload: bool,
+    },
+    TimerIsr {
+        core: u32,
+        nominal: u64,
+    },
+    UserIsr {
+        core: u32,
+        arg0: u32,
+        arg1: u32,
+    },
+    Dispatch {
+        core: u32,
+    },
+    Send {
+        core: u32,
+        packet: BusPacket,
+    },
+    MonitorRead {
+        chip: u32,
+    },
+}
+
+impl Job {
+    fn packet_isr(core: u32, key: u32, payload: Option<u32>) -> Job {
+        Job::PacketIsr {
+            core,
+            key,
+            payload: payload.unwrap_or(0),
+            has_payload: payload.is_some(),
+        }
+    }
+}
+
+/// The key and payload of a bus-form packet, as a receive handler sees them.
+fn key_and_payload(packet: u128) -> (u32, Option<u32>) {
+    let bus = spinn_arch::Packet::from_bus(packet);
+    (bus.key(), bus.payload())
+}
+
+/// A job and when it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scheduled {
+    /// The time in the high 64 bits, the scheduling order in the low: jobs run in key order.
+    key: u128,
+    job: Job,
+}
+
+impl Scheduled {
+    fn time(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+}
+
+/// The jobs to run: a binary min-heap by key, so by time, then first scheduled first.
+#[derive(Default)]
+struct JobQueue {
+    heap: Vec<Scheduled>,
+    seq: u64,
+}
+
+impl JobQueue {
+    fn push(&mut self, time: u64, job: Job) {
+        self.seq += 1;
+        let new = Scheduled {
+            key: (time as u128) << 64 | self.seq as u128,
+            job,
+        };
+        let mut pos = self.heap.len();
+        self.heap.push(new);
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if self.heap[parent].key <= new.key {
+                break;
+            }
+            self.heap[pos] = self.heap[parent];
+            pos = parent;
+        }
+        self.heap[pos] = new;
+    }
+
+    fn peek(&self) -> Option<&Scheduled> {
+        self.heap.first()
+    }
+
+    fn pop(&mut self) -> Option<Scheduled> {
+        let last = self.heap.pop()?;
+        let Some(&top) = self.heap.first() else {
+            return Some(last);
+        };
+        let n = self.heap.len();
+        let mut pos = 0;
+        loop {
+            let mut child = 2 * pos + 1;
+            if child >= n {
+                break;
+            }
+            if child + 1 < n && self.heap[child + 1].key < self.heap[child].key {
+                child += 1;
+            }
+            if self.heap[child].key >= last.key {
+                break;
+            }
+            self.heap[pos] = self.heap[child];
+            pos = child;
+        }
+        self.heap[pos] = last;
+        Some(top)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.heap.is_empty()
     }
 }
 
@@ -248,8 +365,7 @@ pub struct Machine {
     monitors: Vec<MonitorState>,
     /// Per chip: the links (bits 0–5) that are dead or lead off the machine.
     dead_links: Vec<u8>,
-    jobs: BinaryHeap<Reverse<Scheduled>>,
-    seq: u64,
+    jobs: JobQueue,
     events: Vec<EndpointEvent>,
     actions: Vec<Action>,
     host_packets: Vec<HostPacket>,
@@ -279,7 +395,7 @@ impl Machine {
             }
         }
         let control = config.control;
-        let fabric = Fabric::new(topology.clone(), config.link_timing, |chip| RouterSetup {
+        let mut fabric = Fabric::new(topology.clone(), config.link_timing, |chip| RouterSetup {
             table: tables.get(&chip).cloned().unwrap_or_default(),
             // Nothing here sends P2P packets: a minimal table that drops them.
             p2p: P2pRoutes::Table(vec![6; 1]),
@@ -287,6 +403,7 @@ impl Machine {
             control,
             rotate_clockwise: false,
         });
+        fabric.set_sleeping(config.sleeping_routers);
         Machine::with_engine(
             topology,
             tables,
@@ -411,8 +528,7 @@ impl Machine {
             by_vertex,
             sdram: vec![Budget::new(SDRAM_BYTES); n_chips],
             monitors: vec![MonitorState::default(); n_chips],
-            jobs: BinaryHeap::new(),
-            seq: 0,
+            jobs: JobQueue::default(),
             events: Vec::new(),
             actions: Vec::new(),
             host_packets: Vec::new(),
@@ -488,16 +604,16 @@ impl Machine {
         let limit = self.engine.cycle().saturating_add(max_cycles);
         loop {
             let now = self.engine.cycle();
-            while let Some(&Reverse(next)) = self.jobs.peek() {
-                if next.time > now {
+            while let Some(&next) = self.jobs.peek() {
+                if next.time() > now {
                     break;
                 }
                 self.jobs.pop();
-                self.execute(next.time, next.job);
+                self.execute(next.time(), next.job);
             }
             // Jobs of cores that have exited (their timer, their dispatcher) change nothing and
             // must not hold machine time up.
-            while let Some(&Reverse(next)) = self.jobs.peek() {
+            while let Some(&next) = self.jobs.peek() {
                 if !self.is_stale(next.job) {
                     break;
                 }
@@ -516,10 +632,7 @@ impl Machine {
             if now >= limit {
                 return StopReason::TimeLimit;
             }
-            let next = self
-                .jobs
-                .peek()
-                .map_or(limit, |Reverse(s)| s.time.min(limit));
+            let next = self.jobs.peek().map_or(limit, |s| s.time().min(limit));
             if self.engine.is_quiet() {
                 self.engine.skip_to(next);
                 continue;
@@ -527,11 +640,53 @@ impl Machine {
             self.engine.run_until_event(next);
             let mut events = std::mem::take(&mut self.events);
             self.engine.take_endpoint_events(&mut events);
+            if self.deliveries_run_first(&events) {
+                // The receive handlers these deliveries schedule would be the next jobs to run,
+                // in this order: run them now rather than through the job queue.
+                for event in events.drain(..) {
+                    if let EndpointEvent::Delivered {
+                        cycle,
+                        chip,
+                        core,
+                        packet,
+                    } = event
+                    {
+                        match self.core_at[chip as usize * CORES_PER_CHIP + core as usize] {
+                            Some(idx) => {
+                                let (key, payload) = key_and_payload(packet);
+                                self.packet_isr(cycle + 1, idx as usize, key, payload)
+                            }
+                            None => {
+                                self.engine
+                                    .free_receive(chip as usize, core as usize, cycle + 1)
+                            }
+                        }
+                    }
+                }
+            }
             for event in events.drain(..) {
                 self.on_endpoint_event(event);
             }
             self.events = events;
         }
+    }
+
+    /// Whether `events` are all deliveries of one cycle whose receive handlers, scheduled the
+    /// cycle after, would run before any job queued now: no queued job is due by then. (Jobs
+    /// the handlers schedule come after them either way.)
+    fn deliveries_run_first(&self, events: &[EndpointEvent]) -> bool {
+        let Some(&EndpointEvent::Delivered { cycle, .. }) = events.first() else {
+            return false;
+        };
+        let due = cycle + 1;
+        due <= self.engine.cycle()
+            && self
+                .jobs
+                .peek()
+                .is_none_or(|s| s.time() > self.engine.cycle())
+            && events
+                .iter()
+                .all(|e| matches!(*e, EndpointEvent::Delivered { cycle: c, .. } if c == cycle))
     }
 
     fn is_stale(&self, job: Job) -> bool {
@@ -544,12 +699,7 @@ impl Machine {
     }
 
     fn schedule(&mut self, time: u64, job: Job) {
-        self.seq += 1;
-        self.jobs.push(Reverse(Scheduled {
-            time,
-            seq: self.seq,
-            job,
-        }));
+        self.jobs.push(time, job);
     }
 
     fn on_endpoint_event(&mut self, event: EndpointEvent) {
@@ -560,7 +710,10 @@ impl Machine {
                 core,
                 packet,
             } => match self.core_at[chip as usize * CORES_PER_CHIP + core as usize] {
-                Some(idx) => self.schedule(cycle + 1, Job::PacketIsr { core: idx, packet }),
+                Some(idx) => {
+                    let (key, payload) = key_and_payload(packet);
+                    self.schedule(cycle + 1, Job::packet_isr(idx, key, payload))
+                }
                 // Nothing runs there (a table routing to an idle core): the receive handler of
                 // an idle core only drains the buffer.
                 None => self
@@ -583,7 +736,12 @@ impl Machine {
 
     fn execute(&mut self, t: u64, job: Job) {
         match job {
-            Job::PacketIsr { core, packet } => self.packet_isr(t, core as usize, packet),
+            Job::PacketIsr {
+                core,
+                key,
+                payload,
+                has_payload,
+            } => self.packet_isr(t, core as usize, key, has_payload.then_some(payload)),
             Job::TimerIsr { core, nominal } => self.timer_isr(t, core as usize, nominal),
             Job::UserIsr { core, arg0, arg1 } => {
                 let idx = core as usize;
@@ -597,6 +755,7 @@ impl Machine {
             }
             Job::Dispatch { core } => self.dispatch(t, core as usize),
             Job::Send { core, packet } => {
+                let packet = packet.get();
                 let state = &mut self.cores[core as usize];
                 state.sends_in_flight -= 1;
                 let (chip, c) = (state.chip, state.core);
@@ -622,15 +781,9 @@ impl Machine {
         Some(t)
     }
 
-    fn packet_isr(&mut self, t: u64, idx: usize, packet: u128) {
-        let Some(start) = self.isr_start(
-            t,
-            idx,
-            Job::PacketIsr {
-                core: idx as u32,
-                packet,
-            },
-        ) else {
+    fn packet_isr(&mut self, t: u64, idx: usize, key: u32, payload: Option<u32>) {
+        let job = Job::packet_isr(idx as u32, key, payload);
+        let Some(start) = self.isr_start(t, idx, job) else {
             return;
         };
         let costs = &self.config.costs;
@@ -639,11 +792,7 @@ impl Machine {
         let state = &mut self.cores[idx];
         state.stats.packets_received += 1;
         self.engine.free_receive(state.chip, state.core, read);
-        let bus = spinn_arch::Packet::from_bus(packet);
-        let event = Event::Packet {
-            key: bus.key(),
-            payload: bus.payload(),
-        };
+        let event = Event::Packet { key, payload };
         let priority = state.callbacks.packet;
         self.isr_event(idx, start, read, priority, event);
     }
@@ -802,7 +951,7 @@ impl Machine {
                         at,
                         Job::Send {
                             core: idx as u32,
-                            packet,
+                            packet: BusPacket::new(packet),
                         },
                     );
                 }

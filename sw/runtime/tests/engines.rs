@@ -77,3 +77,24 @@ fn dumps_and_reinjections_are_identical_on_both_engines() {
     assert!(report.dumped >= 2, "{report:?}");
     assert_eq!(report.reinjected, report.dumped);
 }
+
+/// Sleeping routers are only an optimisation of the fast model: with every router stepped every
+/// cycle, the same packets arrive at the same cycles with the same totals, machine time
+/// included, through back-pressure, dumps and re-injections.
+#[test]
+fn sleeping_routers_change_nothing_on_the_machine() {
+    let cases = [
+        (12, ChipCoord::new(1, 0), Priority::NonQueueable, 20),
+        (8, chip0(), Priority::NonQueueable, 3_000),
+        (40, ChipCoord::new(1, 0), Priority::Queued(1), 900),
+        (30, chip0(), Priority::Preeminent, 1_500),
+    ];
+    for (n, to, priority, cycles) in cases {
+        let (asleep_got, asleep, asleep_stop) = run(EngineKind::Fast, n, to, priority, cycles);
+        let (awake_got, awake, awake_stop) = run(EngineKind::FastAwake, n, to, priority, cycles);
+        let case = format!("{n} packets to {to:?}, {priority:?}, {cycles} cycles each");
+        assert_eq!(asleep_stop, awake_stop, "{case}");
+        assert_eq!(asleep_got, awake_got, "{case}");
+        assert_eq!(asleep, awake, "{case}");
+    }
+}

@@ -82,6 +82,8 @@ pub fn core(n: usize) -> CoreId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineKind {
     Fast,
+    /// The fast model with every router stepped every cycle (no sleeping).
+    FastAwake,
     Rtl,
 }
 
@@ -129,6 +131,15 @@ pub fn pipe_on(
     ];
     match engine {
         EngineKind::Fast => Machine::new(topology, &tables, programs, config),
+        EngineKind::FastAwake => Machine::new(
+            topology,
+            &tables,
+            programs,
+            MachineConfig {
+                sleeping_routers: false,
+                ..config
+            },
+        ),
         EngineKind::Rtl => Machine::on_rtl(
             spinn_rtl::config::FabricKind::Spinn3,
             &tables,
