@@ -183,24 +183,17 @@ pub struct MonitorStats {
     pub undeliverable: u64,
 }
 
-/// A 72-bit bus-form packet in 16 bytes less than a `u128`, to keep jobs small.
+/// A machine time in two 4-aligned halves, so that a job fits in 16 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct BusPacket {
-    low: u64,
-    high: u8,
-}
+struct SplitTime([u32; 2]);
 
-impl BusPacket {
-    fn new(packet: u128) -> BusPacket {
-        debug_assert!(packet >> 72 == 0, "invariant: bus packets have 72 bits");
-        BusPacket {
-            low: packet as u64,
-            high: (packet >> 64) as u8,
-        }
+impl SplitTime {
+    fn new(t: u64) -> SplitTime {
+        SplitTime([t as u32, (t >> 32) as u32])
     }
 
-    fn get(self) -> u128 {
-        self.low as u128 | (self.high as u128) << 64
+    fn get(self) -> u64 {
+        self.0[0] as u64 | (self.0[1] as u64) << 32
     }
 }
 
@@ -216,7 +209,7 @@ enum Job {
     },
     TimerIsr {
         core: u32,
-        nominal: u64,
+        nominal: SplitTime,
     },
     UserIsr {
         core: u32,
@@ -226,16 +219,39 @@ enum Job {
     Dispatch {
         core: u32,
     },
+    /// A packet leaving a core: the 72-bit bus form in 4-aligned pieces (see
+    /// [`Job::send`]).
     Send {
         core: u32,
-        packet: BusPacket,
+        packet_low: [u32; 2],
+        packet_high: u8,
     },
     MonitorRead {
         chip: u32,
     },
 }
 
+// The job queue's speed depends on it.
+const _: () = assert!(std::mem::size_of::<Job>() == 16);
+
 impl Job {
+    fn timer_isr(core: u32, nominal: u64) -> Job {
+        Job::TimerIsr {
+            core,
+            nominal: SplitTime::new(nominal),
+        }
+    }
+
+    /// A `u128` would make every job 32 bytes, aligned to 16.
+    fn send(core: u32, packet: u128) -> Job {
+        debug_assert!(packet >> 72 == 0, "invariant: bus packets have 72 bits");
+        Job::Send {
+            core,
+            packet_low: [packet as u32, (packet >> 32) as u32],
+            packet_high: (packet >> 64) as u8,
+        }
+    }
+
     fn packet_isr(core: u32, key: u32, payload: Option<u32>) -> Job {
         Job::PacketIsr {
             core,
@@ -539,13 +555,7 @@ impl Machine {
             machine.cores[idx].stats.busy_cycles += end;
             if let Some(timer) = machine.cores[idx].callbacks.timer {
                 let first = end.max(machine.config.costs.cycles_per_us(timer.period_us));
-                machine.schedule(
-                    first,
-                    Job::TimerIsr {
-                        core: idx as u32,
-                        nominal: first,
-                    },
-                );
+                machine.schedule(first, Job::timer_isr(idx as u32, first));
             }
         }
         Ok(machine)
@@ -742,7 +752,7 @@ impl Machine {
                 payload,
                 has_payload,
             } => self.packet_isr(t, core as usize, key, has_payload.then_some(payload)),
-            Job::TimerIsr { core, nominal } => self.timer_isr(t, core as usize, nominal),
+            Job::TimerIsr { core, nominal } => self.timer_isr(t, core as usize, nominal.get()),
             Job::UserIsr { core, arg0, arg1 } => {
                 let idx = core as usize;
                 if let Some(start) = self.isr_start(t, idx, job) {
@@ -754,8 +764,14 @@ impl Machine {
                 }
             }
             Job::Dispatch { core } => self.dispatch(t, core as usize),
-            Job::Send { core, packet } => {
-                let packet = packet.get();
+            Job::Send {
+                core,
+                packet_low,
+                packet_high,
+            } => {
+                let packet = packet_low[0] as u128
+                    | (packet_low[1] as u128) << 32
+                    | (packet_high as u128) << 64;
                 let state = &mut self.cores[core as usize];
                 state.sends_in_flight -= 1;
                 let (chip, c) = (state.chip, state.core);
@@ -801,10 +817,7 @@ impl Machine {
         if self.cores[idx].exited {
             return;
         }
-        let job = Job::TimerIsr {
-            core: idx as u32,
-            nominal,
-        };
+        let job = Job::timer_isr(idx as u32, nominal);
         if self.cores[idx].isr_busy_until > t {
             let busy = self.cores[idx].isr_busy_until;
             self.schedule(busy, job);
@@ -821,13 +834,7 @@ impl Machine {
         let tick = self.cores[idx].timer_tick;
         self.isr_event(idx, t, entered, Some(timer.priority), Event::Timer { tick });
         if !self.cores[idx].exited {
-            self.schedule(
-                next,
-                Job::TimerIsr {
-                    core: idx as u32,
-                    nominal: next,
-                },
-            );
+            self.schedule(next, Job::timer_isr(idx as u32, next));
         }
     }
 
@@ -947,13 +954,7 @@ impl Machine {
                 } => {
                     let at = start + self.config.costs.router_cycles(at_millicycles);
                     self.cores[idx].sends_in_flight += 1;
-                    self.schedule(
-                        at,
-                        Job::Send {
-                            core: idx as u32,
-                            packet: BusPacket::new(packet),
-                        },
-                    );
+                    self.schedule(at, Job::send(idx as u32, packet));
                 }
                 Action::User {
                     at_millicycles,
