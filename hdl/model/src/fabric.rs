@@ -882,7 +882,8 @@ impl Fabric {
         touched.clear();
         self.touched_spare = touched;
         // Routers that still hold packets, or still have offers, stay active, unless they are
-        // frozen: then they sleep until a pending link frees or their wait expires.
+        // frozen, or have an empty lookup register and nothing offered while their stage waits:
+        // then they sleep until a pending output frees, an offer arrives or their wait expires.
         for &chip in &stepped {
             let c = chip as usize;
             if self.listed[c]
