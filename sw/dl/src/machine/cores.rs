@@ -93,9 +93,12 @@ struct Batch {
 }
 
 impl Batch {
-    fn start(&mut self, mode_index: u32, size: u32) {
+    /// Starts a batch from its control packet; the batch's size if this core has already
+    /// finished every sample of it (the control packet came last).
+    fn start(&mut self, mode_index: u32, size: u32) -> Option<u32> {
         self.mode = Mode::from_index(mode_index);
         self.size = Some(size);
+        self.complete()
     }
 
     fn training(&self) -> bool {
@@ -167,6 +170,24 @@ impl<T: Copy + Default> SlotBuffer<T> {
     fn clear(&mut self, slot: u32) {
         self.arrived[slot as usize] = 0;
         self.values[slot as usize].fill(T::default());
+    }
+
+    /// Stores element `index` of `slot`'s vector (one arrival).
+    fn put(&mut self, slot: u32, index: u32, value: T) {
+        self.values[slot as usize][index as usize] = value;
+        self.arrived[slot as usize] += 1;
+    }
+
+    /// Folds a word into element `index` of `slot`'s vector, counting `weight` arrivals.
+    fn fold(&mut self, slot: u32, index: u32, weight: u32, fold: impl FnOnce(T) -> T) {
+        let element = &mut self.values[slot as usize][index as usize];
+        *element = fold(*element);
+        self.arrived[slot as usize] += weight;
+    }
+
+    /// Whether `slot` has all of its `expected` arrivals.
+    fn holds(&self, slot: u32, expected: u32) -> bool {
+        self.arrived[slot as usize] == expected
     }
 
     /// Slots with some but not all of `expected` arrivals, as "slot s: n of m".
@@ -290,8 +311,8 @@ impl<A: Arith> BlockCore<A> {
     }
 
     fn backward_ready(&mut self, ctx: &mut Context) {
-        while self.deltas.arrived[self.batch.next as usize] == self.cols
-            && self.inputs.arrived[self.batch.next as usize] == self.rows
+        while self.deltas.holds(self.batch.next, self.cols)
+            && self.inputs.holds(self.batch.next, self.rows)
         {
             let slot = self.batch.next;
             self.backward(ctx, slot);
@@ -372,25 +393,22 @@ impl<A: Arith> Worker for BlockCore<A> {
             self.mail.stray += 1;
             return;
         };
-        let (slot, index) = (at.slot as usize, at.index as usize);
+        let (slot, index) = (at.slot, at.index);
         match at.kind {
             PortKind::Control => {
-                self.batch.start(at.index, payload);
-                if let Some(size) = self.batch.complete() {
+                if let Some(size) = self.batch.start(at.index, payload) {
                     self.update(ctx, size);
                 }
             }
             PortKind::Values => {
-                self.inputs.values[slot][index] = A::from_word(payload);
-                self.inputs.arrived[slot] += 1;
-                if self.inputs.arrived[slot] == self.rows {
-                    self.forward(ctx, at.slot);
+                self.inputs.put(slot, index, A::from_word(payload));
+                if self.inputs.holds(slot, self.rows) {
+                    self.forward(ctx, slot);
                 }
             }
             PortKind::Deltas => {
-                self.deltas.values[slot][index] = A::from_word(payload);
-                self.deltas.arrived[slot] += 1;
-                if self.deltas.arrived[slot] == self.cols {
+                self.deltas.put(slot, index, A::from_word(payload));
+                if self.deltas.holds(slot, self.cols) {
                     self.backward_ready(ctx);
                 }
             }
@@ -561,8 +579,8 @@ impl<A: Arith> AccumulatorCore<A> {
         loop {
             let next = self.batch.next;
             let ready = match self.source {
-                DeltaSource::NextLayer => self.back.arrived[next as usize] == self.backward_words,
-                DeltaSource::Loss { .. } => self.loss_deltas.arrived[next as usize] == self.cols,
+                DeltaSource::NextLayer => self.back.holds(next, self.backward_words),
+                DeltaSource::Loss { .. } => self.loss_deltas.holds(next, self.cols),
             };
             if !ready {
                 return;
@@ -620,34 +638,31 @@ impl<A: Arith> Worker for AccumulatorCore<A> {
             self.mail.stray += 1;
             return;
         };
-        let (slot, index) = (at.slot as usize, at.index as usize);
+        let (slot, index) = (at.slot, at.index);
+        let add_word = |sum| A::add_word(sum, at.word, payload);
         match at.kind {
             PortKind::Control => {
-                self.batch.start(at.index, payload);
-                if let Some(size) = self.batch.complete() {
+                if let Some(size) = self.batch.start(at.index, payload) {
                     self.update(ctx, size);
                 }
             }
             PortKind::ForwardPartials => {
-                let sum = &mut self.partials.values[slot][index];
-                *sum = A::add_word(*sum, at.word, payload);
-                self.partials.arrived[slot] += A::key_weight(at.word);
-                if self.partials.arrived[slot] == self.forward_words {
-                    self.forward(ctx, at.slot);
+                self.partials
+                    .fold(slot, index, A::key_weight(at.word), add_word);
+                if self.partials.holds(slot, self.forward_words) {
+                    self.forward(ctx, slot);
                 }
             }
             PortKind::BackwardPartials => {
-                let sum = &mut self.back.values[slot][index];
-                *sum = A::add_word(*sum, at.word, payload);
-                self.back.arrived[slot] += A::key_weight(at.word);
-                if self.back.arrived[slot] == self.backward_words {
+                self.back
+                    .fold(slot, index, A::key_weight(at.word), add_word);
+                if self.back.holds(slot, self.backward_words) {
                     self.backward_ready(ctx);
                 }
             }
             PortKind::Deltas => {
-                self.loss_deltas.values[slot][index] = A::from_word(payload);
-                self.loss_deltas.arrived[slot] += 1;
-                if self.loss_deltas.arrived[slot] == self.cols {
+                self.loss_deltas.put(slot, index, A::from_word(payload));
+                if self.loss_deltas.holds(slot, self.cols) {
                     self.backward_ready(ctx);
                 }
             }
@@ -770,13 +785,10 @@ impl<A: Arith> LossCore<A> {
     }
 
     fn ready(&self, slot: u32) -> bool {
-        let s = slot as usize;
         match self.batch.mode {
             None => false,
-            Some(Mode::Predict) => self.out.arrived[s] == self.outputs,
-            Some(_) => {
-                self.out.arrived[s] == self.outputs && self.labels.arrived[s] == self.outputs
-            }
+            Some(Mode::Predict) => self.out.holds(slot, self.outputs),
+            Some(_) => self.out.holds(slot, self.outputs) && self.labels.holds(slot, self.outputs),
         }
     }
 
@@ -841,17 +853,16 @@ impl<A: Arith> Worker for LossCore<A> {
             self.mail.stray += 1;
             return;
         };
-        let (slot, index) = (at.slot as usize, at.index as usize);
         match at.kind {
-            PortKind::Control => self.batch.start(at.index, payload),
-            PortKind::Values => {
-                self.out.values[slot][index] = A::from_word(payload);
-                self.out.arrived[slot] += 1;
+            PortKind::Control => {
+                let finished = self.batch.start(at.index, payload);
+                debug_assert!(
+                    finished.is_none(),
+                    "invariant: the loss core finishes samples only in a started batch"
+                );
             }
-            PortKind::Labels => {
-                self.labels.values[slot][index] = A::from_word(payload);
-                self.labels.arrived[slot] += 1;
-            }
+            PortKind::Values => self.out.put(at.slot, at.index, A::from_word(payload)),
+            PortKind::Labels => self.labels.put(at.slot, at.index, A::from_word(payload)),
             _ => {
                 self.mail.stray += 1;
                 return;
