@@ -9,10 +9,11 @@
 //! they add up to it within rounding (and exactly when a layer has one row block and one
 //! column block, since every sum then runs in the reference's order).
 //!
-//! Packets carry 32-bit words: a value is one word (its `f32` bits or its s16.15 `i32`), a sum
-//! is [`Arith::SUM_WORDS`] words (one `f32`, or the low and high halves of an `i64`). Sums of
-//! words are linear in the words, so an accumulator adds each word as it arrives and never
-//! pairs halves up ([`Arith::add_word`]).
+//! Packets carry 32-bit words: a value is one word (its `f32` bits or its s16.15 `i32`). A sum
+//! counts for [`Arith::SUM_WORDS`] words: an `f32` sum is one word; an `i64` sum is one signed
+//! word when it fits an `i32` (on its own key, counting as both halves) or else its low and
+//! high halves ([`Arith::sum_packets`]). Sums of words are linear in the words, so an
+//! accumulator adds each word as it arrives and never pairs halves up ([`Arith::add_word`]).
 
 use crate::model::{Activation, Loss, ModelSpec, Optimizer};
 use spinn_runtime::Op;
