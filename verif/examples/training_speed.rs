@@ -22,16 +22,9 @@ fn main() {
         train_set.n_samples()
     );
     for numeric in [NumericMode::F32, NumericMode::Fixed] {
-        let base = ModelSpec::digits_default();
-        let spec = ModelSpec::new(
-            base.inputs(),
-            base.layers().to_vec(),
-            base.loss(),
-            base.optimizer(),
-            numeric,
-            base.seed(),
-        )
-        .expect("the default model in either mode");
+        let spec = ModelSpec::digits_default()
+            .with_numeric(numeric)
+            .expect("the default model in either mode");
         let run = TrainingRun {
             spec: &spec,
             weights: spec.init_weights(),

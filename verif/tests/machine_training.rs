@@ -7,16 +7,9 @@ use spinn_dl::{digits, ModelSpec, NumericMode};
 use spinn_verif::training::{train, Progress, TrainingRun, F32_TOLERANCE};
 
 fn default_model(numeric: NumericMode) -> ModelSpec {
-    let base = ModelSpec::digits_default();
-    ModelSpec::new(
-        base.inputs(),
-        base.layers().to_vec(),
-        base.loss(),
-        base.optimizer(),
-        numeric,
-        base.seed(),
-    )
-    .expect("the default model in either mode")
+    ModelSpec::digits_default()
+        .with_numeric(numeric)
+        .expect("the default model in either mode")
 }
 
 fn one_epoch(numeric: NumericMode) {

@@ -360,6 +360,18 @@ impl ModelSpec {
         })
     }
 
+    /// The same model in `numeric` mode, checked again (fixed point limits the learning rate).
+    pub fn with_numeric(&self, numeric: NumericMode) -> Result<ModelSpec, ModelError> {
+        ModelSpec::new(
+            self.inputs,
+            self.layers.clone(),
+            self.loss,
+            self.optimizer,
+            numeric,
+            self.seed,
+        )
+    }
+
     /// Starts a model taking `inputs` features; add layers with [`ModelBuilder::dense`].
     pub fn builder(inputs: usize) -> ModelBuilder {
         ModelBuilder {
@@ -582,6 +594,30 @@ mod tests {
             .sgd(0.1, 8)
             .numeric(NumericMode::F32)
             .seed(7)
+    }
+
+    #[test]
+    fn with_numeric_changes_only_the_mode_and_checks_it_again() {
+        let fixed = ModelSpec::digits_default()
+            .with_numeric(NumericMode::Fixed)
+            .expect("the default model in fixed point");
+        assert_eq!(fixed.numeric(), NumericMode::Fixed);
+        assert_eq!(
+            fixed.with_numeric(NumericMode::F32),
+            Ok(ModelSpec::digits_default())
+        );
+        let slow = base()
+            .dense(2, Activation::Relu)
+            .sgd(1e-6, 8)
+            .build()
+            .expect("a tiny learning rate is fine in f32");
+        assert_eq!(
+            slow.with_numeric(NumericMode::Fixed),
+            Err(ModelError::FixedLearningRate {
+                value: 1e-6,
+                q15: 0
+            })
+        );
     }
 
     #[test]
