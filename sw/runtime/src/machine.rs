@@ -30,7 +30,8 @@ use spinn_arch::{
     ChipCoord, CoreId, Counter, McEntry, RouterControl, WaitTime, CORES_PER_CHIP, N_COUNTERS,
 };
 use spinn_model::{EndpointEvent, Fabric, LinkTiming, P2pRoutes, RouterSetup};
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use thiserror::Error;
 
 /// How the machine is built and timed.
@@ -282,60 +283,40 @@ impl Scheduled {
     }
 }
 
-/// The jobs to run: a binary min-heap by key, so by time, then first scheduled first.
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The jobs to run, earliest key (time, then first scheduled) first.
 #[derive(Default)]
 struct JobQueue {
-    heap: Vec<Scheduled>,
+    heap: BinaryHeap<Reverse<Scheduled>>,
     seq: u64,
 }
 
 impl JobQueue {
     fn push(&mut self, time: u64, job: Job) {
         self.seq += 1;
-        let new = Scheduled {
+        self.heap.push(Reverse(Scheduled {
             key: (time as u128) << 64 | self.seq as u128,
             job,
-        };
-        let mut pos = self.heap.len();
-        self.heap.push(new);
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if self.heap[parent].key <= new.key {
-                break;
-            }
-            self.heap[pos] = self.heap[parent];
-            pos = parent;
-        }
-        self.heap[pos] = new;
+        }));
     }
 
     fn peek(&self) -> Option<&Scheduled> {
-        self.heap.first()
+        self.heap.peek().map(|Reverse(s)| s)
     }
 
     fn pop(&mut self) -> Option<Scheduled> {
-        let last = self.heap.pop()?;
-        let Some(&top) = self.heap.first() else {
-            return Some(last);
-        };
-        let n = self.heap.len();
-        let mut pos = 0;
-        loop {
-            let mut child = 2 * pos + 1;
-            if child >= n {
-                break;
-            }
-            if child + 1 < n && self.heap[child + 1].key < self.heap[child].key {
-                child += 1;
-            }
-            if self.heap[child].key >= last.key {
-                break;
-            }
-            self.heap[pos] = self.heap[child];
-            pos = child;
-        }
-        self.heap[pos] = last;
-        Some(top)
+        self.heap.pop().map(|Reverse(s)| s)
     }
 
     fn is_empty(&self) -> bool {
