@@ -587,7 +587,7 @@ impl Fabric {
                 break;
             }
             self.chip_wakes.pop();
-            self.refresh_core_offer(chip as usize, core as usize);
+            self.refresh_core_offer(chip as usize, core as usize, self.cycle);
             // A frozen router cannot take the packet yet; it sees it when it wakes. One asleep
             // with an empty lookup register takes it now.
             if self.asleep_since[chip as usize] == u64::MAX
@@ -617,13 +617,13 @@ impl Fabric {
         }
     }
 
-    /// Recomputes whether `chip`'s core queue `core` has a packet due now. (The other queues'
-    /// bits are up to date: each packet's wake comes when it falls due, and taking a packet
-    /// updates its queue's bit.)
-    fn refresh_core_offer(&mut self, chip: usize, core: usize) {
+    /// Recomputes whether `chip`'s core queue `core` offers a packet in cycle `at`. (The other
+    /// queues' bits stay up to date: each packet's wake comes when it falls due, and taking a
+    /// packet updates its queue's bit.)
+    fn refresh_core_offer(&mut self, chip: usize, core: usize, at: u64) {
         let due = self.injections[chip][core]
             .front()
-            .is_some_and(|&(t, _)| t <= self.cycle);
+            .is_some_and(|&(t, _)| t <= at);
         self.core_offers[chip] = (self.core_offers[chip] & !(1 << core)) | (due as u32) << core;
     }
 
@@ -665,13 +665,11 @@ impl Fabric {
             }
             Some(input) => {
                 let core = input - LINKS_PER_CHIP;
-                let queue = &mut self.injections[c][core];
-                let (_, packet) = queue
+                let (_, packet) = self.injections[c][core]
                     .pop_front()
                     .expect("invariant: taken queues are non-empty");
                 self.stats.payload_traversals += (packet >> 1 & 1) as u64;
-                let due = queue.front().is_some_and(|&(t, _)| t <= now + 1);
-                self.core_offers[c] = (self.core_offers[c] & !(1 << core)) | (due as u32) << core;
+                self.refresh_core_offer(c, core, now + 1);
             }
             None => {}
         }
