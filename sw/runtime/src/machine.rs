@@ -631,32 +631,11 @@ impl Machine {
             self.engine.run_until_event(next);
             let mut events = std::mem::take(&mut self.events);
             self.engine.take_endpoint_events(&mut events);
-            if self.deliveries_run_first(&events) {
-                // The receive handlers these deliveries schedule would be the next jobs to run,
-                // in this order: run them now rather than through the job queue.
-                for event in events.drain(..) {
-                    if let EndpointEvent::Delivered {
-                        cycle,
-                        chip,
-                        core,
-                        packet,
-                    } = event
-                    {
-                        match self.core_at[chip as usize * CORES_PER_CHIP + core as usize] {
-                            Some(idx) => {
-                                let (key, payload) = key_and_payload(packet);
-                                self.packet_isr(cycle + 1, idx as usize, key, payload)
-                            }
-                            None => {
-                                self.engine
-                                    .free_receive(chip as usize, core as usize, cycle + 1)
-                            }
-                        }
-                    }
-                }
-            }
+            // When these deliveries' receive handlers would be the next jobs to run, in this
+            // order, they run now rather than through the job queue.
+            let run_now = self.deliveries_run_first(&events);
             for event in events.drain(..) {
-                self.on_endpoint_event(event);
+                self.on_endpoint_event(event, run_now);
             }
             self.events = events;
         }
@@ -693,7 +672,9 @@ impl Machine {
         self.jobs.push(time, job);
     }
 
-    fn on_endpoint_event(&mut self, event: EndpointEvent) {
+    /// `run_now`: run a delivery's receive handler at once instead of queueing it (see
+    /// [`Machine::deliveries_run_first`]).
+    fn on_endpoint_event(&mut self, event: EndpointEvent, run_now: bool) {
         match event {
             EndpointEvent::Delivered {
                 cycle,
@@ -703,7 +684,11 @@ impl Machine {
             } => match self.core_at[chip as usize * CORES_PER_CHIP + core as usize] {
                 Some(idx) => {
                     let (key, payload) = key_and_payload(packet);
-                    self.schedule(cycle + 1, Job::packet_isr(idx, key, payload))
+                    if run_now {
+                        self.packet_isr(cycle + 1, idx as usize, key, payload);
+                    } else {
+                        self.schedule(cycle + 1, Job::packet_isr(idx, key, payload));
+                    }
                 }
                 // Nothing runs there (a table routing to an idle core): the receive handler of
                 // an idle core only drains the buffer.
