@@ -367,7 +367,8 @@ fn train_matches_the_golden_reference_and_reports_what_it_cost() {
     ])
     .expect("train");
     for expected in [
-        "model: dense 64 -> 128 relu -> 10 softmax, categorical_crossentropy loss, SGD lr 0.1 batch 32, fixed, seed 1",
+        "model: (64,) -> dense (128,) relu -> dense_1 (10,) softmax",
+        "training: categorical_crossentropy loss, SGD lr 0.1 (used as 0.100006103515625) batch 32, fixed, seed 1",
         "data: digits, 1438 training and 359 test samples; machine: SpiNN-5 board",
         "epoch   1: loss ",
         "golden: bit-exact",
@@ -447,7 +448,7 @@ fn train_refuses_bad_input_by_name() {
         (vec!["--model".into(), path(&model)], "softmaxx"),
         (
             vec!["--model".into(), path(&wrong_inputs)],
-            "has 64 features per sample, the model takes 10",
+            "data set train has samples of 64 values, the model's input (10,) takes 10",
         ),
         (vec!["--batch-size".into(), "0".into()], "batch"),
         (vec!["--learning-rate=-1".into()], "learning rate"),

@@ -1,63 +1,99 @@
-//! The training benchmark (issue 5): the default digits model (Dense 64-128-10, relu, softmax
-//! with cross-entropy, batch 32) trained on a simulated SpiNN-5 board in both numeric modes,
-//! with the golden reference trained alongside on the same batches. Prints, measured in this
-//! one run: machine samples per second (simulated time), host seconds per epoch on the machine
-//! and in the golden reference and their ratio (target: at most 20), and the peak memory.
+//! The training benchmark: models trained on a simulated machine with the golden reference
+//! trained alongside on the same batches. Prints, measured in this one run, per model and
+//! numeric mode: machine samples per second (simulated time), host seconds per epoch on the
+//! machine and in the golden reference and their ratio (target: at most 20), host time per
+//! delivery, deliveries per sample, the golden match and test accuracy; then the peak memory.
 //!
-//! Run with `cargo run --release -p spinn-verif --example training_speed [epochs]`.
+//! ```sh
+//! cargo run --release -p spinn-verif --example training_speed            # the default runs
+//! cargo run --release -p spinn-verif --example training_speed -- 3 models/mnist-resnet.toml mnist
+//! ```
+//!
+//! With no arguments: the default digits MLP in both modes for 2 epochs, and the MNIST
+//! residual network (`models/mnist-resnet.toml`) for 1 epoch. With arguments: `EPOCHS
+//! [MODEL DATA]...` (models relative to the workspace root, data as `spinn train --data`).
 
 use spinn_dl::machine::MachineOptions;
-use spinn_dl::{digits, ModelSpec, NumericMode};
+use spinn_dl::train::Silent;
+use spinn_dl::{DataSource, ModelFile, ModelSpec, NumericMode};
 use spinn_verif::bench::peak_memory_mb;
 use spinn_verif::training::{train, TrainingRun};
+use std::path::Path;
+
+/// Trains `spec` on `data` for `epochs` epochs and prints one line of figures.
+fn measure(label: &str, spec: &ModelSpec, machine: &str, data: &DataSource, epochs: usize) {
+    let set = data.load().expect("the data set");
+    let (train_set, test_set) = set.split(0.2, spec.seed()).expect("a valid split");
+    let topology = match machine {
+        "spinn5" => spinn_arch::Machine::spinn5(),
+        other => panic!("the benchmark runs on spinn5, not {other}"),
+    };
+    let run = TrainingRun {
+        spec,
+        weights: spec.init_weights(),
+        train: &train_set,
+        test: &test_set,
+        epochs,
+        options: MachineOptions::on(topology),
+        golden: true,
+    };
+    let report = train(&run, &mut Silent).expect("training runs");
+    let fit = &report.fit;
+    let machine_host = fit.machine_host.as_secs_f64() / epochs as f64;
+    let golden_host = report.golden_host.as_secs_f64() / epochs as f64;
+    let check = report.golden.expect("compared");
+    let samples = (fit.samples_trained + epochs * test_set.n_samples()) as u64;
+    let match_text = match (check.matches(spec.numeric()), spec.numeric()) {
+        (false, _) => "NO".to_string(),
+        (true, NumericMode::Fixed) => "bit-exact".to_string(),
+        (true, NumericMode::F32) => format!("max rel diff {:.1e}", check.worst_relative),
+    };
+    println!(
+        "{label} ({}, {epochs} epochs of {} samples): machine {:.0} samples/s simulated ({:.3} s machine time per epoch); host {:.3} s/epoch on the machine vs {:.4} s/epoch golden = {:.1}x (target <= 20x); {:.0} ns host per delivery; {} deliveries/sample; {} cores; golden match: {match_text}; test accuracy {:.2}%; {} dropped",
+        spec.numeric().name(),
+        train_set.n_samples(),
+        fit.machine_samples_per_second(),
+        fit.training_machine_seconds / epochs as f64,
+        machine_host,
+        golden_host,
+        machine_host / golden_host,
+        fit.machine_host.as_secs_f64() * 1e9 / fit.machine.delivered.max(1) as f64,
+        fit.machine.delivered / samples,
+        fit.machine.cores_used,
+        100.0
+            * fit
+                .final_epoch()
+                .and_then(|e| e.test.as_ref())
+                .expect("an evaluated epoch")
+                .accuracy,
+        fit.machine.dropped,
+    );
+}
 
 fn main() {
-    let epochs = std::env::args()
-        .nth(1)
-        .map_or(2, |a| a.parse().expect("epochs: a number"));
-    let data = digits().expect("the embedded digits");
-    let (train_set, test_set) = data.split(0.2, 1).expect("a valid split");
-    println!(
-        "default digits model on a simulated SpiNN-5 board, {epochs} epochs of {} samples",
-        train_set.n_samples()
-    );
-    for numeric in [NumericMode::F32, NumericMode::Fixed] {
-        let spec = ModelSpec::digits_default()
-            .with_numeric(numeric)
-            .expect("the default model in either mode");
-        let run = TrainingRun {
-            spec: &spec,
-            weights: spec.init_weights(),
-            train: &train_set,
-            test: &test_set,
-            epochs,
-            options: MachineOptions::spinn5(),
-            golden: true,
-        };
-        let report = train(&run, |_| {}).expect("training runs");
-        let machine = report.machine_host.as_secs_f64() / epochs as f64;
-        let golden = report.golden_host.as_secs_f64() / epochs as f64;
-        let check = report.golden.expect("compared");
-        println!(
-            "{:>6}: machine {:.0} samples/s simulated ({:.3} s machine time per epoch); host {:.3} s/epoch on the machine vs {:.4} s/epoch golden = {:.1}x (target <= 20x); {} deliveries/sample; golden match: {}; test accuracy {:.2}%",
-            numeric.name(),
-            report.machine_samples_per_second(),
-            report.training_machine_seconds / epochs as f64,
-            machine,
-            golden,
-            machine / golden,
-            report.machine.delivered / (report.samples_trained + epochs * test_set.n_samples()) as u64,
-            if check.matches(numeric) {
-                if numeric == NumericMode::Fixed {
-                    "bit-exact".to_string()
-                } else {
-                    format!("max rel diff {:.1e}", check.worst_relative)
-                }
-            } else {
-                "NO".to_string()
-            },
-            100.0 * report.final_epoch().expect("an epoch").test_accuracy,
-        );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if args.is_empty() {
+        for numeric in [NumericMode::F32, NumericMode::Fixed] {
+            let spec = ModelSpec::digits_default()
+                .with_numeric(numeric)
+                .expect("the default model in either mode");
+            measure("digits MLP", &spec, "spinn5", &DataSource::Digits, 2);
+        }
+        let file = ModelFile::read(&root.join("models/mnist-resnet.toml")).expect("the model");
+        let machine = file.machine.unwrap_or_else(|| "spinn5".into());
+        measure("mnist-resnet", &file.spec, &machine, &DataSource::Mnist, 1);
+    } else {
+        let epochs: usize = args[0].parse().expect("EPOCHS: a number");
+        for pair in args[1..].chunks(2) {
+            let [model, data] = pair else {
+                panic!("arguments: EPOCHS [MODEL DATA]...");
+            };
+            let file = ModelFile::read(&root.join(model)).expect("the model");
+            let data: DataSource = data.parse().expect("the data set");
+            let machine = file.machine.unwrap_or_else(|| "spinn5".into());
+            measure(model, &file.spec, &machine, &data, epochs);
+        }
     }
     println!("peak memory: {:.0} MB", peak_memory_mb());
 }

@@ -8,8 +8,10 @@
 
 use ndarray::Array2;
 use spinn_arch::{ChipCoord, WaitTime};
-use spinn_dl::machine::{Arith, Fixed, MachineError, MachineOptions, OnMachine, Spread, F32};
-use spinn_dl::{Activation, Loss, ModelSpec, NumericMode, PlanConfig, Weights};
+use spinn_dl::machine::{
+    Arith, Fixed, MachineError, MachineOptions, OnMachine, PlanConfig, Spread, F32,
+};
+use spinn_dl::{Activation, Loss, ModelSpec, NumericMode, Weights};
 use spinn_model::rng::SplitMix64;
 use spinn_verif::golden::from_spec::{f32_network, fixed_network};
 use spinn_verif::golden::s16_15::to_fixed;
@@ -347,9 +349,9 @@ impl Case {
             .map_err(|e| format!("loading: {e}"))?;
         let cuts: Vec<(usize, usize)> = machine
             .plan()
-            .layers
+            .cuts()
             .iter()
-            .map(|l| (l.row_blocks.len(), l.column_blocks.len()))
+            .map(|&(_, rows, columns, _)| (rows, columns))
             .collect();
         if cuts.iter().any(|&c| c != (1, 1)) != plan.split {
             return Err(format!("the plan cuts the layers {cuts:?}"));
@@ -529,11 +531,10 @@ fn spread_run<M: Mode>() -> Result<(), String> {
     let mut golden = M::golden(&spec, &weights);
     let mut machine =
         OnMachine::<M::A>::new(&spec, &weights, &options).map_err(|e| format!("loading: {e}"))?;
-    let plan = machine.plan();
-    for (l, lp) in plan.layers.iter().enumerate().take(2) {
+    for &(node, rows, columns, _) in machine.plan().cuts().iter().take(2) {
         assert!(
-            lp.row_blocks.len() > 1 && lp.column_blocks.len() > 1,
-            "layer {l} is cut both ways: {lp:?}"
+            rows > 1 && columns > 1,
+            "layer {node:?} is cut both ways: {rows} x {columns}"
         );
     }
     let chips: BTreeSet<ChipCoord> = machine
@@ -563,12 +564,7 @@ fn spread_run<M: Mode>() -> Result<(), String> {
         M::NUMERIC,
         machine.plan().n_cores(),
         chips.len(),
-        machine
-            .plan()
-            .layers
-            .iter()
-            .map(|l| (l.row_blocks.len(), l.column_blocks.len()))
-            .collect::<Vec<_>>()
+        machine.plan().cuts()
     );
     assert!(r.link_hops > 0, "{r:?}");
     assert_eq!(r.dropped, 0, "{r:?}");

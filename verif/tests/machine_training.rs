@@ -3,8 +3,19 @@
 //! an epoch; in f32 within 1e−5 (`max |m − g| / max(1, |g|)`) after every batch of an epoch.
 
 use spinn_dl::machine::MachineOptions;
+use spinn_dl::train::{BatchRecord, Network, Observer, Silent, Stop};
 use spinn_dl::{digits, ModelSpec, NumericMode};
-use spinn_verif::training::{train, Progress, TrainingRun, F32_TOLERANCE};
+use spinn_verif::training::{train, TrainingRun, F32_TOLERANCE};
+
+/// Counts the batches it sees.
+struct Count(usize);
+
+impl Observer for Count {
+    fn batch(&mut self, _network: &Network, _record: &BatchRecord<'_>) -> Result<(), Stop> {
+        self.0 += 1;
+        Ok(())
+    }
+}
 
 fn default_model(numeric: NumericMode) -> ModelSpec {
     ModelSpec::digits_default()
@@ -25,13 +36,9 @@ fn one_epoch(numeric: NumericMode) {
         options: MachineOptions::spinn5(),
         golden: true,
     };
-    let mut batches = 0;
-    let report = train(&run, |p| {
-        if let Progress::Batch { .. } = p {
-            batches += 1;
-        }
-    })
-    .expect("training runs");
+    let mut count = Count(0);
+    let report = train(&run, &mut count).expect("training runs");
+    let batches = count.0;
     assert_eq!(batches, train_set.n_samples().div_ceil(32));
     let check = report.golden.expect("compared with the reference");
     assert_eq!(check.batches_compared, batches);
@@ -43,15 +50,16 @@ fn one_epoch(numeric: NumericMode) {
             check.worst_relative
         ),
     }
-    let r = &report.machine;
+    let r = &report.fit.machine;
     assert_eq!(r.dropped, 0, "{r:?}");
-    assert_eq!(report.stray_packets, 0);
+    assert_eq!(report.fit.stray_packets, 0);
     assert_eq!(
         r.cores_used, 8,
         "2 + 1 + 1 + 1 compute cores, loss, feeder, gatherer"
     );
-    let epoch = report.final_epoch().expect("one epoch");
-    assert!(epoch.test_accuracy > 0.6, "{epoch:?}");
+    let epoch = report.fit.final_epoch().expect("one epoch");
+    let test = epoch.test.as_ref().expect("evaluated");
+    assert!(test.accuracy > 0.6, "{epoch:?}");
     assert!(epoch.loss.is_finite() && epoch.loss < 2.3, "{epoch:?}");
 }
 
@@ -118,7 +126,7 @@ fn sleeping_routers_change_nothing_in_training() {
             options,
             golden: false,
         };
-        train(&run, |_| {}).expect("training runs")
+        train(&run, &mut Silent).expect("training runs").fit
     };
     let (asleep, awake) = (run(true), run(false));
     assert_eq!(asleep.machine, awake.machine);

@@ -17,6 +17,22 @@ fn create_parent(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Checks before any work starts that `path` can be written (creating its directory), so a
+/// long run is not lost at the end; a file created for the check is removed again.
+pub fn check_writable(path: &Path) -> anyhow::Result<()> {
+    create_parent(path)?;
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("{} is not writable", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
 pub fn export_verilog(
     config: &RouterConfig,
     path: &Path,

@@ -7,7 +7,7 @@
 //! * `synth`: exports, synthesises with Yosys (and optionally places with nextpnr) and reports.
 //! * `traffic`: synthetic traffic on the fast fabric model of a machine, with a load report.
 //! * `life`: Conway's game of life across the machine's cores, checked against the host.
-//! * `train`: a dense network trained on the simulated machine against the golden reference.
+//! * `train`: a network trained on the simulated machine against the golden reference.
 
 mod commands;
 mod train;
@@ -187,13 +187,17 @@ enum Command {
         #[arg(long)]
         no_reinjection: bool,
     },
-    /// Train a dense network on the simulated machine (default: Dense 64-128-10, relu, softmax
+    /// Train a network on the simulated machine (default: Dense 64-128-10, relu, softmax
     /// with cross-entropy, on the embedded digits, on a SpiNN-5 board), compared with the
     /// golden reference after every batch.
     Train {
-        /// A TOML model file (default: the digits model).
+        /// A TOML model file (default: the digits MLP; see docs/model-files.md and models/).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// The data set: `digits` (embedded 8×8), `mnist` (the embedded 10,000-image subset)
+        /// or `idx:IMAGES,LABELS` (IDX files, raw or gzip).
+        #[arg(long, default_value = "digits")]
+        data: spinn_dl::DataSource,
         #[arg(long, default_value_t = 15)]
         epochs: usize,
         /// Samples per batch (overrides the model's).
@@ -205,20 +209,21 @@ enum Command {
         /// Numeric mode (overrides the model's): f32 or fixed (s16.15).
         #[arg(long, value_enum)]
         numeric: Option<NumericArg>,
-        /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N`.
-        #[arg(long, default_value = "spinn5")]
-        machine: String,
+        /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N` (default: the model
+        /// file's `machine`, else spinn5).
+        #[arg(long)]
+        machine: Option<String>,
         /// Seed of the initial weights, the train/test split and the batch order (overrides
         /// the model's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Initial weights from a Keras-layout `.npz` (`dense_{i}/kernel`, `dense_{i}/bias`).
+        /// Initial weights from a Keras-layout `.npz` (`{layer}/kernel`, `{layer}/bias`).
         #[arg(long)]
         weights_in: Option<PathBuf>,
         /// Write the trained weights as a Keras-layout `.npz`.
         #[arg(long)]
         weights_out: Option<PathBuf>,
-        /// Fraction of the digits held out as the test set.
+        /// Fraction of the data held out as the test set (seeded shuffle first).
         #[arg(long, default_value_t = 0.2)]
         test_fraction: f64,
         /// Do not train the golden reference alongside.
@@ -391,6 +396,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         Command::Train {
             model,
+            data,
             epochs,
             batch_size,
             learning_rate,
@@ -405,6 +411,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
         } => train::run(
             &train::TrainArgs {
                 model,
+                data,
                 epochs,
                 batch_size,
                 learning_rate,

@@ -1,22 +1,33 @@
-//! Labelled classification data sets: the embedded 8×8 digits, MNIST-style IDX files, and a
-//! seeded train/test split.
+//! Labelled classification data sets: the embedded 8×8 digits and MNIST subset, MNIST-style
+//! IDX files, and a seeded train/test split.
 //!
 //! * [`digits`]: the UCI optical digits as scikit-learn ships them (1,797 samples of 8×8
-//!   pixels 0..=16, labels 0..=9), embedded in the library; pixels are scaled to [0, 1] by /16.
+//!   pixels 0..=16, labels 0..=9), embedded in the library; pixels are scaled to [0, 1] by /16,
+//!   and a sample's shape is `(8, 8, 1)`.
 //!   Source format: one sample per line, 64 comma-separated integers (the image, row-major)
 //!   then the label.
+//! * [`mnist`]: 10,000 MNIST digits of 28×28 (`(28, 28, 1)`), embedded in the library as the
+//!   two IDX files in `data/` (see `data/README.md` for their provenance); its labels are
+//!   grouped by class, so shuffle (or [`Dataset::split`]) before training.
 //! * [`read_idx`]: an IDX3 image file (magic `0x00000803`, then big-endian u32 count, rows and
 //!   columns, then `u8` pixels row-major) and an IDX1 label file (magic `0x00000801`, count,
 //!   then `u8` labels 0..=9), each raw or gzip-compressed (recognised by the gzip magic
-//!   `1f 8b`); pixels are scaled to [0, 1] by /255.
+//!   `1f 8b`); pixels are scaled to [0, 1] by /255, and a sample's shape is `(rows, cols, 1)`.
+//!   Only regular files of at most [`MAX_IDX_FILE_BYTES`] are read, so a path naming a device
+//!   or a pipe is an error, not an endless read.
+//! * [`DataSource`]: one of these by name, as the command line's `--data` gives it
+//!   (`digits`, `mnist` or `idx:IMAGES,LABELS`).
 //! * [`Dataset::split`]: a Fisher–Yates shuffle from a [`SplitMix64`] seed (see
 //!   [`shuffled_indices`]), so the same seed gives the same split on every platform.
 //!
 //! Every parse error names the file (and for the CSV the 1-based line) and what was wrong.
 
+use crate::shape::Shape;
 use spinn_model::rng::SplitMix64;
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// Samples with one class label each.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +36,11 @@ pub struct Dataset {
     pub inputs: Vec<f32>,
     /// One label per sample, each `< n_classes`.
     pub labels: Vec<u8>,
-    /// Values per sample.
+    /// Values per sample: `shape.len()`.
     pub n_features: usize,
+    /// One sample's shape (`(8, 8, 1)` for the digits); its elements are a sample's values in
+    /// row-major order.
+    pub shape: Shape,
     /// Number of classes (the width of [`Dataset::one_hot`]).
     pub n_classes: usize,
 }
@@ -41,6 +55,26 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
+
+    /// The path names a directory, a device, a pipe or a socket rather than a file.
+    #[error("cannot read {}: not a regular file", .path.display())]
+    NotAFile { path: PathBuf },
+
+    /// A file larger than a data file of this kind can be.
+    #[error("cannot read {}: it has {size} bytes, more than the {limit} an IDX file may have", .path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+
+    /// A `--data` value that names no data set.
+    #[error("unknown data set \"{text}\": expected digits, mnist or idx:IMAGES,LABELS")]
+    UnknownSource { text: String },
+
+    /// An `idx:` data set without exactly two comma-separated paths.
+    #[error("data set \"{text}\": idx: needs two comma-separated paths, idx:IMAGES,LABELS (and paths without commas)")]
+    BadIdxSource { text: String },
 
     /// Gzip data that does not decompress.
     #[error("{name}: cannot decompress gzip data: {message}")]
@@ -124,6 +158,10 @@ pub const N_DIGIT_CLASSES: usize = 10;
 /// Pixels per 8×8 digit.
 pub const DIGITS_FEATURES: usize = 64;
 
+/// The largest IDX file [`read_idx`] reads: the 1 GiB of data an IDX file may describe, plus
+/// room for its header or gzip framing.
+pub const MAX_IDX_FILE_BYTES: u64 = MAX_DECOMPRESSED_BYTES + (1 << 20);
+
 /// Decompressed bytes read from one gzip stream at most (1 GiB, twenty times full MNIST), so a
 /// corrupt or hostile file is an error instead of exhausting memory.
 const MAX_DECOMPRESSED_BYTES: u64 = 1 << 30;
@@ -134,6 +172,10 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The embedded digits CSV, gzip-compressed.
 static DIGITS_CSV_GZ: &[u8] = include_bytes!("../data/digits.csv.gz");
+
+/// The embedded MNIST subset, gzip-compressed IDX files (see `data/README.md`).
+static MNIST_IMAGES_GZ: &[u8] = include_bytes!("../data/mnist10k-images-idx3-ubyte.gz");
+static MNIST_LABELS_GZ: &[u8] = include_bytes!("../data/mnist10k-labels-idx1-ubyte.gz");
 
 /// The 8×8 digits set: 1,797 samples, 64 features in [0, 1], 10 classes, in file order.
 pub fn digits() -> Result<Dataset, DataError> {
@@ -148,6 +190,17 @@ pub fn digits() -> Result<Dataset, DataError> {
         message: "not UTF-8 text".to_string(),
     })?;
     parse_digits_csv(&text, name)
+}
+
+/// The embedded MNIST subset: 10,000 images of 28×28×1 in [0, 1], 10 classes, in file order
+/// (grouped by class: all the 0s, then all the 1s, …).
+pub fn mnist() -> Result<Dataset, DataError> {
+    parse_idx(
+        MNIST_IMAGES_GZ,
+        "mnist10k-images-idx3-ubyte.gz (embedded)",
+        MNIST_LABELS_GZ,
+        "mnist10k-labels-idx1-ubyte.gz (embedded)",
+    )
 }
 
 /// Parses digits CSV text (format in the module doc); `name` names it in errors.
@@ -208,17 +261,27 @@ pub fn parse_digits_csv(text: &str, name: &str) -> Result<Dataset, DataError> {
         inputs,
         labels,
         n_features: DIGITS_FEATURES,
+        shape: Shape::new(vec![8, 8, 1]),
         n_classes: N_DIGIT_CLASSES,
     })
 }
 
 /// Reads an MNIST-style IDX3 image file and IDX1 label file (each raw or gzip), with 10
-/// classes; errors name the file at fault.
+/// classes; errors name the file at fault. Refuses anything but regular files of at most
+/// [`MAX_IDX_FILE_BYTES`].
 pub fn read_idx(images_path: &Path, labels_path: &Path) -> Result<Dataset, DataError> {
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| DataError::Io {
-            path: path.to_path_buf(),
-            source,
+        read_limited(path, MAX_IDX_FILE_BYTES).map_err(|err| {
+            let path = path.to_path_buf();
+            match err {
+                LimitedReadError::Io(source) => DataError::Io { path, source },
+                LimitedReadError::NotAFile => DataError::NotAFile { path },
+                LimitedReadError::TooLarge { size } => DataError::TooLarge {
+                    path,
+                    size,
+                    limit: MAX_IDX_FILE_BYTES,
+                },
+            }
         })
     };
     let images = read(images_path)?;
@@ -273,10 +336,12 @@ pub fn parse_idx(
             n_classes: N_DIGIT_CLASSES,
         });
     }
+    let (rows, cols) = (dims[1] as usize, dims[2] as usize);
     Ok(Dataset {
         inputs: pixels.iter().map(|&it| f32::from(it) / 255.0).collect(),
         labels: labels.to_vec(),
-        n_features: dims[1] as usize * dims[2] as usize,
+        n_features: rows * cols,
+        shape: Shape::new(vec![rows, cols, 1]),
         n_classes: N_DIGIT_CLASSES,
     })
 }
@@ -344,6 +409,7 @@ impl Dataset {
                 .collect(),
             labels: indices.iter().map(|&it| self.labels[it]).collect(),
             n_features: self.n_features,
+            shape: self.shape.clone(),
             n_classes: self.n_classes,
         }
     }
@@ -371,6 +437,115 @@ impl Dataset {
         let (test, train) = order.split_at(n_test);
         Ok((self.subset(train), self.subset(test)))
     }
+}
+
+/// Where a data set comes from, as the command line names it: `digits`, `mnist` or
+/// `idx:IMAGES,LABELS` ([`FromStr`], and [`fmt::Display`] back to that text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataSource {
+    /// The embedded 8×8 digits ([`digits`]).
+    Digits,
+    /// The embedded MNIST subset ([`mnist`]).
+    Mnist,
+    /// A pair of IDX files ([`read_idx`]).
+    Idx { images: PathBuf, labels: PathBuf },
+}
+
+impl DataSource {
+    /// Loads the data set.
+    pub fn load(&self) -> Result<Dataset, DataError> {
+        match self {
+            DataSource::Digits => digits(),
+            DataSource::Mnist => mnist(),
+            DataSource::Idx { images, labels } => read_idx(images, labels),
+        }
+    }
+}
+
+impl FromStr for DataSource {
+    type Err = DataError;
+
+    fn from_str(text: &str) -> Result<DataSource, DataError> {
+        match text {
+            "digits" => Ok(DataSource::Digits),
+            "mnist" => Ok(DataSource::Mnist),
+            _ => {
+                let paths = text
+                    .strip_prefix("idx:")
+                    .ok_or_else(|| DataError::UnknownSource {
+                        text: text.to_string(),
+                    })?;
+                // Exactly one comma: with more, which one separates the paths is a guess.
+                match paths.split(',').collect::<Vec<_>>().as_slice() {
+                    [images, labels] if !images.is_empty() && !labels.is_empty() => {
+                        Ok(DataSource::Idx {
+                            images: PathBuf::from(images),
+                            labels: PathBuf::from(labels),
+                        })
+                    }
+                    _ => Err(DataError::BadIdxSource {
+                        text: text.to_string(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataSource::Digits => write!(f, "digits"),
+            DataSource::Mnist => write!(f, "mnist"),
+            DataSource::Idx { images, labels } => {
+                write!(f, "idx:{},{}", images.display(), labels.display())
+            }
+        }
+    }
+}
+
+/// Why [`read_limited`] did not return a file's bytes.
+#[derive(Debug)]
+pub(crate) enum LimitedReadError {
+    Io(std::io::Error),
+    /// A directory, device, pipe or socket.
+    NotAFile,
+    /// The file has `size` bytes (at least), more than the limit.
+    TooLarge {
+        size: u64,
+    },
+}
+
+/// Reads a regular file of at most `limit` bytes. The path is checked before it is opened,
+/// since opening a pipe can block and reading a device need never end; what is read is
+/// bounded too, in case the file grows in between. Used by every reader of user files here
+/// (model files, `.npz` archives, IDX files), each with its own limit and error type.
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, LimitedReadError> {
+    let metadata = std::fs::metadata(path).map_err(LimitedReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(LimitedReadError::NotAFile);
+    }
+    if metadata.len() > limit {
+        return Err(LimitedReadError::TooLarge {
+            size: metadata.len(),
+        });
+    }
+    let file = std::fs::File::open(path).map_err(LimitedReadError::Io)?;
+    // The path may have been replaced between the check and the open.
+    if !file.metadata().map_err(LimitedReadError::Io)?.is_file() {
+        return Err(LimitedReadError::NotAFile);
+    }
+    let mut bytes = Vec::new();
+    // One byte past the limit is enough to tell that the file grew past it.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(LimitedReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(LimitedReadError::TooLarge {
+            size: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Decompresses `bytes` if they start with the gzip magic, otherwise returns them as they are.
@@ -478,6 +653,7 @@ mod tests {
         let set = digits_set();
         assert_eq!(set.n_samples(), 1797);
         assert_eq!(set.n_features, 64);
+        assert_eq!(set.shape, Shape::new(vec![8, 8, 1]));
         assert_eq!(set.n_classes, 10);
         assert_eq!(set.inputs.len(), 1797 * 64);
         assert_eq!(
@@ -541,6 +717,7 @@ mod tests {
         assert_eq!((train.n_samples(), test.n_samples()), (1438, 359));
         assert_eq!(train.inputs.len(), 1438 * 64);
         assert_eq!((train.n_features, train.n_classes), (64, 10));
+        assert_eq!((&train.shape, &test.shape), (&set.shape, &set.shape));
         let (train_again, test_again) = set.split(0.2, 42).expect("valid split");
         assert_eq!(train, train_again);
         assert_eq!(test, test_again);
@@ -602,6 +779,7 @@ mod tests {
             inputs: vec![0.0; 3],
             labels: vec![2, 0, 1],
             n_features: 1,
+            shape: Shape::flat(1),
             n_classes: 3,
         };
         assert_eq!(
@@ -667,6 +845,7 @@ mod tests {
             inputs: PIXELS.iter().map(|&it| f32::from(it) / 255.0).collect(),
             labels: vec![7, 0, 9],
             n_features: 4,
+            shape: Shape::new(vec![2, 2, 1]),
             n_classes: 10,
         };
         let (raw, _) = read_pair("idx-raw", &images, &labels);
@@ -764,28 +943,121 @@ mod tests {
             .starts_with(&format!("cannot read {}: ", images.display())));
     }
 
-    /// The project's MNIST subset, which sits in `shared/data/` beside the repository
-    /// (always in CI); elsewhere this prints one skip line.
     #[test]
-    fn mnist10k_subset_reads_when_present() {
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-        let images = data.join("mnist10k-images-idx3-ubyte.gz");
-        let labels = data.join("mnist10k-labels-idx1-ubyte.gz");
-        if !images.exists() || !labels.exists() {
-            println!(
-                "skipping mnist10k_subset_reads_when_present: {} not found (shared/ is not beside the repository)",
-                images.display()
-            );
-            return;
-        }
-        let set = read_idx(&images, &labels).expect("the shared MNIST subset reads");
+    fn mnist_is_embedded_with_its_class_counts() {
+        let set = mnist().expect("the embedded MNIST subset parses");
         assert_eq!(set.n_samples(), 10_000);
         assert_eq!(set.n_features, 784);
+        assert_eq!(set.shape, Shape::new(vec![28, 28, 1]));
+        assert_eq!(set.n_classes, 10);
         assert_eq!(
             set.class_counts(),
             vec![1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
         );
         assert!(set.inputs.iter().all(|it| (0.0..=1.0).contains(it)));
         assert!(set.inputs.contains(&1.0));
+        // Grouped by class, as the file is.
+        assert!(set.labels.windows(2).all(|it| it[0] <= it[1]));
+        let (train, test) = set.split(0.1, 5).expect("valid split");
+        assert_eq!((train.n_samples(), test.n_samples()), (9000, 1000));
+        assert_eq!(test.shape, set.shape);
+    }
+
+    #[test]
+    fn data_sources_parse_print_and_load() {
+        let cases = [
+            ("digits", DataSource::Digits),
+            ("mnist", DataSource::Mnist),
+            (
+                "idx:a/images.gz,b/labels",
+                DataSource::Idx {
+                    images: PathBuf::from("a/images.gz"),
+                    labels: PathBuf::from("b/labels"),
+                },
+            ),
+        ];
+        for (text, source) in cases {
+            assert_eq!(text.parse::<DataSource>().expect("valid source"), source);
+            assert_eq!(source.to_string(), text);
+        }
+        let bad = [
+            (
+                "foo",
+                "unknown data set \"foo\": expected digits, mnist or idx:IMAGES,LABELS",
+            ),
+            (
+                "Digits",
+                "unknown data set \"Digits\": expected digits, mnist or idx:IMAGES,LABELS",
+            ),
+            (
+                "idx:images",
+                "data set \"idx:images\": idx: needs two comma-separated paths, idx:IMAGES,LABELS (and paths without commas)",
+            ),
+            (
+                "idx:a,",
+                "data set \"idx:a,\": idx: needs two comma-separated paths, idx:IMAGES,LABELS (and paths without commas)",
+            ),
+            (
+                "idx:a,b,c",
+                "data set \"idx:a,b,c\": idx: needs two comma-separated paths, idx:IMAGES,LABELS (and paths without commas)",
+            ),
+        ];
+        for (text, message) in bad {
+            let err = text.parse::<DataSource>().expect_err("bad source");
+            assert_eq!(err.to_string(), message);
+        }
+        assert_eq!(
+            DataSource::Digits.load().expect("embedded").n_samples(),
+            1797
+        );
+        let dir = temp_dir("data-source");
+        let images = dir.join("images");
+        let labels = dir.join("labels");
+        std::fs::write(&images, idx3(3, 2, 2, &PIXELS)).expect("temp file");
+        std::fs::write(&labels, idx1(&[7, 0, 9])).expect("temp file");
+        let source: DataSource = format!("idx:{},{}", images.display(), labels.display())
+            .parse()
+            .expect("valid source");
+        let loaded = source.load();
+        std::fs::remove_dir_all(&dir).expect("temp dir removal");
+        assert_eq!(loaded.expect("valid files").labels, vec![7, 0, 9]);
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let dir = temp_dir("read-limited");
+        let file = dir.join("f");
+        std::fs::write(&file, [1u8; 20]).expect("temp file");
+        let exact = read_limited(&file, 20);
+        let over = read_limited(&file, 19);
+        let directory = read_idx(&dir, &file);
+        let missing = read_limited(&dir.join("missing"), 20);
+        std::fs::remove_dir_all(&dir).expect("temp dir removal");
+        assert_eq!(exact.expect("within the limit"), vec![1u8; 20]);
+        assert!(matches!(over, Err(LimitedReadError::TooLarge { size: 20 })));
+        assert!(matches!(missing, Err(LimitedReadError::Io(_))));
+        assert_eq!(
+            directory.expect_err("a directory").to_string(),
+            format!("cannot read {}: not a regular file", dir.display())
+        );
+        let zero = Path::new("/dev/zero");
+        if zero.exists() {
+            // It would never end; it must be refused before a byte is read.
+            assert_eq!(
+                read_idx(zero, zero).expect_err("a device").to_string(),
+                "cannot read /dev/zero: not a regular file"
+            );
+        } else {
+            println!("skipping the /dev/zero case: no /dev/zero here");
+        }
+        let huge = DataError::TooLarge {
+            path: PathBuf::from("big.idx"),
+            size: MAX_IDX_FILE_BYTES + 1,
+            limit: MAX_IDX_FILE_BYTES,
+        };
+        assert_eq!(
+            huge.to_string(),
+            "cannot read big.idx: it has 1074790401 bytes, more than the 1074790400 an IDX file may have"
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! The model description: a sequential stack of dense layers with a loss, an SGD optimiser, a
-//! numeric mode and a seed, built with [`ModelSpec::builder`] (or read from a model file, see
+//! The model description: a network [`Graph`] with a loss, an SGD optimiser, a numeric mode and
+//! a seed, built with [`ModelSpec::builder`] (or read from a model file, see
 //! [`crate::model_file`]) and validated once, when it is built.
 //!
 //! A [`ModelSpec`] says *what* to train, not how the machine computes it; it is independent of
@@ -7,55 +7,14 @@
 //! [`ModelSpec::init_weights`] gives the deterministic initial [`Weights`] for its seed.
 //!
 //! Architecture invariant: a `ModelSpec` that exists is valid (every check below passed), so
-//! code that maps it onto the machine never re-checks units, activations or hyper-parameters.
+//! code that maps it onto the machine never re-checks shapes, activations or hyper-parameters.
 
+use crate::graph::{Graph, GraphError, LayerSpec, NodeId};
+use crate::ops::{Activation, Dense, Op};
+use crate::shape::Shape;
 use spinn_model::rng::SplitMix64;
 
-/// An element-wise (or, for softmax, per-sample) activation function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Activation {
-    /// `a = z`.
-    Identity,
-    /// `a = max(0, z)`.
-    Relu,
-    /// `a = 1 / (1 + e^−z)`.
-    Sigmoid,
-    /// `a = tanh(z)`.
-    Tanh,
-    /// `a_j = e^(z_j) / Σ_k e^(z_k)` over one sample's units; only allowed on the last layer.
-    Softmax,
-}
-
-impl Activation {
-    /// Every activation, in declaration order.
-    pub const ALL: [Activation; 5] = [
-        Activation::Identity,
-        Activation::Relu,
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Softmax,
-    ];
-
-    /// The name used in model files (Keras' name, except `identity` for Keras' `linear`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Identity => "identity",
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Softmax => "softmax",
-        }
-    }
-
-    /// The activation with this model-file name; `linear` (Keras' name) also means
-    /// [`Activation::Identity`].
-    pub fn from_name(name: &str) -> Option<Activation> {
-        if name == "linear" {
-            return Some(Activation::Identity);
-        }
-        Activation::ALL.into_iter().find(|it| it.name() == name)
-    }
-}
+pub use crate::graph::MAX_PARAMETERS;
 
 /// A loss function, reduced Keras-style (mean over the batch of a per-sample value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +72,36 @@ impl Optimizer {
             Optimizer::Sgd { batch_size, .. } => batch_size,
         }
     }
+
+    /// The learning rate as given.
+    pub fn learning_rate(&self) -> f64 {
+        match *self {
+            Optimizer::Sgd { learning_rate, .. } => learning_rate,
+        }
+    }
+
+    /// The momentum, if any.
+    pub fn momentum(&self) -> Option<f64> {
+        match *self {
+            Optimizer::Sgd { momentum, .. } => momentum,
+        }
+    }
+
+    /// The same optimiser with another learning rate or batch size (for command-line
+    /// overrides); the model that uses it is checked again.
+    pub fn with(&self, learning_rate: Option<f64>, batch_size: Option<usize>) -> Optimizer {
+        match *self {
+            Optimizer::Sgd {
+                learning_rate: lr,
+                momentum,
+                batch_size: b,
+            } => Optimizer::Sgd {
+                learning_rate: learning_rate.unwrap_or(lr),
+                momentum,
+                batch_size: batch_size.unwrap_or(b),
+            },
+        }
+    }
 }
 
 /// The arithmetic the machine trains in.
@@ -140,77 +129,45 @@ impl NumericMode {
     pub fn from_name(name: &str) -> Option<NumericMode> {
         NumericMode::ALL.into_iter().find(|it| it.name() == name)
     }
-}
 
-/// One fully connected layer: `a = activation(x·W + b)` with `W` of shape (inputs, units).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DenseSpec {
-    /// Output width; at least 1.
-    pub units: usize,
-    /// Applied to `z = x·W + b`.
-    pub activation: Activation,
+    /// A hyper-parameter as the mode uses it: unchanged in f32 (which rounds it to `f32`
+    /// once), rounded to the nearest s16.15 step in fixed point.
+    pub fn quantised(self, value: f64) -> f64 {
+        match self {
+            NumericMode::F32 => f64::from(value as f32),
+            NumericMode::Fixed => {
+                let scale = f64::from(1u32 << FIXED_FRAC_BITS);
+                (value * scale).round() / scale
+            }
+        }
+    }
 }
-
-/// The most weights and biases a model may have in total: 2^28 (1 GiB of `f32`), far beyond
-/// what a machine of a few boards holds, and low enough that [`ModelSpec::init_weights`] can
-/// always allocate them.
-pub const MAX_PARAMETERS: usize = 1 << 28;
 
 /// Fraction bits of the s16.15 format, used to check that a fixed-point learning rate is
 /// representable.
 const FIXED_FRAC_BITS: u32 = 15;
 
-/// A validated sequential model: input width, dense layers, loss, optimiser, numeric mode and
-/// the seed of its initial weights.
+/// A validated model: its graph, loss, optimiser, numeric mode and the seed of its initial
+/// weights.
 ///
 /// Built by [`ModelSpec::builder`] or [`ModelSpec::new`], which check every field; the fields
 /// are therefore private and read through getters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
-    inputs: usize,
-    layers: Vec<DenseSpec>,
+    graph: Graph,
     loss: Loss,
     optimizer: Optimizer,
     numeric: NumericMode,
     seed: u64,
 }
 
-/// Why a model description is invalid; each variant names the layer (0-based, input to
-/// output) or hyper-parameter at fault and its value.
+/// Why a model description is invalid; each variant names the layer or hyper-parameter at
+/// fault and its value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {
-    /// The input width must be at least 1.
-    #[error("model has zero inputs")]
-    ZeroInputs,
-
-    /// A model needs at least one layer.
-    #[error("model has no layers")]
-    NoLayers,
-
-    /// A layer must have at least one unit.
-    #[error("layer {layer} has zero units")]
-    ZeroUnits { layer: usize },
-
-    /// Softmax normalises the network's output, so only the last layer may use it.
-    #[error(
-        "layer {layer} uses softmax but is not the last layer (the model has {n_layers} layers)"
-    )]
-    SoftmaxNotLast { layer: usize, n_layers: usize },
-
-    /// A softmax over one unit is the constant 1 and learns nothing.
-    #[error("layer {layer} uses softmax over {units} unit, which is constant; softmax needs at least 2 units")]
-    SoftmaxSingleUnit { layer: usize, units: usize },
-
-    /// The model is larger than [`MAX_PARAMETERS`].
-    #[error(
-        "layer {layer} ({inputs} inputs × {units} units) takes the model past {limit} parameters"
-    )]
-    TooManyParameters {
-        layer: usize,
-        inputs: usize,
-        units: usize,
-        limit: usize,
-    },
+    /// The graph: a layer's settings, shapes or connections.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
 
     /// The learning rate must be finite and positive.
     #[error("learning rate {value} is not a finite positive number")]
@@ -231,12 +188,12 @@ pub enum ModelError {
 
     /// Binary cross-entropy scores every output unit independently; a softmax output couples
     /// them, which is almost always a mistake for categorical cross-entropy.
-    #[error("binary cross-entropy with a softmax output (layer {layer}); use categorical_crossentropy, or sigmoid outputs")]
-    BinaryCrossEntropyWithSoftmax { layer: usize },
+    #[error("binary cross-entropy with a softmax output (layer \"{name}\"); use categorical_crossentropy, or sigmoid outputs")]
+    BinaryCrossEntropyWithSoftmax { name: String },
 
     /// Categorical cross-entropy needs a distribution over at least two classes.
-    #[error("categorical cross-entropy needs at least 2 output units, but the last layer (layer {layer}) has {units}")]
-    CategoricalCrossEntropyTooFewOutputs { layer: usize, units: usize },
+    #[error("categorical cross-entropy needs at least 2 outputs, but the last layer (\"{name}\") has {units}")]
+    CategoricalCrossEntropyTooFewOutputs { name: String, units: usize },
 
     /// [`ModelBuilder::build`] was called without [`ModelBuilder::loss`].
     #[error("model has no loss (call .loss(..))")]
@@ -256,55 +213,15 @@ pub enum ModelError {
 }
 
 impl ModelSpec {
-    /// Checks every field and returns the model, or the first problem found (layers are checked
-    /// input to output, then the optimiser, then the loss against the output layer).
+    /// Checks every field and returns the model, or the first problem found (the graph, then
+    /// the optimiser, then the loss against the output layer).
     pub fn new(
-        inputs: usize,
-        layers: Vec<DenseSpec>,
+        graph: Graph,
         loss: Loss,
         optimizer: Optimizer,
         numeric: NumericMode,
         seed: u64,
     ) -> Result<ModelSpec, ModelError> {
-        if inputs == 0 {
-            return Err(ModelError::ZeroInputs);
-        }
-        let Some(last) = layers.last() else {
-            return Err(ModelError::NoLayers);
-        };
-        let n_layers = layers.len();
-        let mut previous = inputs;
-        let mut n_parameters = 0usize;
-        for (layer, dense) in layers.iter().enumerate() {
-            if dense.units == 0 {
-                return Err(ModelError::ZeroUnits { layer });
-            }
-            if dense.activation == Activation::Softmax {
-                if layer + 1 != n_layers {
-                    return Err(ModelError::SoftmaxNotLast { layer, n_layers });
-                }
-                if dense.units < 2 {
-                    return Err(ModelError::SoftmaxSingleUnit {
-                        layer,
-                        units: dense.units,
-                    });
-                }
-            }
-            // Checked so that absurd sizes from a model file are an error, not an overflow or
-            // an allocation failure in `init_weights`.
-            n_parameters = previous
-                .checked_mul(dense.units)
-                .and_then(|it| it.checked_add(dense.units))
-                .and_then(|it| it.checked_add(n_parameters))
-                .filter(|&it| it <= MAX_PARAMETERS)
-                .ok_or(ModelError::TooManyParameters {
-                    layer,
-                    inputs: previous,
-                    units: dense.units,
-                    limit: MAX_PARAMETERS,
-                })?;
-            previous = dense.units;
-        }
         match optimizer {
             Optimizer::Sgd {
                 learning_rate,
@@ -326,10 +243,10 @@ impl ModelSpec {
                         });
                     }
                 }
-                if let Some(value) = momentum {
-                    // `contains` is false for NaN, so this also rejects non-finite momenta.
-                    if !(0.0..1.0).contains(&value) {
-                        return Err(ModelError::InvalidMomentum { value });
+                if let Some(momentum) = momentum {
+                    // `contains` is false for NaN, so NaN is rejected too.
+                    if !(0.0..1.0).contains(&momentum) {
+                        return Err(ModelError::InvalidMomentum { value: momentum });
                     }
                 }
                 if batch_size == 0 {
@@ -337,22 +254,23 @@ impl ModelSpec {
                 }
             }
         }
-        let last_layer = n_layers - 1;
+        let output = graph.node(graph.output());
         match loss {
-            Loss::BinaryCrossEntropy if last.activation == Activation::Softmax => {
-                return Err(ModelError::BinaryCrossEntropyWithSoftmax { layer: last_layer });
+            Loss::BinaryCrossEntropy if output.op.activation() == Activation::Softmax => {
+                return Err(ModelError::BinaryCrossEntropyWithSoftmax {
+                    name: output.name.clone(),
+                });
             }
-            Loss::CategoricalCrossEntropy if last.units < 2 => {
+            Loss::CategoricalCrossEntropy if output.shape.len() < 2 => {
                 return Err(ModelError::CategoricalCrossEntropyTooFewOutputs {
-                    layer: last_layer,
-                    units: last.units,
+                    name: output.name.clone(),
+                    units: output.shape.len(),
                 });
             }
             _ => {}
         }
         Ok(ModelSpec {
-            inputs,
-            layers,
+            graph,
             loss,
             optimizer,
             numeric,
@@ -360,22 +278,16 @@ impl ModelSpec {
         })
     }
 
-    /// The same model in `numeric` mode, checked again (fixed point limits the learning rate).
-    pub fn with_numeric(&self, numeric: NumericMode) -> Result<ModelSpec, ModelError> {
-        ModelSpec::new(
-            self.inputs,
-            self.layers.clone(),
-            self.loss,
-            self.optimizer,
-            numeric,
-            self.seed,
-        )
+    /// A sequential model on flat inputs of width `inputs`; add layers, then set the loss,
+    /// optimiser, numeric mode and seed.
+    pub fn builder(inputs: usize) -> ModelBuilder {
+        ModelSpec::builder_for(Shape::flat(inputs))
     }
 
-    /// Starts a model taking `inputs` features; add layers with [`ModelBuilder::dense`].
-    pub fn builder(inputs: usize) -> ModelBuilder {
+    /// A model on inputs of shape `input` (for example `(28, 28, 1)` images).
+    pub fn builder_for(input: Shape) -> ModelBuilder {
         ModelBuilder {
-            inputs,
+            input,
             layers: Vec::new(),
             loss: None,
             sgd: None,
@@ -385,8 +297,8 @@ impl ModelSpec {
         }
     }
 
-    /// The default network for the 8×8 digits set: Dense 64→128 relu → 10 softmax, categorical
-    /// cross-entropy, SGD with learning rate 0.1, batch 32 and no momentum, `f32`, seed 1.
+    /// The default digits model: Dense 64 → 128 relu → 10 softmax, categorical cross-entropy,
+    /// SGD with learning rate 0.1 and batch size 32, f32, seed 1.
     pub fn digits_default() -> ModelSpec {
         ModelSpec::builder(64)
             .dense(128, Activation::Relu)
@@ -396,17 +308,49 @@ impl ModelSpec {
             .numeric(NumericMode::F32)
             .seed(1)
             .build()
-            .expect("invariant: the digits preset is a valid model")
+            .expect("invariant: the default model is valid")
     }
 
-    /// Input width (features per sample).
+    /// The same model in another numeric mode, checked again (a learning rate below one
+    /// s16.15 step is an error in fixed point).
+    pub fn with_numeric(&self, numeric: NumericMode) -> Result<ModelSpec, ModelError> {
+        ModelSpec::new(
+            self.graph.clone(),
+            self.loss,
+            self.optimizer,
+            numeric,
+            self.seed,
+        )
+    }
+
+    /// The same model with another optimiser, numeric mode or seed (command-line overrides),
+    /// checked again.
+    pub fn with_training(
+        &self,
+        optimizer: Optimizer,
+        numeric: NumericMode,
+        seed: u64,
+    ) -> Result<ModelSpec, ModelError> {
+        ModelSpec::new(self.graph.clone(), self.loss, optimizer, numeric, seed)
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// One sample's input shape.
+    pub fn input_shape(&self) -> &Shape {
+        &self.graph.input().shape
+    }
+
+    /// Input values per sample.
     pub fn inputs(&self) -> usize {
-        self.inputs
+        self.input_shape().len()
     }
 
-    /// The layers, input to output.
-    pub fn layers(&self) -> &[DenseSpec] {
-        &self.layers
+    /// Output width (the last layer's).
+    pub fn outputs(&self) -> usize {
+        self.graph.node(self.graph.output()).shape.len()
     }
 
     /// The loss applied to the last layer's output.
@@ -429,66 +373,63 @@ impl ModelSpec {
         self.seed
     }
 
-    /// Output width (the last layer's units).
-    pub fn outputs(&self) -> usize {
-        self.layers
-            .last()
-            .expect("invariant: a validated model has at least one layer")
-            .units
-    }
-
-    /// Each layer's kernel shape `(inputs, units)`, input to output.
-    pub fn kernel_shapes(&self) -> Vec<(usize, usize)> {
-        let mut previous = self.inputs;
-        self.layers
-            .iter()
-            .map(|dense| {
-                let shape = (previous, dense.units);
-                previous = dense.units;
-                shape
-            })
-            .collect()
-    }
-
     /// The initial weights: Glorot-uniform kernels (as Keras' default `glorot_uniform`) and
     /// zero biases, the same for the same seed on every platform.
     ///
-    /// The draw, which other implementations can reproduce exactly: one
-    /// [`SplitMix64`] seeded with [`ModelSpec::seed`] is consumed layer by layer, input to
-    /// output, each kernel in row-major order (`W[0,0], W[0,1], …`); each weight is
+    /// The draw, which other implementations can reproduce exactly: one [`SplitMix64`] seeded
+    /// with [`ModelSpec::seed`] is consumed node by node in graph order, each kernel in
+    /// row-major Keras layout (a dense kernel `W[0,0], W[0,1], …`); each weight is
     /// `((2·u − 1)·limit) as f32` computed in `f64`, where `u` is [`SplitMix64::unit`] and
-    /// `limit = sqrt(6 / (inputs + units))`, so weights lie in `[−limit, limit)`.
+    /// `limit = sqrt(6 / (fan_in + fan_out))` with Keras' fans (the window's size times the
+    /// input or output channels), so weights lie in `[−limit, limit)`.
     pub fn init_weights(&self) -> Weights {
         let mut rng = SplitMix64::new(self.seed);
         let layers = self
-            .kernel_shapes()
+            .graph
+            .weighted()
             .into_iter()
-            .map(|(inputs, units)| {
-                let limit = (6.0 / (inputs + units) as f64).sqrt();
-                let kernel = (0..inputs * units)
+            .map(|(id, params)| {
+                let (fan_in, fan_out) = params.fans();
+                let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
+                let kernel = (0..params.kernel_len())
                     .map(|_| ((2.0 * rng.unit() - 1.0) * limit) as f32)
                     .collect();
                 LayerWeights {
+                    name: self.graph.node(id).name.clone(),
+                    kernel_shape: params.kernel.clone(),
                     kernel,
-                    bias: vec![0.0; units],
-                    inputs,
-                    units,
+                    bias: vec![0.0; params.outputs],
                 }
             })
             .collect();
         Weights { layers }
     }
+
+    /// Each weighted layer's name, kernel shape and bias length, in graph order.
+    pub fn weight_shapes(&self) -> Vec<(String, Vec<usize>, usize)> {
+        self.graph
+            .weighted()
+            .into_iter()
+            .map(|(id, p)| (self.graph.node(id).name.clone(), p.kernel, p.outputs))
+            .collect()
+    }
+
+    /// The weighted node called `name`'s position among the weighted nodes.
+    pub fn weighted_index(&self, node: NodeId) -> Option<usize> {
+        self.graph.weighted().iter().position(|(id, _)| *id == node)
+    }
 }
 
-/// Collects a model's fields; [`ModelBuilder::build`] validates them into a [`ModelSpec`].
+/// Collects a model's layers and training settings; [`ModelBuilder::build`] validates them
+/// into a [`ModelSpec`].
 ///
 /// Loss, optimiser, numeric mode and seed have no defaults: leaving one out is an error, so a
 /// model always says how it trains.
 #[derive(Debug, Clone)]
 #[must_use = "call .build() to get the model"]
 pub struct ModelBuilder {
-    inputs: usize,
-    layers: Vec<DenseSpec>,
+    input: Shape,
+    layers: Vec<LayerSpec>,
     loss: Option<Loss>,
     sgd: Option<(f64, usize)>,
     momentum: Option<f64>,
@@ -497,9 +438,31 @@ pub struct ModelBuilder {
 }
 
 impl ModelBuilder {
-    /// Appends a dense layer of `units` outputs.
-    pub fn dense(mut self, units: usize, activation: Activation) -> ModelBuilder {
-        self.layers.push(DenseSpec { units, activation });
+    /// Appends a dense layer of `units` outputs on the previous layer.
+    pub fn dense(self, units: usize, activation: Activation) -> ModelBuilder {
+        self.layer(Op::Dense(Dense { units, activation }))
+    }
+
+    /// Appends an unnamed layer on the previous layer's output.
+    pub fn layer(mut self, op: Op) -> ModelBuilder {
+        self.layers.push(LayerSpec::new(op));
+        self
+    }
+
+    /// Appends a layer called `name` on the outputs of `inputs` (names of earlier layers or
+    /// `input`; empty for the previous layer).
+    pub fn named(mut self, name: &str, op: Op, inputs: &[&str]) -> ModelBuilder {
+        self.layers.push(LayerSpec {
+            name: Some(name.to_string()),
+            op,
+            inputs: (!inputs.is_empty()).then(|| inputs.iter().map(|s| s.to_string()).collect()),
+        });
+        self
+    }
+
+    /// Appends a layer as written.
+    pub fn spec(mut self, layer: LayerSpec) -> ModelBuilder {
+        self.layers.push(layer);
         self
     }
 
@@ -533,8 +496,9 @@ impl ModelBuilder {
         self
     }
 
-    /// Validates the model (see [`ModelSpec::new`]).
+    /// Validates the model (see [`Graph::new`] and [`ModelSpec::new`]).
     pub fn build(self) -> Result<ModelSpec, ModelError> {
+        let graph = Graph::new(self.input, self.layers)?;
         let loss = self.loss.ok_or(ModelError::MissingLoss)?;
         let (learning_rate, batch_size) = self.sgd.ok_or(ModelError::MissingOptimizer)?;
         let numeric = self.numeric.ok_or(ModelError::MissingNumeric)?;
@@ -544,49 +508,60 @@ impl ModelBuilder {
             momentum: self.momentum,
             batch_size,
         };
-        ModelSpec::new(self.inputs, self.layers, loss, optimizer, numeric, seed)
+        ModelSpec::new(graph, loss, optimizer, numeric, seed)
     }
 }
 
-/// A model's weights, in Keras layout.
+/// A model's weights, in Keras layout: one entry per node with parameters, in graph order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
-    /// One entry per layer, input to output.
     pub layers: Vec<LayerWeights>,
 }
 
-/// One dense layer's weights: `kernel.len() == inputs * units`, `bias.len() == units`.
+/// One layer's kernel and bias.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerWeights {
-    /// `W[i, j]` (input `i` to unit `j`) at index `i * units + j`.
+    /// The layer's name (its arrays are `{name}/kernel` and `{name}/bias`).
+    pub name: String,
+    /// Keras' kernel shape: `(inputs, units)`, `(kw, in, out)` or `(kh, kw, in, out)`.
+    pub kernel_shape: Vec<usize>,
+    /// Row-major over `kernel_shape`.
     pub kernel: Vec<f32>,
-    /// One bias per unit.
+    /// One per output channel.
     pub bias: Vec<f32>,
-    /// Kernel rows.
-    pub inputs: usize,
-    /// Kernel columns.
-    pub units: usize,
 }
 
 impl LayerWeights {
-    /// `W[input, unit]`.
+    /// The kernel element at `index` (one coordinate per kernel dimension).
     ///
     /// # Panics
-    /// If either index is out of range.
-    pub fn kernel_at(&self, input: usize, unit: usize) -> f32 {
+    /// If `index` does not fit the kernel's shape.
+    pub fn kernel_at(&self, index: &[usize]) -> f32 {
         assert!(
-            input < self.inputs && unit < self.units,
-            "kernel index ({input}, {unit}) outside shape ({}, {})",
-            self.inputs,
-            self.units
+            index.len() == self.kernel_shape.len()
+                && index.iter().zip(&self.kernel_shape).all(|(i, n)| i < n),
+            "kernel index {index:?} outside shape {:?}",
+            self.kernel_shape
         );
-        self.kernel[input * self.units + unit]
+        let flat = index
+            .iter()
+            .zip(&self.kernel_shape)
+            .fold(0, |acc, (i, n)| acc * n + i);
+        self.kernel[flat]
+    }
+}
+
+impl Weights {
+    /// The layer called `name`.
+    pub fn layer(&self, name: &str) -> Option<&LayerWeights> {
+        self.layers.iter().find(|l| l.name == name)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::{Conv, Flatten, Padding};
 
     fn base() -> ModelBuilder {
         ModelSpec::builder(4)
@@ -624,17 +599,19 @@ mod tests {
     fn digits_default_has_the_documented_fields() {
         let spec = ModelSpec::digits_default();
         assert_eq!(spec.inputs(), 64);
+        let ops: Vec<Op> = spec.graph().nodes().iter().map(|n| n.op.clone()).collect();
         assert_eq!(
-            spec.layers(),
-            &[
-                DenseSpec {
+            ops,
+            [
+                Op::Input,
+                Op::Dense(Dense {
                     units: 128,
                     activation: Activation::Relu
-                },
-                DenseSpec {
+                }),
+                Op::Dense(Dense {
                     units: 10,
                     activation: Activation::Softmax
-                },
+                }),
             ]
         );
         assert_eq!(spec.loss(), Loss::CategoricalCrossEntropy);
@@ -649,7 +626,13 @@ mod tests {
         assert_eq!(spec.numeric(), NumericMode::F32);
         assert_eq!(spec.seed(), 1);
         assert_eq!(spec.outputs(), 10);
-        assert_eq!(spec.kernel_shapes(), vec![(64, 128), (128, 10)]);
+        assert_eq!(
+            spec.weight_shapes(),
+            vec![
+                ("dense".to_string(), vec![64, 128], 128),
+                ("dense_1".to_string(), vec![128, 10], 10)
+            ]
+        );
     }
 
     #[test]
@@ -668,12 +651,14 @@ mod tests {
             }
         );
         assert_eq!(spec.optimizer().batch_size(), 8);
+        assert_eq!(spec.optimizer().learning_rate(), 0.1);
+        assert_eq!(spec.optimizer().momentum(), Some(0.9));
     }
 
     /// One row per check: the builder, the expected error and its message.
     #[test]
     fn invalid_models_name_the_layer_and_value() {
-        let cases: Vec<(ModelBuilder, ModelError, &str)> = vec![
+        let cases: Vec<(ModelBuilder, &str)> = vec![
             (
                 ModelSpec::builder(0)
                     .dense(2, Activation::Relu)
@@ -681,60 +666,33 @@ mod tests {
                     .sgd(0.1, 1)
                     .numeric(NumericMode::F32)
                     .seed(1),
-                ModelError::ZeroInputs,
-                "model has zero inputs",
+                "model input: shape (0,) has a zero dimension",
             ),
-            (base(), ModelError::NoLayers, "model has no layers"),
+            (base(), "model has no layers"),
             (
                 base().dense(3, Activation::Relu).dense(0, Activation::Relu),
-                ModelError::ZeroUnits { layer: 1 },
-                "layer 1 has zero units",
+                "layer 1 (\"dense_1\"): units must be at least 1, got [0]",
             ),
             (
                 base()
                     .dense(3, Activation::Softmax)
                     .dense(2, Activation::Sigmoid),
-                ModelError::SoftmaxNotLast {
-                    layer: 0,
-                    n_layers: 2,
-                },
-                "layer 0 uses softmax but is not the last layer (the model has 2 layers)",
+                "layer 0 (\"dense\") uses softmax but is not the last layer",
             ),
             (
                 base().dense(1, Activation::Softmax),
-                ModelError::SoftmaxSingleUnit { layer: 0, units: 1 },
-                "layer 0 uses softmax over 1 unit, which is constant; softmax needs at least 2 units",
+                "layer 0 (\"dense\") uses softmax over 1 unit, which is constant; softmax needs at least 2 units",
             ),
             (
                 base().dense(1 << 20, Activation::Relu).dense(1 << 10, Activation::Relu),
-                ModelError::TooManyParameters {
-                    layer: 1,
-                    inputs: 1 << 20,
-                    units: 1 << 10,
-                    limit: MAX_PARAMETERS,
-                },
-                "layer 1 (1048576 inputs × 1024 units) takes the model past 268435456 parameters",
-            ),
-            (
-                base().dense(usize::MAX, Activation::Relu),
-                ModelError::TooManyParameters {
-                    layer: 0,
-                    inputs: 4,
-                    units: usize::MAX,
-                    limit: MAX_PARAMETERS,
-                },
-                "layer 0 (4 inputs × 18446744073709551615 units) takes the model past 268435456 parameters",
+                "layer 1 (\"dense_1\") takes the model past 268435456 parameters",
             ),
             (
                 base().dense(2, Activation::Relu).sgd(-0.5, 8),
-                ModelError::InvalidLearningRate { value: -0.5 },
                 "learning rate -0.5 is not a finite positive number",
             ),
             (
                 base().dense(2, Activation::Relu).sgd(f64::INFINITY, 8),
-                ModelError::InvalidLearningRate {
-                    value: f64::INFINITY,
-                },
                 "learning rate inf is not a finite positive number",
             ),
             (
@@ -742,46 +700,36 @@ mod tests {
                     .dense(2, Activation::Relu)
                     .sgd(1e-6, 8)
                     .numeric(NumericMode::Fixed),
-                ModelError::FixedLearningRate {
-                    value: 1e-6,
-                    q15: 0,
-                },
                 "learning rate 0.000001 rounds to 0 as an s16.15 constant (needs 1..=2147483647)",
             ),
             (
                 base().dense(2, Activation::Relu).momentum(1.0),
-                ModelError::InvalidMomentum { value: 1.0 },
                 "momentum 1 is outside [0, 1)",
             ),
             (
                 base().dense(2, Activation::Relu).momentum(-0.1),
-                ModelError::InvalidMomentum { value: -0.1 },
                 "momentum -0.1 is outside [0, 1)",
             ),
             (
                 base().dense(2, Activation::Relu).sgd(0.1, 0),
-                ModelError::ZeroBatchSize,
                 "batch size is zero",
             ),
             (
                 base()
                     .dense(2, Activation::Softmax)
                     .loss(Loss::BinaryCrossEntropy),
-                ModelError::BinaryCrossEntropyWithSoftmax { layer: 0 },
-                "binary cross-entropy with a softmax output (layer 0); use categorical_crossentropy, or sigmoid outputs",
+                "binary cross-entropy with a softmax output (layer \"dense\"); use categorical_crossentropy, or sigmoid outputs",
             ),
             (
                 base()
                     .dense(5, Activation::Relu)
                     .dense(1, Activation::Sigmoid)
                     .loss(Loss::CategoricalCrossEntropy),
-                ModelError::CategoricalCrossEntropyTooFewOutputs { layer: 1, units: 1 },
-                "categorical cross-entropy needs at least 2 output units, but the last layer (layer 1) has 1",
+                "categorical cross-entropy needs at least 2 outputs, but the last layer (\"dense_1\") has 1",
             ),
         ];
-        for (builder, error, message) in cases {
+        for (builder, message) in cases {
             let got = builder.build().expect_err("model must be rejected");
-            assert_eq!(got, error);
             assert_eq!(got.to_string(), message);
         }
     }
@@ -844,13 +792,22 @@ mod tests {
     }
 
     #[test]
+    fn hyper_parameters_are_quantised_as_the_mode_uses_them() {
+        assert_eq!(NumericMode::Fixed.quantised(0.00002), 1.0 / 32768.0);
+        assert_eq!(NumericMode::Fixed.quantised(0.1), 3277.0 / 32768.0);
+        assert_eq!(NumericMode::F32.quantised(0.1), f64::from(0.1f32));
+    }
+
+    #[test]
     fn init_weights_are_glorot_uniform_and_deterministic() {
         let spec = ModelSpec::digits_default();
         let weights = spec.init_weights();
         assert_eq!(weights, spec.init_weights());
         assert_eq!(weights.layers.len(), 2);
-        for (layer, (inputs, units)) in weights.layers.iter().zip(spec.kernel_shapes()) {
-            assert_eq!((layer.inputs, layer.units), (inputs, units));
+        for (layer, (name, shape, units)) in weights.layers.iter().zip(spec.weight_shapes()) {
+            assert_eq!(layer.name, name);
+            assert_eq!(layer.kernel_shape, shape);
+            let (inputs, units) = (shape[0], units);
             assert_eq!(layer.kernel.len(), inputs * units);
             assert_eq!(layer.bias, vec![0.0; units]);
             let limit = (6.0 / (inputs + units) as f64).sqrt() as f32;
@@ -879,7 +836,7 @@ mod tests {
             for i in 0..inputs {
                 for j in 0..units {
                     let expected = ((2.0 * rng.unit() - 1.0) * limit) as f32;
-                    assert_eq!(weights.layers[layer].kernel_at(i, j), expected);
+                    assert_eq!(weights.layers[layer].kernel_at(&[i, j]), expected);
                 }
             }
         }
@@ -891,5 +848,35 @@ mod tests {
             .expect("valid model")
             .init_weights();
         assert_ne!(weights, other);
+    }
+
+    #[test]
+    fn conv_kernels_use_keras_fans_and_layout() {
+        let spec = ModelSpec::builder_for(Shape::new(vec![6, 6, 2]))
+            .layer(Op::Conv(Conv::conv2d(
+                3,
+                [3, 3],
+                [1, 1],
+                Padding::Valid,
+                Activation::Relu,
+            )))
+            .layer(Op::Flatten(Flatten))
+            .dense(2, Activation::Softmax)
+            .loss(Loss::CategoricalCrossEntropy)
+            .sgd(0.1, 4)
+            .numeric(NumericMode::F32)
+            .seed(3)
+            .build()
+            .expect("valid model");
+        let weights = spec.init_weights();
+        let conv = &weights.layers[0];
+        assert_eq!(conv.name, "conv2d");
+        assert_eq!(conv.kernel_shape, [3, 3, 2, 3]);
+        // fan_in = 3·3·2, fan_out = 3·3·3.
+        let limit = (6.0f64 / (18.0 + 27.0)).sqrt();
+        let mut rng = SplitMix64::new(3);
+        let first = ((2.0 * rng.unit() - 1.0) * limit) as f32;
+        assert_eq!(conv.kernel_at(&[0, 0, 0, 0]), first);
+        assert_eq!(weights.layers[1].kernel_shape, [4 * 4 * 3, 2]);
     }
 }

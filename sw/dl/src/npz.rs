@@ -1,18 +1,21 @@
-//! Weights in and out as NumPy `.npz` archives in Keras layout, with a minimal `.npy`
-//! encoder and decoder of our own.
+//! Weights in and out as NumPy `.npz` archives in Keras layout and with Keras' layer names,
+//! with a minimal `.npy` encoder and decoder of our own.
 //!
 //! # Archive layout
 //!
-//! For layer `i` (0-based, input to output) the archive holds two arrays, as `np.savez` names
-//! its entries (the array name plus `.npy`):
+//! Each layer with weights (dense and convolution layers), called `{name}` in the model
+//! (`dense`, `conv2d_1`, or the name the model file gives it), has two arrays, named as
+//! `np.savez` names its entries (the array name plus `.npy`):
 //!
 //! | array | zip entry | shape | dtype |
 //! |---|---|---|---|
-//! | `dense_{i}/kernel` | `dense_{i}/kernel.npy` | `(inputs, units)` | `<f4` |
-//! | `dense_{i}/bias` | `dense_{i}/bias.npy` | `(units,)` | `<f4` |
+//! | `{name}/kernel` | `{name}/kernel.npy` | dense `(inputs, units)`, conv1d `(kw, in, out)`, conv2d `(kh, kw, in, out)` | `<f4` |
+//! | `{name}/bias` | `{name}/bias.npy` | `(units,)` or `(filters,)` | `<f4` |
 //!
-//! so `np.load("w.npz")["dense_0/kernel"]` is `model.layers[0].kernel` in Keras.
-//! From Python, `np.savez("w.npz", **{f"dense_{i}/kernel": k, f"dense_{i}/bias": b})` writes one.
+//! These are Keras' shapes and names, so for a Keras model with the same layer names
+//! `np.load("w.npz")["conv2d/kernel"]` is `model.get_layer("conv2d").kernel`.
+//! From Python, `np.savez("w.npz", **{f"{l.name}/{w.name}": w.numpy() for l in model.layers
+//! for w in l.weights})` writes one (Keras 3 names the weights `kernel` and `bias`).
 //!
 //! Writing ([`write_npz`]): entries stored uncompressed, in layer order (kernel then bias),
 //! with the zip timestamp fixed at 1980-01-01 so the same weights give the same bytes; each
@@ -20,19 +23,23 @@
 //!
 //! Reading ([`read_npz`]):
 //! * entries may be stored or deflated (`np.savez` or `np.savez_compressed`);
-//! * each array may also be named TensorFlow-style with a `:0` suffix (`dense_0/kernel:0.npy`),
+//! * each array may also be named TensorFlow-style with a `:0` suffix (`dense/kernel:0.npy`),
 //!   used only when the plain name is absent;
 //! * dtypes `<f4` and `<f8` are accepted (`<f8` is rounded to `f32`), in `.npy` format 1.0,
 //!   2.0 or 3.0; Fortran order is accepted only for arrays of fewer than two dimensions, where
 //!   it is the same layout as C order;
 //! * other entries are ignored (an archive may carry more than the weights), except a
-//!   `dense_{i}/...` array for a layer the model does not have, which means the archive is for
-//!   another model;
-//! * shapes must equal the model's, and values must be finite.
+//!   `{X}/kernel` or `{X}/bias` array where `X` is not a layer with weights in the model,
+//!   which means the archive is for another model;
+//! * shapes must equal the model's, and values must be finite;
+//! * no entry is read beyond what its expected array can need, so a hostile archive cannot
+//!   make a small model allocate gigabytes; [`load_npz`] also refuses anything but a regular
+//!   file, and files larger than [`npz_size_limit`].
 //!
-//! Every error names the array at fault.
+//! Every error names the array (or file) at fault.
 
 use crate::model::{LayerWeights, ModelSpec, Weights};
+use std::collections::BTreeSet;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -48,6 +55,19 @@ pub enum NpzError {
         source: std::io::Error,
     },
 
+    /// The path names a directory, a device, a pipe or a socket rather than a file.
+    #[error("cannot read {}: not a regular file", .path.display())]
+    NotAFile { path: PathBuf },
+
+    /// A file larger than the model's weights can need ([`npz_size_limit`]).
+    #[error("cannot read {}: it has {size} bytes, more than the {limit} the weights of a model of {n_parameters} parameters can need", .path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+        n_parameters: u64,
+    },
+
     /// The bytes are not a zip archive.
     #[error("not a .npz (zip) archive: {message}")]
     NotZip { message: String },
@@ -60,12 +80,12 @@ pub enum NpzError {
     #[error("array {array} is missing (no entry {array}.npy or {array}:0.npy)")]
     MissingArray { array: String },
 
-    /// An array for a layer the model does not have.
-    #[error("entry {entry} is for layer {layer}, but the model has only {n_layers} layers")]
-    ExtraLayer {
+    /// A kernel or bias for a layer the model does not have (or that has no weights).
+    #[error("entry {entry} is for layer \"{layer}\", which is not a layer with weights in this model (those are {}); the archive is for another model", .weighted.join(", "))]
+    UnknownLayer {
         entry: String,
-        layer: usize,
-        n_layers: usize,
+        layer: String,
+        weighted: Vec<String>,
     },
 
     /// The entry does not start with the `.npy` magic string.
@@ -120,15 +140,18 @@ pub enum NpzError {
         value: f64,
     },
 
-    /// [`Weights`] whose vectors do not match their declared shape.
-    #[error("layer {layer}: kernel has {kernel_len} values and bias {bias_len}, but the layer is {inputs} inputs × {units} units")]
+    /// [`Weights`] whose vectors do not match their declared kernel shape.
+    #[error("layer \"{name}\": kernel has {kernel_len} values and bias {bias_len}, but a kernel of shape {} needs {} and {}", python_shape(.kernel_shape), .kernel_shape.iter().product::<usize>(), .kernel_shape.last().map_or("a last dimension".to_string(), usize::to_string))]
     InconsistentLayer {
-        layer: usize,
-        inputs: usize,
-        units: usize,
+        name: String,
+        kernel_shape: Vec<usize>,
         kernel_len: usize,
         bias_len: usize,
     },
+
+    /// Two layers of [`Weights`] with one name, whose arrays would collide.
+    #[error("layer \"{name}\" appears twice in the weights")]
+    DuplicateLayer { name: String },
 }
 
 /// A decoded `.npy` array, converted to `f32`, in C order.
@@ -140,14 +163,14 @@ pub struct NpyArray {
     pub data: Vec<f32>,
 }
 
-/// The name of layer `layer`'s kernel array.
-pub fn kernel_name(layer: usize) -> String {
-    format!("dense_{layer}/kernel")
+/// The name of the kernel array of the layer called `layer`.
+pub fn kernel_name(layer: &str) -> String {
+    format!("{layer}/kernel")
 }
 
-/// The name of layer `layer`'s bias array.
-pub fn bias_name(layer: usize) -> String {
-    format!("dense_{layer}/bias")
+/// The name of the bias array of the layer called `layer`.
+pub fn bias_name(layer: &str) -> String {
+    format!("{layer}/bias")
 }
 
 /// Encodes an `f32` array as `.npy` format 1.0, `<f4`, C order, with the header NumPy writes.
@@ -199,14 +222,23 @@ pub fn decode_npy(bytes: &[u8], array: &str) -> Result<NpyArray, NpzError> {
 
 /// Writes `weights` as a `.npz` archive in the layout of the module doc.
 pub fn write_npz(weights: &Weights) -> Result<Vec<u8>, NpzError> {
-    for (layer, it) in weights.layers.iter().enumerate() {
-        if it.inputs.checked_mul(it.units) != Some(it.kernel.len()) || it.bias.len() != it.units {
+    let mut names = BTreeSet::new();
+    for it in &weights.layers {
+        let kernel_len = it
+            .kernel_shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d));
+        if kernel_len != Some(it.kernel.len()) || it.kernel_shape.last() != Some(&it.bias.len()) {
             return Err(NpzError::InconsistentLayer {
-                layer,
-                inputs: it.inputs,
-                units: it.units,
+                name: it.name.clone(),
+                kernel_shape: it.kernel_shape.clone(),
                 kernel_len: it.kernel.len(),
                 bias_len: it.bias.len(),
+            });
+        }
+        if !names.insert(it.name.as_str()) {
+            return Err(NpzError::DuplicateLayer {
+                name: it.name.clone(),
             });
         }
     }
@@ -214,13 +246,13 @@ pub fn write_npz(weights: &Weights) -> Result<Vec<u8>, NpzError> {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default());
-    for (layer, it) in weights.layers.iter().enumerate() {
+    for it in &weights.layers {
         let arrays = [
             (
-                kernel_name(layer),
-                encode_npy(&[it.inputs, it.units], &it.kernel),
+                kernel_name(&it.name),
+                encode_npy(&it.kernel_shape, &it.kernel),
             ),
-            (bias_name(layer), encode_npy(&[it.units], &it.bias)),
+            (bias_name(&it.name), encode_npy(&[it.bias.len()], &it.bias)),
         ];
         for (name, npy) in arrays {
             let entry = format!("{name}.npy");
@@ -244,30 +276,31 @@ pub fn read_npz(bytes: &[u8], spec: &ModelSpec) -> Result<Weights, NpzError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|err| NpzError::NotZip {
         message: err.to_string(),
     })?;
-    let n_layers = spec.layers().len();
+    let shapes = spec.weight_shapes();
+    let weighted: Vec<String> = shapes.iter().map(|(name, _, _)| name.clone()).collect();
     // Sorted, so that the error for several stray layers is always about the same one.
     let mut names: Vec<String> = archive.file_names().map(str::to_string).collect();
     names.sort();
     for entry in &names {
-        if let Some(layer) = dense_layer_of(entry) {
-            if layer >= n_layers {
-                return Err(NpzError::ExtraLayer {
+        if let Some(layer) = weight_layer_of(entry) {
+            if !weighted.iter().any(|it| it == layer) {
+                return Err(NpzError::UnknownLayer {
                     entry: entry.clone(),
-                    layer,
-                    n_layers,
+                    layer: layer.to_string(),
+                    weighted,
                 });
             }
         }
     }
-    let mut layers = Vec::with_capacity(n_layers);
-    for (layer, (inputs, units)) in spec.kernel_shapes().into_iter().enumerate() {
-        let kernel = read_array(&mut archive, &names, &kernel_name(layer), &[inputs, units])?;
-        let bias = read_array(&mut archive, &names, &bias_name(layer), &[units])?;
+    let mut layers = Vec::with_capacity(shapes.len());
+    for (name, kernel_shape, units) in shapes {
+        let kernel = read_array(&mut archive, &names, &kernel_name(&name), &kernel_shape)?;
+        let bias = read_array(&mut archive, &names, &bias_name(&name), &[units])?;
         layers.push(LayerWeights {
+            name,
+            kernel_shape,
             kernel,
             bias,
-            inputs,
-            units,
         });
     }
     Ok(Weights { layers })
@@ -283,12 +316,43 @@ pub fn save_npz(path: &Path, weights: &Weights) -> Result<(), NpzError> {
     })
 }
 
-/// Reads the weights of `spec` from a `.npz` file.
+/// The largest `.npz` file [`load_npz`] reads for `spec`: 8 bytes per parameter (every
+/// weight as `<f8`, or as `<f4` beside as much again of other arrays) plus 1 MiB for headers,
+/// zip records and small extras.
+pub fn npz_size_limit(spec: &ModelSpec) -> u64 {
+    n_parameters(spec).saturating_mul(8).saturating_add(1 << 20)
+}
+
+fn n_parameters(spec: &ModelSpec) -> u64 {
+    spec.weight_shapes()
+        .iter()
+        .map(|(_, kernel, units)| {
+            let kernel = kernel.iter().fold(1u64, |n, &d| n.saturating_mul(d as u64));
+            kernel.saturating_add(*units as u64)
+        })
+        .fold(0u64, u64::saturating_add)
+}
+
+/// Reads the weights of `spec` from a `.npz` file: a regular file of at most
+/// [`npz_size_limit`] bytes.
 pub fn load_npz(path: &Path, spec: &ModelSpec) -> Result<Weights, NpzError> {
-    let bytes = std::fs::read(path).map_err(|source| NpzError::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
+    let limit = npz_size_limit(spec);
+    let bytes = crate::data::read_limited(path, limit).map_err(|err| {
+        let path = path.to_path_buf();
+        match err {
+            crate::data::LimitedReadError::Io(source) => NpzError::Io {
+                action: "read",
+                path,
+                source,
+            },
+            crate::data::LimitedReadError::NotAFile => NpzError::NotAFile { path },
+            crate::data::LimitedReadError::TooLarge { size } => NpzError::TooLarge {
+                path,
+                size,
+                limit,
+                n_parameters: n_parameters(spec),
+            },
+        }
     })?;
     read_npz(&bytes, spec)
 }
@@ -337,10 +401,15 @@ fn python_shape(shape: &[usize]) -> String {
     }
 }
 
-/// The layer index of an entry named `dense_{i}/...`, if it is one.
-fn dense_layer_of(entry: &str) -> Option<usize> {
-    let (layer, _) = entry.strip_prefix("dense_")?.split_once('/')?;
-    layer.parse().ok()
+/// The layer `X` of an entry that holds a kernel or a bias (`X/kernel.npy`, `X/bias:0.npy`),
+/// if it is one.
+fn weight_layer_of(entry: &str) -> Option<&str> {
+    let array = entry
+        .strip_suffix(":0.npy")
+        .or_else(|| entry.strip_suffix(".npy"))?;
+    array
+        .strip_suffix("/kernel")
+        .or_else(|| array.strip_suffix("/bias"))
 }
 
 fn read_array(
@@ -360,7 +429,10 @@ fn read_array(
         message: err.to_string(),
     };
     let file = archive.by_name(&entry).map_err(|err| entry_error(&err))?;
-    let limit = expected.iter().product::<usize>() * Dtype::F8.size() + MAX_HEADER_BYTES;
+    let limit = expected
+        .iter()
+        .fold(Dtype::F8.size(), |n, &d| n.saturating_mul(d))
+        .saturating_add(MAX_HEADER_BYTES);
     let mut bytes = Vec::new();
     // One byte past the limit is enough to report trailing bytes.
     file.take(limit as u64 + 1)
@@ -669,7 +741,9 @@ impl DictParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Activation, Loss, NumericMode};
+    use crate::model::{Loss, NumericMode};
+    use crate::ops::{Activation, Conv, Flatten, Op, Padding};
+    use crate::shape::Shape;
 
     fn small_spec() -> ModelSpec {
         ModelSpec::builder(2)
@@ -720,14 +794,14 @@ mod tests {
     fn small_entries() -> Vec<(&'static str, Vec<u8>)> {
         vec![
             (
-                "dense_0/kernel.npy",
+                "dense/kernel.npy",
                 npy(
                     "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n",
                     &f4(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
                 ),
             ),
             (
-                "dense_0/bias.npy",
+                "dense/bias.npy",
                 npy(
                     "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }\n",
                     &f4(&[0.5, -0.5, 0.25]),
@@ -805,16 +879,21 @@ mod tests {
         // Fixed timestamps and order make the archive reproducible.
         assert_eq!(write_npz(&weights).expect("consistent weights"), bytes);
         let archive = zip::ZipArchive::new(Cursor::new(&bytes[..])).expect("a zip");
-        let names: Vec<&str> = archive.file_names().collect();
-        let mut sorted = names.clone();
-        sorted.sort();
+        let names: Vec<String> = (0..archive.len())
+            .map(|i| {
+                archive
+                    .name_for_index(i)
+                    .expect("invariant: i < len")
+                    .to_string()
+            })
+            .collect();
         assert_eq!(
-            sorted,
+            names,
             [
-                "dense_0/bias.npy",
-                "dense_0/kernel.npy",
-                "dense_1/bias.npy",
-                "dense_1/kernel.npy"
+                "dense/kernel.npy",
+                "dense/bias.npy",
+                "dense_1/kernel.npy",
+                "dense_1/bias.npy"
             ]
         );
     }
@@ -837,20 +916,146 @@ mod tests {
     }
 
     #[test]
+    fn load_refuses_devices_directories_and_oversized_files() {
+        let spec = small_spec();
+        // 6 + 3 + 6 + 2 parameters.
+        assert_eq!(npz_size_limit(&spec), 17 * 8 + (1 << 20));
+        let dir = std::env::temp_dir().join(format!("spinn-dl-npz-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("big.npz");
+        let mut bytes = write_npz(&spec.init_weights()).expect("consistent weights");
+        bytes.resize(npz_size_limit(&spec) as usize + 1, 0);
+        std::fs::write(&path, &bytes).expect("temp file");
+        let big = load_npz(&path, &spec);
+        let directory = load_npz(&dir, &spec);
+        std::fs::remove_dir_all(&dir).expect("temp dir removal");
+        assert_eq!(
+            big.expect_err("too large").to_string(),
+            format!(
+                "cannot read {}: it has 1048713 bytes, more than the 1048712 the weights of a model of 17 parameters can need",
+                path.display()
+            )
+        );
+        assert_eq!(
+            directory.expect_err("a directory").to_string(),
+            format!("cannot read {}: not a regular file", dir.display())
+        );
+        let zero = Path::new("/dev/zero");
+        if zero.exists() {
+            // It would never end; it must be refused before a byte is read.
+            assert_eq!(
+                load_npz(zero, &spec).expect_err("a device").to_string(),
+                "cannot read /dev/zero: not a regular file"
+            );
+        } else {
+            println!("skipping the /dev/zero case: no /dev/zero here");
+        }
+    }
+
+    #[test]
+    fn conv_weights_use_keras_names_and_shapes() {
+        let spec = ModelSpec::builder_for(Shape::new(vec![6, 6, 2]))
+            .layer(Op::Conv(Conv::conv2d(
+                3,
+                [3, 3],
+                [1, 1],
+                Padding::Valid,
+                Activation::Relu,
+            )))
+            .named(
+                "line",
+                Op::Conv(Conv::conv2d(
+                    2,
+                    [1, 2],
+                    [1, 1],
+                    Padding::Same,
+                    Activation::Relu,
+                )),
+                &[],
+            )
+            .layer(Op::Flatten(Flatten))
+            .dense(2, Activation::Softmax)
+            .loss(Loss::CategoricalCrossEntropy)
+            .sgd(0.1, 4)
+            .numeric(NumericMode::F32)
+            .seed(5)
+            .build()
+            .expect("valid model");
+        let weights = spec.init_weights();
+        let bytes = write_npz(&weights).expect("consistent weights");
+        assert_eq!(read_npz(&bytes, &spec).expect("own output reads"), weights);
+        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes[..])).expect("a zip");
+        let mut arrays = Vec::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).expect("an entry");
+            let mut npy = Vec::new();
+            file.read_to_end(&mut npy).expect("readable entry");
+            let name = file.name().to_string();
+            let array = decode_npy(&npy, &name).expect("own .npy decodes");
+            arrays.push((name, array.shape));
+        }
+        assert_eq!(
+            arrays,
+            [
+                ("conv2d/kernel.npy".to_string(), vec![3, 3, 2, 3]),
+                ("conv2d/bias.npy".to_string(), vec![3]),
+                ("line/kernel.npy".to_string(), vec![1, 2, 3, 2]),
+                ("line/bias.npy".to_string(), vec![2]),
+                ("dense/kernel.npy".to_string(), vec![4 * 4 * 2, 2]),
+                ("dense/bias.npy".to_string(), vec![2]),
+            ]
+        );
+        // A conv1d kernel is (kw, in, out), as Keras has it.
+        let one_d = ModelSpec::builder_for(Shape::new(vec![10, 3]))
+            .layer(Op::Conv(Conv::conv1d(
+                4,
+                3,
+                1,
+                Padding::Valid,
+                Activation::Relu,
+            )))
+            .layer(Op::Flatten(Flatten))
+            .dense(2, Activation::Softmax)
+            .loss(Loss::CategoricalCrossEntropy)
+            .sgd(0.1, 4)
+            .numeric(NumericMode::F32)
+            .seed(5)
+            .build()
+            .expect("valid model");
+        let entries = [
+            ("conv1d/kernel.npy", encode_npy(&[3, 3, 4], &[0.5; 36])),
+            ("conv1d/bias.npy", encode_npy(&[4], &[0.0; 4])),
+            ("dense/kernel.npy", encode_npy(&[32, 2], &[0.25; 64])),
+            ("dense/bias.npy", encode_npy(&[2], &[1.0, -1.0])),
+        ];
+        let got = read_npz(&zip_of(&entries, true), &one_d).expect("valid archive");
+        assert_eq!(got.layers[0].kernel_shape, [3, 3, 4]);
+        assert_eq!(got.layers[0].kernel_at(&[2, 1, 3]), 0.5);
+        let mut wrong = entries.to_vec();
+        wrong[0].1 = encode_npy(&[1, 3, 3, 4], &[0.5; 36]);
+        assert_eq!(
+            read_npz(&zip_of(&wrong, false), &one_d)
+                .expect_err("a conv2d-shaped kernel")
+                .to_string(),
+            "conv1d/kernel: shape (1, 3, 3, 4) but the model needs (3, 3, 4)"
+        );
+    }
+
+    #[test]
     fn hand_built_archive_reads_stored_and_deflated() {
         let expected = Weights {
             layers: vec![
                 LayerWeights {
+                    name: "dense".to_string(),
+                    kernel_shape: vec![2, 3],
                     kernel: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
                     bias: vec![0.5, -0.5, 0.25],
-                    inputs: 2,
-                    units: 3,
                 },
                 LayerWeights {
+                    name: "dense_1".to_string(),
+                    kernel_shape: vec![3, 2],
                     kernel: vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
                     bias: vec![-1.0, 1.0],
-                    inputs: 3,
-                    units: 2,
                 },
             ],
         };
@@ -858,15 +1063,17 @@ mod tests {
             let got =
                 read_npz(&zip_of(&small_entries(), deflate), &small_spec()).expect("valid archive");
             assert_eq!(got, expected, "deflate {deflate}");
-            assert_eq!(got.layers[0].kernel_at(1, 0), 4.0);
+            assert_eq!(got.layers[0].kernel_at(&[1, 0]), 4.0);
         }
     }
 
     #[test]
     fn keras_style_names_and_extra_entries_are_accepted() {
         let mut entries = small_entries();
-        entries[0].0 = "dense_0/kernel:0.npy";
+        entries[0].0 = "dense/kernel:0.npy";
         entries.push(("optimizer/iterations.npy", b"not even npy".to_vec()));
+        entries.push(("dense/kernel/momentum.npy", b"an optimizer slot".to_vec()));
+        entries.push(("README.txt", b"notes".to_vec()));
         let got = read_npz(&zip_of(&entries, false), &small_spec()).expect("valid archive");
         assert_eq!(got.layers[0].kernel, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     }
@@ -884,14 +1091,20 @@ mod tests {
         extra.push(("dense_2/kernel.npy", encode_npy(&[2, 1], &[0.0, 0.0])));
         assert_eq!(
             read_error(&extra),
-            "entry dense_2/kernel.npy is for layer 2, but the model has only 2 layers"
+            "entry dense_2/kernel.npy is for layer \"dense_2\", which is not a layer with weights in this model (those are dense, dense_1); the archive is for another model"
+        );
+        let mut keras = small_entries();
+        keras.push(("conv2d/bias:0.npy", encode_npy(&[1], &[0.0])));
+        assert_eq!(
+            read_error(&keras),
+            "entry conv2d/bias:0.npy is for layer \"conv2d\", which is not a layer with weights in this model (those are dense, dense_1); the archive is for another model"
         );
 
         let mut shape = small_entries();
         shape[0].1 = encode_npy(&[3, 2], &[0.0; 6]);
         assert_eq!(
             read_error(&shape),
-            "dense_0/kernel: shape (3, 2) but the model needs (2, 3)"
+            "dense/kernel: shape (3, 2) but the model needs (2, 3)"
         );
 
         let mut dtype = small_entries();
@@ -901,7 +1114,7 @@ mod tests {
         );
         assert_eq!(
             read_error(&dtype),
-            "dense_0/bias: unsupported dtype '<i4' (expected '<f4' or '<f8')"
+            "dense/bias: unsupported dtype '<i4' (expected '<f4' or '<f8')"
         );
 
         let mut big_endian = small_entries();
@@ -911,7 +1124,7 @@ mod tests {
         );
         assert_eq!(
             read_error(&big_endian),
-            "dense_0/bias: unsupported dtype '>f4' (expected '<f4' or '<f8')"
+            "dense/bias: unsupported dtype '>f4' (expected '<f4' or '<f8')"
         );
 
         let mut fortran = small_entries();
@@ -1043,7 +1256,24 @@ mod tests {
         let err = write_npz(&weights).expect_err("bias too short");
         assert_eq!(
             err.to_string(),
-            "layer 1: kernel has 6 values and bias 1, but the layer is 3 inputs × 2 units"
+            "layer \"dense_1\": kernel has 6 values and bias 1, but a kernel of shape (3, 2) needs 6 and 2"
+        );
+        let mut weights = small_spec().init_weights();
+        weights.layers[0].kernel.push(0.0);
+        assert_eq!(
+            write_npz(&weights).expect_err("kernel too long").to_string(),
+            "layer \"dense\": kernel has 7 values and bias 3, but a kernel of shape (2, 3) needs 6 and 3"
+        );
+        let mut weights = small_spec().init_weights();
+        weights.layers[1].name = "dense".to_string();
+        weights.layers[1].kernel_shape = vec![2, 3];
+        weights.layers[1].kernel = vec![0.0; 6];
+        weights.layers[1].bias = vec![0.0; 3];
+        assert_eq!(
+            write_npz(&weights)
+                .expect_err("two layers named dense")
+                .to_string(),
+            "layer \"dense\" appears twice in the weights"
         );
     }
 }

@@ -1,5 +1,6 @@
-//! Errors of the golden DL reference: bad shapes, bad hyper-parameters, non-finite floats and
-//! fixed-point values outside the range the overflow proof covers.
+//! Errors of the golden DL reference: bad shapes and parameters, bad hyper-parameters,
+//! non-finite floats and fixed-point values outside the range the overflow proof covers; each
+//! names the layer (for graphs, node index − 1) and the tensor.
 
 use std::fmt;
 
@@ -10,9 +11,10 @@ pub enum Tensor {
     Input,
     /// The label batch `y` (compared with the last layer's activations).
     Label,
-    /// The weight matrix `W`, shape (inputs, units).
+    /// The weight matrix `W`, shape (inputs, units) (a convolution's kernel in its Keras
+    /// shape).
     Kernel,
-    /// The bias vector `b`, shape (units,).
+    /// The bias vector `b`, shape (units,) (one per filter).
     Bias,
     /// The pre-activation `z = x·W + b`.
     PreActivation,
@@ -143,6 +145,58 @@ pub enum GoldenError {
         "batch of {batch} samples: the i64 gradient sum could reach {worst_case}, beyond i64::MAX"
     )]
     FixedBatchOverflow { batch: usize, worst_case: i128 },
+
+    /// The i64 kernel-gradient sum of one layer could overflow for this batch size: a
+    /// convolution's sum has `batch × output positions` terms per kernel element.
+    #[error("layer {layer}: the i64 gradient sum of {batch} samples × {positions} output positions could reach {worst_case}, beyond i64::MAX")]
+    FixedGradientOverflow {
+        layer: usize,
+        batch: usize,
+        positions: usize,
+        worst_case: i128,
+    },
+
+    /// A graph needs one parameter set per weighted node (dense or convolution).
+    #[error("graph has {expected} weighted layers but {got} parameter sets were given")]
+    ParamCount { expected: usize, got: usize },
+
+    /// Parameter sets come in graph order and carry their node's name.
+    #[error("layer {layer} is \"{expected}\" but its parameters are named \"{got}\"")]
+    ParamName {
+        layer: usize,
+        expected: String,
+        got: String,
+    },
+
+    /// A kernel or bias with the wrong number of elements for its node.
+    #[error("layer {layer} (\"{name}\"): {tensor} has {got} elements, expected {expected}")]
+    ParamLength {
+        layer: usize,
+        name: String,
+        tensor: Tensor,
+        expected: usize,
+        got: usize,
+    },
+
+    /// A kernel whose Keras shape is not the one its node needs.
+    #[error(
+        "layer {layer} (\"{name}\"): kernel shape {got:?} does not match the layer's {expected:?}"
+    )]
+    KernelShape {
+        layer: usize,
+        name: String,
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
+
+    /// The dense [`Network`](super::Network) holds only a chain of dense layers on a flat
+    /// input; other graphs need a [`GraphNetwork`](super::GraphNetwork).
+    #[error("layer {layer} (\"{name}\", {kind}) is not part of a chain of dense layers; use a graph network")]
+    NotDenseChain {
+        layer: usize,
+        name: String,
+        kind: &'static str,
+    },
 
     /// A fixed-point value outside the declared bound that the overflow proof relies on.
     #[error("layer {layer}: {tensor} value {value} at index {index:?} exceeds the declared s16.15 bound ±{max_abs}")]

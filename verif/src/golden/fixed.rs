@@ -18,6 +18,13 @@
 //! * Update: `step = sat32(round_div(lr·G, batch·2^30))`; plain `w ← sat32(w − step)`;
 //!   momentum `v ← sat32(mul(μ, v) − step)`, `w ← sat32(w + v)`.
 //!
+//! Graphs (`docs/numerics.md` §Fixed, Graphs): a convolution's weighted sum is the dense rule
+//! over its real taps; an add is `sat32(Σ x)` in `i64`; average pooling is
+//! `sat32(round_div(Σ x, n))`; `δ` contributions are exact Q30 (`k·δz` products, `δ << 15`
+//! for add, max pooling and flatten, `round_div(δy << 15, n)` for average pooling), and a
+//! tensor's `δ` is `sat32(round_shift(Σ contributions, 15))` over all its consumers, rounded
+//! once.
+//!
 //! Transcendental steps (sigmoid, tanh, softmax, and the δa of cross-entropy losses other than
 //! the fused pairs) are evaluated by the [`F64`] definitions on `q / 2^15` and rounded back
 //! with [`to_fixed`].
@@ -32,7 +39,9 @@
 //! (layer inputs, weights, biases and `δz`), the constructor checks this for the forward sum
 //! (`n_inputs` terms plus the bias), the backward sum (`n_units` terms) and, for softmax
 //! layers, the Jacobian sum (`n_units` terms of `ONE·2^31`, since `δa` is only bounded by
-//! `i32`); each batch checks `batch·M²` for the gradient sums.
+//! `i32`), each described by the network as an [`Accumulation`] (a graph also describes every
+//! tensor's `δ` sum over all its consumers); each batch checks `batch·M²` (times the output
+//! positions of a convolution) for the gradient sums.
 //! At run time every accumulation operand is checked against `M` before it is used, so a
 //! value that would void the proof is reported as [`GoldenError::FixedOutOfRange`] instead of
 //! wrapping silently.
@@ -40,8 +49,8 @@
 
 use super::error::{GoldenError, Tensor};
 use super::float::F64;
-use super::model::{Activation, Dense, Loss, Sgd};
-use super::numeric::Numeric;
+use super::model::{Activation, Loss, Sgd};
+use super::numeric::{Accumulation, Numeric, Term};
 use super::s16_15::{
     from_fixed, mul, round_div, round_shift, round_shift_wide, sat32, sat32_wide, to_fixed,
     FRAC_BITS, ONE, Q30, S16_15,
@@ -86,6 +95,23 @@ fn to_real(values: ArrayView1<'_, S16_15>) -> Array1<f64> {
     values.mapv(from_fixed)
 }
 
+/// The largest magnitude one term of this kind can have under the bound `max_abs`.
+fn term_bound(term: Term, max_abs: i128) -> i128 {
+    match term {
+        Term::Product => max_abs * max_abs,
+        Term::Shifted => max_abs << FRAC_BITS,
+        Term::WideShifted => -i128::from(i32::MIN) << FRAC_BITS,
+        // δa is only saturated to i32, not checked against the bound.
+        Term::Probability => i128::from(ONE) * -i128::from(i32::MIN),
+    }
+}
+
+/// The largest kernel-gradient sum of `batch` samples with `positions` products each.
+fn gradient_worst_case(constants: &FixedConstants, batch: usize, positions: usize) -> i128 {
+    let max_abs = i128::from(constants.max_abs);
+    batch as i128 * positions as i128 * max_abs * max_abs
+}
+
 impl Numeric for Fixed {
     type Value = S16_15;
     type Grad = Q30;
@@ -94,9 +120,9 @@ impl Numeric for Fixed {
     const NAME: &'static str = "s16.15";
 
     fn constants(
-        layers: &[Dense<S16_15>],
         sgd: &Sgd,
         config: &FixedLimits,
+        sums: &[Accumulation],
     ) -> Result<FixedConstants, GoldenError> {
         sgd.validate(Self::NAME)?;
         let lr_q15 = (sgd.learning_rate * f64::from(ONE)).round();
@@ -114,32 +140,21 @@ impl Numeric for Fixed {
             });
         }
         let max_abs = i128::from(config.max_abs);
-        let square = max_abs * max_abs;
-        for (layer, dense) in layers.iter().enumerate() {
-            let n_inputs = dense.n_inputs();
-            let n_units = dense.n_units();
-            let mut sums = vec![
-                (
-                    "forward",
-                    n_inputs,
-                    n_inputs as i128 * square + (max_abs << FRAC_BITS),
-                ),
-                ("backward", n_units, n_units as i128 * square),
-            ];
-            if dense.activation == Activation::Softmax {
-                // δa is only saturated to i32, not checked against the bound.
-                let widest = i128::from(ONE) * -i128::from(i32::MIN);
-                sums.push(("softmax backward", n_units, n_units as i128 * widest));
-            }
-            for (pass, terms, worst_case) in sums {
-                if worst_case > i128::from(i64::MAX) {
-                    return Err(GoldenError::FixedLayerOverflow {
-                        layer,
-                        pass,
-                        terms,
-                        worst_case,
-                    });
-                }
+        for sum in sums {
+            let bias = if sum.bias { max_abs << FRAC_BITS } else { 0 };
+            let worst_case = sum
+                .terms
+                .iter()
+                .map(|&(n, term)| n as i128 * term_bound(term, max_abs))
+                .sum::<i128>()
+                + bias;
+            if worst_case > i128::from(i64::MAX) {
+                return Err(GoldenError::FixedLayerOverflow {
+                    layer: sum.layer,
+                    pass: sum.pass,
+                    terms: sum.n_terms(),
+                    worst_case,
+                });
             }
         }
         Ok(FixedConstants {
@@ -150,12 +165,29 @@ impl Numeric for Fixed {
     }
 
     fn check_batch(constants: &FixedConstants, batch: usize) -> Result<(), GoldenError> {
-        let max_abs = i128::from(constants.max_abs);
         // The kernel sum has `batch` products of at most M²; the bias sum's terms
         // (δz << 15) are smaller because M ≥ 2^15.
-        let worst_case = batch as i128 * max_abs * max_abs;
+        let worst_case = gradient_worst_case(constants, batch, 1);
         if worst_case > i128::from(i64::MAX) {
             return Err(GoldenError::FixedBatchOverflow { batch, worst_case });
+        }
+        Ok(())
+    }
+
+    fn check_gradient_sum(
+        constants: &FixedConstants,
+        layer: usize,
+        batch: usize,
+        positions: usize,
+    ) -> Result<(), GoldenError> {
+        let worst_case = gradient_worst_case(constants, batch, positions);
+        if worst_case > i128::from(i64::MAX) {
+            return Err(GoldenError::FixedGradientOverflow {
+                layer,
+                batch,
+                positions,
+                worst_case,
+            });
         }
         Ok(())
     }
@@ -170,10 +202,15 @@ impl Numeric for Fixed {
             return Ok(());
         }
         let max_abs = constants.max_abs;
+        let outside = |value: &S16_15| value.unsigned_abs() > max_abs.unsigned_abs();
+        // A plain scan first: indexed iteration is slow, and only an offender needs its index.
+        if !values.iter().any(outside) {
+            return Ok(());
+        }
         match values
             .into_dyn()
             .indexed_iter()
-            .find(|(_, value)| value.unsigned_abs() > max_abs.unsigned_abs())
+            .find(|(_, value)| outside(value))
         {
             None => Ok(()),
             Some((index, &value)) => Err(GoldenError::FixedOutOfRange {
@@ -313,7 +350,38 @@ impl Numeric for Fixed {
 
     fn bias_term(delta_z: S16_15) -> Q30 {
         // Q15 → Q30, so the update treats kernel and bias sums alike.
-        i64::from(delta_z) << FRAC_BITS
+        Self::lift(delta_z)
+    }
+
+    fn lift(value: S16_15) -> Q30 {
+        i64::from(value) << FRAC_BITS
+    }
+
+    fn weighted_sum(sum: Q30, bias: S16_15) -> S16_15 {
+        // Exact: the constructor's forward bound keeps the taps and the bias within i64.
+        sat32(round_shift(sum + Self::lift(bias), FRAC_BITS))
+    }
+
+    fn finish_delta(sum: Q30) -> S16_15 {
+        sat32(round_shift(sum, FRAC_BITS))
+    }
+
+    fn widen(value: S16_15) -> i64 {
+        i64::from(value)
+    }
+
+    fn narrow(sum: i64) -> S16_15 {
+        sat32(sum)
+    }
+
+    fn average(sum: i64, n: usize) -> S16_15 {
+        sat32_wide(round_div(i128::from(sum), n as i128))
+    }
+
+    fn average_contribution(delta: S16_15, n: usize) -> Q30 {
+        let contribution = round_div(i128::from(Self::lift(delta)), n as i128);
+        // |δ << 15| / n ≤ 2^46, so the quotient fits.
+        contribution as i64
     }
 
     fn grad_add(sum: Q30, term: Q30) -> Q30 {

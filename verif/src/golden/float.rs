@@ -7,8 +7,8 @@
 //! so an independent implementation following that document rounds the same way.
 
 use super::error::{GoldenError, Tensor};
-use super::model::{Activation, Dense, Loss, Sgd};
-use super::numeric::Numeric;
+use super::model::{Activation, Loss, Sgd};
+use super::numeric::{Accumulation, Numeric};
 use super::real::Real;
 use ndarray::{Array1, ArrayView, ArrayView1, ArrayView2, Dimension, Zip};
 use std::marker::PhantomData;
@@ -64,6 +64,10 @@ fn check_finite<T: Real, D: Dimension>(
     tensor: Tensor,
     values: ArrayView<'_, T, D>,
 ) -> Result<(), GoldenError> {
+    // A plain scan first: indexed iteration is slow, and only an offender needs its index.
+    if values.iter().all(|value| value.is_finite()) {
+        return Ok(());
+    }
     match values
         .into_dyn()
         .indexed_iter()
@@ -88,9 +92,9 @@ impl<T: Real> Numeric for Float<T> {
     const NAME: &'static str = T::NAME;
 
     fn constants(
-        _layers: &[Dense<T>],
         sgd: &Sgd,
         _config: &(),
+        _sums: &[Accumulation],
     ) -> Result<FloatConstants<T>, GoldenError> {
         sgd.validate(T::NAME)?;
         let learning_rate = T::from_f64(sgd.learning_rate);
@@ -110,6 +114,15 @@ impl<T: Real> Numeric for Float<T> {
     fn check_batch(_constants: &FloatConstants<T>, _batch: usize) -> Result<(), GoldenError> {
         // Float sums cannot overflow silently: a too-large sum becomes ∞ and is caught by
         // `check_values`.
+        Ok(())
+    }
+
+    fn check_gradient_sum(
+        _constants: &FloatConstants<T>,
+        _layer: usize,
+        _batch: usize,
+        _positions: usize,
+    ) -> Result<(), GoldenError> {
         Ok(())
     }
 
@@ -269,6 +282,35 @@ impl<T: Real> Numeric for Float<T> {
 
     fn bias_term(delta_z: T) -> T {
         delta_z
+    }
+
+    fn lift(value: T) -> T {
+        value
+    }
+
+    fn weighted_sum(sum: T, bias: T) -> T {
+        // The bias is added after the taps, as the dense forward adds it after the dot product.
+        sum + bias
+    }
+
+    fn finish_delta(sum: T) -> T {
+        sum
+    }
+
+    fn widen(value: T) -> T {
+        value
+    }
+
+    fn narrow(sum: T) -> T {
+        sum
+    }
+
+    fn average(sum: T, n: usize) -> T {
+        sum / T::from_usize(n)
+    }
+
+    fn average_contribution(delta: T, n: usize) -> T {
+        delta / T::from_usize(n)
     }
 
     fn grad_add(sum: T, term: T) -> T {

@@ -1,11 +1,18 @@
 //! The sequential dense network: forward pass, backward pass, batch gradients and SGD, written
 //! once over a [`Numeric`] mode, with every per-sample intermediate kept for layer-by-layer
 //! comparison against the machine.
+//!
+//! It is the simple dense reference the [`GraphNetwork`](super::GraphNetwork) is cross-checked
+//! against: both share the structure-level steps of `shared.rs` and the batch-gradient
+//! sums of the dense [`Window`], while the per-sample products here go through
+//! [`Numeric::dense_forward`] and [`Numeric::dense_backward`].
 
 use super::error::{GoldenError, Tensor};
 use super::model::{Activation, Dense, Loss, Sgd};
-use super::numeric::Numeric;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use super::numeric::{Accumulation, Numeric};
+use super::ops::Window;
+use super::shared::{self, LayerGradient, LayerMut};
+use ndarray::{Array1, Array2, ArrayView2};
 
 /// A sequential stack of [`Dense`] layers with a loss and an SGD optimiser, in mode `M`.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,10 +131,28 @@ impl<M: Numeric> Network<M> {
             }
             previous_units = Some(kernel.1);
         }
-        let constants = M::constants(&layers, &sgd, &config)?;
+        let sums: Vec<Accumulation> = layers
+            .iter()
+            .enumerate()
+            .flat_map(|(layer, dense)| {
+                let mut sums = vec![
+                    Accumulation::forward(layer, dense.n_inputs()),
+                    Accumulation::backward(layer, dense.n_units()),
+                ];
+                if dense.activation == Activation::Softmax {
+                    sums.push(Accumulation::softmax(layer, dense.n_units()));
+                }
+                sums
+            })
+            .collect();
+        let constants = M::constants(&sgd, &config, &sums)?;
         for (layer, dense) in layers.iter().enumerate() {
-            M::check_values(&constants, layer, Tensor::Kernel, dense.kernel.view())?;
-            M::check_values(&constants, layer, Tensor::Bias, dense.bias.view())?;
+            shared::check_params::<M, _>(
+                &constants,
+                layer,
+                dense.kernel.view(),
+                dense.bias.view(),
+            )?;
         }
         let velocities = sgd.momentum.map(|_| {
             layers
@@ -216,16 +241,13 @@ impl<M: Numeric> Network<M> {
         for (layer, dense) in self.layers.iter().enumerate() {
             M::check_values(&self.constants, layer, Tensor::Input, input.view())?;
             let mut z = Array2::from_elem((batch, dense.n_units()), M::zero());
-            let mut a = z.clone();
             for sample in 0..batch {
                 let z_sample =
                     M::dense_forward(dense.kernel.view(), dense.bias.view(), input.row(sample));
-                let a_sample = M::activate(dense.activation, z_sample.view());
                 z.row_mut(sample).assign(&z_sample);
-                a.row_mut(sample).assign(&a_sample);
             }
-            M::check_values(&self.constants, layer, Tensor::PreActivation, z.view())?;
-            M::check_values(&self.constants, layer, Tensor::Activation, a.view())?;
+            let a = shared::activate_batch::<M>(dense.activation, z.view());
+            shared::check_forward::<M>(&self.constants, layer, z.view(), a.view())?;
             let next_input = a.clone();
             res.push(LayerForward { input, z, a });
             input = next_input;
@@ -253,59 +275,36 @@ impl<M: Numeric> Network<M> {
         for layer in (0..n_layers).rev() {
             let dense = &self.layers[layer];
             let values = &forward[layer];
-            let mut delta_z = Array2::from_elem(values.z.dim(), M::zero());
-            let delta_a = if layer == n_layers - 1 {
-                let mut delta_a = Array2::from_elem(values.z.dim(), M::zero());
-                let mut fused = false;
-                for sample in 0..batch {
-                    let (delta_a_sample, delta_z_sample) = output_delta::<M>(
-                        dense.activation,
-                        self.loss,
-                        values.z.row(sample),
-                        values.a.row(sample),
-                        y.row(sample),
-                    );
-                    match delta_a_sample {
-                        Some(delta_a_sample) => delta_a.row_mut(sample).assign(&delta_a_sample),
-                        None => fused = true,
-                    }
-                    delta_z.row_mut(sample).assign(&delta_z_sample);
-                }
-                (!fused).then_some(delta_a)
+            let (delta_a, delta_z) = if layer == n_layers - 1 {
+                shared::output_deltas::<M>(
+                    dense.activation,
+                    self.loss,
+                    values.z.view(),
+                    values.a.view(),
+                    y,
+                )
             } else {
                 let delta_a = delta_a_from_above
                     .take()
                     .expect("invariant: every layer above the first hands down a δa");
-                for sample in 0..batch {
-                    let delta_z_sample = M::activation_backward(
-                        dense.activation,
-                        values.z.row(sample),
-                        values.a.row(sample),
-                        delta_a.row(sample),
-                    );
-                    delta_z.row_mut(sample).assign(&delta_z_sample);
-                }
-                Some(delta_a)
-            };
-            if let Some(delta_a) = &delta_a {
-                M::check_values(
-                    &self.constants,
-                    layer,
-                    Tensor::ActivationDelta,
+                let delta_z = shared::activation_backward_batch::<M>(
+                    dense.activation,
+                    values.z.view(),
+                    values.a.view(),
                     delta_a.view(),
-                )?;
-            }
-            M::check_values(
+                );
+                (Some(delta_a), delta_z)
+            };
+            shared::check_backward::<M>(
                 &self.constants,
                 layer,
-                Tensor::PreActivationDelta,
-                delta_z.view(),
+                delta_a.as_ref().map(|d| d.view()),
+                Some(delta_z.view()),
             )?;
 
             let (kernel_gradient, bias_gradient) =
                 batch_gradient::<M>(values.input.view(), delta_z.view());
-            M::check_gradients(layer, Tensor::KernelGradient, kernel_gradient.view())?;
-            M::check_gradients(layer, Tensor::BiasGradient, bias_gradient.view())?;
+            shared::check_gradients::<M, _>(layer, kernel_gradient.view(), bias_gradient.view())?;
 
             if layer > 0 {
                 let mut below = Array2::from_elem(values.input.dim(), M::zero());
@@ -353,37 +352,27 @@ impl<M: Numeric> Network<M> {
         let mut layers = self.layers.clone();
         let mut velocities = self.velocities.clone();
         for (layer, (dense, gradient)) in layers.iter_mut().zip(&pass.backward).enumerate() {
-            let mut velocity = velocities.as_mut().map(|all| &mut all[layer]);
-            for ((i, j), weight) in dense.kernel.indexed_iter_mut() {
-                let v = velocity.as_mut().map(|v| &mut v.kernel[[i, j]]);
-                *weight = M::update(
-                    &self.constants,
-                    *weight,
-                    v,
-                    gradient.kernel_gradient[[i, j]],
-                    batch,
-                );
-            }
-            for (j, bias) in dense.bias.indexed_iter_mut() {
-                let v = velocity.as_mut().map(|v| &mut v.bias[j]);
-                *bias = M::update(&self.constants, *bias, v, gradient.bias_gradient[j], batch);
-            }
-            M::check_values(&self.constants, layer, Tensor::Kernel, dense.kernel.view())?;
-            M::check_values(&self.constants, layer, Tensor::Bias, dense.bias.view())?;
-            if let Some(velocity) = velocity {
-                M::check_values(
-                    &self.constants,
-                    layer,
-                    Tensor::KernelVelocity,
-                    velocity.kernel.view(),
-                )?;
-                M::check_values(
-                    &self.constants,
-                    layer,
-                    Tensor::BiasVelocity,
-                    velocity.bias.view(),
-                )?;
-            }
+            let velocity = velocities.as_mut().map(|all| {
+                let velocity = &mut all[layer];
+                LayerMut {
+                    kernel: velocity.kernel.view_mut(),
+                    bias: velocity.bias.view_mut(),
+                }
+            });
+            shared::sgd_step::<M, _>(
+                &self.constants,
+                layer,
+                batch,
+                LayerMut {
+                    kernel: dense.kernel.view_mut(),
+                    bias: dense.bias.view_mut(),
+                },
+                velocity,
+                LayerGradient {
+                    kernel: gradient.kernel_gradient.view(),
+                    bias: gradient.bias_gradient.view(),
+                },
+            )?;
         }
         self.layers = layers;
         self.velocities = velocities;
@@ -395,61 +384,32 @@ impl<M: Numeric> Network<M> {
         expected: (usize, usize),
         y: ArrayView2<'_, M::Value>,
     ) -> Result<(), GoldenError> {
-        let layer = self.layers.len() - 1;
-        if y.dim() != expected {
-            return Err(GoldenError::LabelShape {
-                layer,
-                got: y.dim(),
-                expected,
-            });
-        }
-        M::check_values(&self.constants, layer, Tensor::Label, y)
-    }
-}
-
-/// The output layer's `(δa, δz)` for one sample: the two fused pairs go straight to `δz`
-/// (their `δa` is `None`); every other pair takes `δa` from the loss and passes it back
-/// through the activation.
-fn output_delta<M: Numeric>(
-    activation: Activation,
-    loss: Loss,
-    z: ArrayView1<'_, M::Value>,
-    a: ArrayView1<'_, M::Value>,
-    y: ArrayView1<'_, M::Value>,
-) -> (Option<Array1<M::Value>>, Array1<M::Value>) {
-    match (activation, loss) {
-        (Activation::Softmax, Loss::CategoricalCrossEntropy) => (None, M::softmax_cce_delta(a, y)),
-        (Activation::Sigmoid, Loss::BinaryCrossEntropy) => (None, M::sigmoid_bce_delta(a, y)),
-        _ => {
-            let delta_a = M::loss_gradient(loss, a, y);
-            let delta_z = M::activation_backward(activation, z, a, delta_a.view());
-            (Some(delta_a), delta_z)
-        }
+        shared::check_labels::<M>(&self.constants, self.layers.len() - 1, expected, y)
     }
 }
 
 /// The batch gradients of one layer: each entry summed over samples in order, then finished
-/// by the mode (divided by the batch size in float modes).
+/// by the mode (divided by the batch size in float modes), as the dense [`Window`] sums them.
 fn batch_gradient<M: Numeric>(
     input: ArrayView2<'_, M::Value>,
     delta_z: ArrayView2<'_, M::Value>,
 ) -> (Array2<M::Grad>, Array1<M::Grad>) {
-    let batch = input.nrows();
-    let mut kernel = Array2::from_elem((input.ncols(), delta_z.ncols()), M::grad_zero());
-    let mut bias = Array1::from_elem(delta_z.ncols(), M::grad_zero());
-    for sample in 0..batch {
-        for ((i, j), sum) in kernel.indexed_iter_mut() {
-            *sum = M::grad_add(
-                *sum,
-                M::kernel_term(input[[sample, i]], delta_z[[sample, j]]),
-            );
-        }
-        for (j, sum) in bias.indexed_iter_mut() {
-            *sum = M::grad_add(*sum, M::bias_term(delta_z[[sample, j]]));
-        }
-    }
+    let (batch, n_inputs) = input.dim();
+    let n_units = delta_z.ncols();
+    let window = Window::dense_of(n_inputs, n_units);
+    let (input, delta_z) = (input.as_standard_layout(), delta_z.as_standard_layout());
+    let (kernel, bias) = window.batch_gradient::<M>(
+        input
+            .as_slice()
+            .expect("invariant: a standard-layout array is one slice"),
+        delta_z
+            .as_slice()
+            .expect("invariant: a standard-layout array is one slice"),
+        batch,
+    );
     (
-        kernel.mapv(|sum| M::finish_gradient(sum, batch)),
-        bias.mapv(|sum| M::finish_gradient(sum, batch)),
+        Array2::from_shape_vec((n_inputs, n_units), kernel)
+            .expect("invariant: the window's kernel has inputs × units gradients"),
+        Array1::from(bias),
     )
 }

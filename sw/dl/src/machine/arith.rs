@@ -15,7 +15,8 @@
 //! high halves ([`Arith::sum_packets`]). Sums of words are linear in the words, so an
 //! accumulator adds each word as it arrives and never pairs halves up ([`Arith::add_word`]).
 
-use crate::model::{Activation, Loss, ModelSpec, Optimizer};
+use crate::model::{Loss, ModelSpec, NumericMode};
+use crate::ops::Activation;
 use spinn_runtime::Op;
 use std::fmt::Debug;
 
@@ -30,6 +31,9 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     /// A per-sample loss as the mode sums it over a batch (`f32`, or `f64` for fixed point).
     type LossSum: Copy + Debug + PartialEq + Default + 'static;
     const NAME: &'static str;
+    /// The model's numeric mode this arithmetic implements (checked against the model's when
+    /// a network is loaded, so the two can never disagree).
+    const MODE: NumericMode;
     /// Words a [`Arith::Sum`] counts for on arrival (see [`Arith::key_weight`]).
     const SUM_WORDS: u32;
     /// Keys per sum on the wire: one per way a word of it can be sent.
@@ -72,9 +76,10 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
         batch: u32,
     ) -> Self::Value;
     fn activate(activation: Activation, z: &[Self::Value]) -> Vec<Self::Value>;
+    /// `δz` from `δa` through the activation, from the activation's output `a` alone (relu's
+    /// derivative is 1 where `a > 0`, which is where `z > 0`), so cores keep `a` and not `z`.
     fn activation_backward(
         activation: Activation,
-        z: &[Self::Value],
         a: &[Self::Value],
         delta_a: &[Self::Value],
     ) -> Vec<Self::Value>;
@@ -95,16 +100,20 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     fn batch_loss(total: Self::LossSum, batch: u32) -> f64;
     /// Whether a value is a number (always, in fixed point).
     fn is_finite(v: Self::Value) -> bool;
+    /// The sum of an add's inputs, left to right (exact in `i64`, then saturated, in fixed
+    /// point).
+    fn sum_values(values: impl Iterator<Item = Self::Value>) -> Self::Value;
+    /// A window's mean from its `n` real elements.
+    fn average(values: impl Iterator<Item = Self::Value>, n: u32) -> Self::Value;
+    /// What each of a window's `n` elements receives of its mean's `δ`, as a contribution.
+    fn average_share(delta: Self::Value, n: u32) -> Self::Sum;
+    /// Whether `a` is larger than `b` (max pooling; ties keep the first).
+    fn greater(a: Self::Value, b: Self::Value) -> bool;
 }
 
 fn sgd(spec: &ModelSpec) -> (f64, Option<f64>) {
-    match spec.optimizer() {
-        Optimizer::Sgd {
-            learning_rate,
-            momentum,
-            ..
-        } => (learning_rate, momentum),
-    }
+    let optimizer = spec.optimizer();
+    (optimizer.learning_rate(), optimizer.momentum())
 }
 
 /// Is `(activation, loss)` one of the pairs whose `δz` comes straight from the loss?
@@ -251,6 +260,7 @@ impl Arith for F32 {
     type Hyper = F32Hyper;
     type LossSum = f32;
     const NAME: &'static str = "f32";
+    const MODE: NumericMode = NumericMode::F32;
     const SUM_WORDS: u32 = 1;
     const SUM_KEYS: u32 = 1;
     const MAC: Op = Op::FloatMac;
@@ -321,13 +331,13 @@ impl Arith for F32 {
     fn activate(activation: Activation, z: &[f32]) -> Vec<f32> {
         activate_float(activation, z)
     }
-    fn activation_backward(activation: Activation, z: &[f32], a: &[f32], d: &[f32]) -> Vec<f32> {
+    fn activation_backward(activation: Activation, a: &[f32], d: &[f32]) -> Vec<f32> {
         match activation {
             Activation::Identity => d.to_vec(),
-            Activation::Relu => z
+            Activation::Relu => a
                 .iter()
                 .zip(d)
-                .map(|(&z, &d)| if z > 0.0 { d } else { 0.0 })
+                .map(|(&a, &d)| if a > 0.0 { d } else { 0.0 })
                 .collect(),
             Activation::Sigmoid => a
                 .iter()
@@ -370,6 +380,19 @@ impl Arith for F32 {
     }
     fn is_finite(v: f32) -> bool {
         v.is_finite()
+    }
+    fn sum_values(mut values: impl Iterator<Item = f32>) -> f32 {
+        let first = values.next().unwrap_or(0.0);
+        values.fold(first, |s, v| s + v)
+    }
+    fn average(values: impl Iterator<Item = f32>, n: u32) -> f32 {
+        values.fold(0.0f32, |s, v| s + v) / n as f32
+    }
+    fn average_share(delta: f32, n: u32) -> f32 {
+        delta / n as f32
+    }
+    fn greater(a: f32, b: f32) -> bool {
+        a > b
     }
 }
 
@@ -436,6 +459,7 @@ impl Arith for Fixed {
     type Hyper = FixedHyper;
     type LossSum = f64;
     const NAME: &'static str = "s16.15";
+    const MODE: NumericMode = NumericMode::Fixed;
     const SUM_WORDS: u32 = 2;
     const SUM_KEYS: u32 = 3;
     const MAC: Op = Op::Fixed32Mac;
@@ -533,14 +557,14 @@ impl Arith for Fixed {
             _ => fixed_of(activate_float(activation, &reals(z))),
         }
     }
-    fn activation_backward(activation: Activation, z: &[i32], a: &[i32], d: &[i32]) -> Vec<i32> {
+    fn activation_backward(activation: Activation, a: &[i32], d: &[i32]) -> Vec<i32> {
         let one = i128::from(ONE);
         match activation {
             Activation::Identity => d.to_vec(),
-            Activation::Relu => z
+            Activation::Relu => a
                 .iter()
                 .zip(d)
-                .map(|(&z, &d)| if z > 0 { d } else { 0 })
+                .map(|(&a, &d)| if a > 0 { d } else { 0 })
                 .collect(),
             Activation::Sigmoid => a
                 .iter()
@@ -609,6 +633,19 @@ impl Arith for Fixed {
     }
     fn is_finite(_v: i32) -> bool {
         true
+    }
+    fn sum_values(values: impl Iterator<Item = i32>) -> i32 {
+        sat(values.map(i128::from).sum())
+    }
+    fn average(values: impl Iterator<Item = i32>, n: u32) -> i32 {
+        let sum: i128 = values.map(i128::from).sum();
+        sat(round_div(sum, i128::from(n)))
+    }
+    fn average_share(delta: i32, n: u32) -> i64 {
+        round_div(i128::from(delta) << FRAC, i128::from(n)) as i64
+    }
+    fn greater(a: i32, b: i32) -> bool {
+        a > b
     }
 }
 

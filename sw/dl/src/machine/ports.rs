@@ -1,27 +1,39 @@
-//! How a DNN core's packets are keyed: every partition is a vector of values per sample slot,
-//! `key = base + (slot × width + k) × words + word`, so a receiver finds the slot, the element
-//! and the word of a packet by `key − base` alone (DESIGN.md: aligned key blocks, receivers
-//! index by `key − base`). A sum travels as [`Arith::SUM_WORDS`](super::Arith::SUM_WORDS) words.
+//! How a DNN core's packets are keyed: every partition carries a list of elements for each
+//! sample slot, `key = base + (slot × width + k) × words + word`, so a receiver finds the slot,
+//! the element and the word of a packet from `key − base` alone (DESIGN.md: aligned key blocks,
+//! receivers index by `key − base`).
+//!
+//! Element `k` of a partition is a position in the sender's buffer (`src[k]`) and a position
+//! in the receiver's (`dst[k]`): the elements a tile's input region shares with a producer's
+//! output, in flat order. A receiving core would compute these positions from the regions'
+//! corners with a few ALU operations per packet (charged); the simulation keeps them as
+//! tables. A value is one word; a sum travels as [`Arith::SUM_KEYS`](super::Arith::SUM_KEYS)
+//! possible words (see [`super::arith`]).
+
+use std::sync::Arc;
 
 /// What a partition carries to the receiving core.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortKind {
     /// From the feeder: a batch starts; the key's offset is the [`Mode`], the payload its size.
     Control,
-    /// Activations (or the network input) for the receiver's rows, or the output layer's
-    /// activations for the loss core.
+    /// Values of an input tensor, into input stream `stream`; for the loss core, the network's
+    /// outputs.
     Values,
     /// A sample's labels, for the loss core.
     Labels,
-    /// A block's partial dot products, for its accumulator.
-    ForwardPartials,
-    /// `δz` from an accumulator to its blocks, or `δ` from the loss core to an output
-    /// accumulator.
+    /// A block's partial sums for blocked term `stream` of its tile.
+    Partials,
+    /// `δ` contributions (sums) for the receiver's output, from a core that read it.
+    Contributions,
+    /// `δz` from a tile to its blocks, or the output's `δ` from the loss core to a tile.
     Deltas,
-    /// A block's `Wᵀδ` partials, for the accumulators of the layer below.
-    BackwardPartials,
     /// A slot is free again, for the feeder.
     Credits,
+    /// A weight copy's gradient sums, for the root of its reduction.
+    GradientShare,
+    /// The summed gradients of a reduction, from its root to every other copy.
+    GradientTotal,
 }
 
 /// What a batch does, sent in the control packet's key.
@@ -46,88 +58,100 @@ impl Mode {
 }
 
 /// One partition a core receives, resolved to its keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InPort {
     pub base: u32,
     pub n_keys: u32,
     pub kind: PortKind,
-    /// Where element 0 of the partition lands in the receiver's own vector.
-    pub offset: u32,
+    /// Which of the receiver's streams (input tensor, blocked term) it feeds.
+    pub stream: u32,
+    /// Elements per slot.
     pub width: u32,
+    /// Keys per element.
     pub words: u32,
+    /// Per element, its position in the receiver's buffer; `None`: element `k` is position
+    /// `k` (control, credits, labels).
+    pub dst: Option<Arc<[u32]>>,
 }
 
 /// A decoded packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arrival {
     pub kind: PortKind,
+    pub stream: u32,
     pub slot: u32,
-    /// Index into the receiver's vector (the partition's element plus the port's offset).
+    /// Position in the receiver's buffer.
     pub index: u32,
     pub word: u32,
-    /// Which of the receiver's ports of this kind it came by (in the order they were given).
-    pub port: u32,
 }
 
 /// A core's receiving ports, searchable by key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InPorts {
-    /// Sorted by base, with the port's rank among those of its kind.
-    ports: Vec<(InPort, u32)>,
+    /// Sorted by base.
+    ports: Vec<InPort>,
 }
 
 impl InPorts {
-    pub fn new(ports: Vec<InPort>) -> InPorts {
-        let mut ranked: Vec<(InPort, u32)> = Vec::with_capacity(ports.len());
-        for port in ports {
-            let rank = ranked.iter().filter(|(p, _)| p.kind == port.kind).count() as u32;
-            ranked.push((port, rank));
-        }
-        ranked.sort_by_key(|(p, _)| p.base);
-        InPorts { ports: ranked }
-    }
-
-    pub fn count(&self, kind: PortKind) -> usize {
-        self.ports.iter().filter(|(p, _)| p.kind == kind).count()
+    pub fn new(mut ports: Vec<InPort>) -> InPorts {
+        ports.sort_by_key(|p| p.base);
+        InPorts { ports }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &InPort> {
-        self.ports.iter().map(|(p, _)| p)
+        self.ports.iter()
+    }
+
+    /// Words a slot of `stream` receives on ports of `kind` (elements × the words each counts
+    /// for).
+    pub fn expected(&self, kind: PortKind, stream: u32, words_per_element: u32) -> u32 {
+        self.ports
+            .iter()
+            .filter(|p| p.kind == kind && p.stream == stream)
+            .map(|p| p.width * words_per_element)
+            .sum()
     }
 
     /// The port, slot, element and word a key stands for, or `None` for a key this core does
     /// not receive.
     pub fn decode(&self, key: u32) -> Option<Arrival> {
-        let at = self.ports.partition_point(|(p, _)| p.base <= key);
-        let &(port, rank) = self.ports.get(at.checked_sub(1)?)?;
+        let at = self.ports.partition_point(|p| p.base <= key);
+        let port = self.ports.get(at.checked_sub(1)?)?;
         let offset = key - port.base;
         if offset >= port.n_keys {
             return None;
         }
         let (element, word) = (offset / port.words, offset % port.words);
+        let k = element % port.width;
         Some(Arrival {
             kind: port.kind,
+            stream: port.stream,
             slot: element / port.width,
-            index: port.offset + element % port.width,
+            index: port.dst.as_ref().map_or(k, |dst| dst[k as usize]),
             word,
-            port: rank,
         })
     }
 }
 
-/// One partition a core sends on: elements `offset .. offset + width` of its own vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One partition a core sends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutPort {
     pub base: u32,
-    pub offset: u32,
     pub width: u32,
     pub words: u32,
+    /// Per element, its position in the sender's buffer; `None`: element `k` is position `k`.
+    pub src: Option<Arc<[u32]>>,
 }
 
 impl OutPort {
-    /// The key of word `word` of element `k` (counted from the port's offset) for `slot`.
+    /// The key of word `word` of element `k` for `slot`.
     pub fn key(&self, slot: u32, k: u32, word: u32) -> u32 {
         self.base + (slot * self.width + k) * self.words + word
+    }
+
+    /// The sender's buffer position of element `k`.
+    pub fn source(&self, k: u32) -> usize {
+        self.src.as_ref().map_or(k, |src| src[k as usize]) as usize
     }
 }
 
@@ -139,42 +163,46 @@ mod tests {
     fn keys_decode_to_the_slot_element_and_word_they_were_sent_for() {
         let out = OutPort {
             base: 0x100,
-            offset: 0,
             width: 5,
             words: 2,
+            src: Some(Arc::from(vec![9, 8, 7, 6, 5])),
         };
         let ports = InPorts::new(vec![
             InPort {
                 base: 0x100,
                 n_keys: 4 * 5 * 2,
-                kind: PortKind::ForwardPartials,
-                offset: 3,
+                kind: PortKind::Partials,
+                stream: 1,
                 width: 5,
                 words: 2,
+                dst: Some(Arc::from(vec![3, 4, 5, 6, 7])),
             },
             InPort {
                 base: 0x40,
                 n_keys: 3,
                 kind: PortKind::Control,
-                offset: 0,
+                stream: 0,
                 width: 1,
                 words: 1,
+                dst: None,
             },
         ]);
+        assert_eq!(out.source(4), 5);
         let arrival = ports.decode(out.key(2, 4, 1)).expect("a key of the port");
         assert_eq!(
             arrival,
             Arrival {
-                kind: PortKind::ForwardPartials,
+                kind: PortKind::Partials,
+                stream: 1,
                 slot: 2,
                 index: 7,
                 word: 1,
-                port: 0
             }
         );
         assert_eq!(ports.decode(0x100 + 40), None);
         assert_eq!(ports.decode(0x43), None);
         assert_eq!(ports.decode(0x3f), None);
         assert_eq!(ports.decode(0x42).map(|a| a.kind), Some(PortKind::Control));
+        assert_eq!(ports.expected(PortKind::Partials, 1, 2), 10);
     }
 }

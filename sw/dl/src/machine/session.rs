@@ -1,25 +1,32 @@
-//! The host side of a network on the machine: build the graph from a plan, map and load it,
-//! then stream batches through the feeder and read results back (the batch loss live through
-//! the gatherer, outputs from the loss core's recording, weights from the cores' memory).
+//! The host side of a network on the machine: plan the graph, build its machine graph, map
+//! and load it, then stream batches through the feeder and read results back (the batch loss
+//! live through the gatherer, outputs from the loss core's recording, weights from the cores'
+//! memory).
 //!
 //! A batch runs until the machine is quiet. If the feeder has not seen every sample finished
 //! by then (or the batch's machine-time limit passes), the watchdog names every core that holds
-//! a partly filled sample slot and what it is missing, instead of waiting for ever.
+//! a partly filled sample slot or an unfinished gradient reduction and what it is missing,
+//! instead of waiting for ever.
 
 use super::arith::{is_fused, Arith};
-use super::cores::{
-    AccumulatorCore, AccumulatorWiring, BlockCore, BlockWiring, DeltaSource, FedSample, Feeder,
-    FeederWiring, LossCore, LossWiring, START_BATCH,
-};
+use super::cores::block::{BlockCore, BlockWiring};
+use super::cores::feeder::{FedSample, Feeder, FeederWiring};
+use super::cores::loss::{LossCore, LossWiring};
+use super::cores::tile::{DeltaSource, TileCore, TileShape, TileTerm, TileWiring};
+use super::cores::{Params, Reducer, START_BATCH};
+use super::kernels::{Correlation, PoolWindows};
 use super::layout::{Layout, OutKind, Role, Spread};
+use super::plan::{plan, Group, Plan, PlanConfig, PlanError, TermKind, Tile};
 use super::ports::Mode;
-use crate::model::{LayerWeights, ModelSpec, Optimizer, Weights};
-use crate::plan::{plan, Plan, PlanConfig, PlanError};
+use crate::graph::{Graph, NodeId};
+use crate::model::{LayerWeights, ModelSpec, Weights};
+use crate::ops::ParamShapes;
 use spinn_runtime::{
     load, Application, EngineKind, HostFlow, LivePacketGatherer, LoadError, Machine, MachineConfig,
     MachineReport, StopReason,
 };
 use spinn_toolchain::{map, GraphError, MapConfig, MapError, Mapping, VertexId};
+use std::ops::Range;
 use thiserror::Error;
 
 /// Samples a batch may have beyond the model's batch size (evaluation and prediction), as the
@@ -75,6 +82,11 @@ pub enum MachineError {
     Map(#[from] MapError),
     #[error(transparent)]
     Load(#[from] LoadError),
+    #[error("the model trains in {model} but the machine was built for {machine}")]
+    NumericMode {
+        model: &'static str,
+        machine: &'static str,
+    },
     #[error("{what}: expected {expected} values per sample, got {got} (sample {sample})")]
     Shape {
         what: &'static str,
@@ -127,10 +139,11 @@ fn stall_message(
     s
 }
 
-/// One layer's parameters in the machine's numeric mode.
+/// One weighted layer's parameters in the machine's numeric mode, Keras layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameters<V> {
-    /// Row-major, inputs × units (Keras layout).
+    pub name: String,
+    /// Row-major over the layer's Keras kernel shape.
     pub kernel: Vec<V>,
     pub bias: Vec<V>,
 }
@@ -144,7 +157,7 @@ pub struct BatchOutcome<V> {
     pub outputs: Vec<Vec<V>>,
 }
 
-/// A network loaded on the machine, in numeric mode `A`.
+/// A network loaded on the machine, in numeric mode `A` (which must be the model's).
 pub struct OnMachine<A: Arith> {
     spec: ModelSpec,
     plan: Plan,
@@ -158,6 +171,75 @@ pub struct OnMachine<A: Arith> {
     _mode: std::marker::PhantomData<A>,
 }
 
+/// A term's kernel slice (if held on the tile) and bias positions in the tile's parameters.
+type TermParameters = (Option<Range<usize>>, Option<Range<usize>>);
+
+/// Where a tile's parameters sit in its parameter vector: per term, its kernel slice (held
+/// here) and its bias.
+fn tile_parameter_layout(graph: &Graph, group: &Group, tile: &Tile) -> Vec<TermParameters> {
+    let filters = tile.pre.channels.len();
+    let mut at = 0;
+    group
+        .terms
+        .iter()
+        .map(|term| {
+            let Some(node) = term.weighted else {
+                return (None, None);
+            };
+            let kernel = (term.kind == TermKind::Inline).then(|| {
+                let p = params_of(graph, node);
+                let len = p.window[0] * p.window[1] * p.inputs * filters;
+                at += len;
+                at - len..at
+            });
+            at += filters;
+            (kernel, Some(at - filters..at))
+        })
+        .collect()
+}
+
+fn params_of(graph: &Graph, node: NodeId) -> ParamShapes {
+    graph
+        .parameters(node)
+        .expect("invariant: weighted nodes have parameters")
+}
+
+/// `kernel[:, :, channels, filters]` of a Keras-layout kernel, as `[i][j][ch][f]`.
+fn kernel_slice(
+    p: &ParamShapes,
+    kernel: &[f32],
+    channels: &Range<usize>,
+    filters: &Range<usize>,
+) -> Vec<f32> {
+    let mut out = Vec::with_capacity(p.window[0] * p.window[1] * channels.len() * filters.len());
+    for tap in 0..p.window[0] * p.window[1] {
+        for ch in channels.clone() {
+            let base = (tap * p.inputs + ch) * p.outputs;
+            out.extend_from_slice(&kernel[base + filters.start..base + filters.end]);
+        }
+    }
+    out
+}
+
+/// The inverse of [`kernel_slice`]: writes a core's slice back into the Keras-layout kernel.
+fn place_slice<V: Copy>(
+    p: &ParamShapes,
+    kernel: &mut [V],
+    slice: &[V],
+    channels: &Range<usize>,
+    filters: &Range<usize>,
+) {
+    let mut k = 0;
+    for tap in 0..p.window[0] * p.window[1] {
+        for ch in channels.clone() {
+            let base = (tap * p.inputs + ch) * p.outputs;
+            kernel[base + filters.start..base + filters.end]
+                .copy_from_slice(&slice[k..k + filters.len()]);
+            k += filters.len();
+        }
+    }
+}
+
 impl<A: Arith> OnMachine<A> {
     /// Plans `spec`, builds its graph, maps it and loads it with `weights`.
     pub fn new(
@@ -165,15 +247,17 @@ impl<A: Arith> OnMachine<A> {
         weights: &Weights,
         options: &MachineOptions,
     ) -> Result<OnMachine<A>, MachineError> {
+        if spec.numeric() != A::MODE {
+            return Err(MachineError::NumericMode {
+                model: spec.numeric().name(),
+                machine: A::MODE.name(),
+            });
+        }
         let plan = plan(spec, &options.plan)?;
-        let batch_size = match spec.optimizer() {
-            Optimizer::Sgd { batch_size, .. } => batch_size,
-        };
-        let record_capacity = batch_size.max(RECORDED_SAMPLES);
+        let record_capacity = spec.optimizer().batch_size().max(RECORDED_SAMPLES);
         let layout = Layout::new(
             spec,
             &plan,
-            &options.plan,
             A::SUM_KEYS,
             record_capacity as u32,
             &options.spread,
@@ -204,6 +288,10 @@ impl<A: Arith> OnMachine<A> {
             record_capacity,
             _mode: std::marker::PhantomData,
         })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
     }
 
     pub fn plan(&self) -> &Plan {
@@ -314,7 +402,7 @@ impl<A: Arith> OnMachine<A> {
             return Err(MachineError::NonFinite { sample });
         }
         let loss_arrived = mode == Mode::Predict || words.iter().all(Option::is_some);
-        if finished != n || outputs.len() != n || !loss_arrived {
+        if finished != n || outputs.len() != n || !loss_arrived || self.update_pending() {
             return Err(MachineError::Stalled {
                 samples: n,
                 finished,
@@ -329,7 +417,26 @@ impl<A: Arith> OnMachine<A> {
         Ok(BatchOutcome { loss, outputs })
     }
 
-    /// Every core holding a partly received sample, and what it is missing.
+    /// Whether some core still waits for a gradient reduction to finish its update.
+    fn update_pending(&self) -> bool {
+        self.layout.roles.iter().enumerate().any(|(i, role)| {
+            let vertex = &self.names[i];
+            match role {
+                Role::Tile { .. } => self
+                    .machine
+                    .app::<TileCore<A>>(vertex)
+                    .is_some_and(TileCore::update_pending),
+                Role::Block { .. } => self
+                    .machine
+                    .app::<BlockCore<A>>(vertex)
+                    .is_some_and(BlockCore::update_pending),
+                _ => false,
+            }
+        })
+    }
+
+    /// Every core holding a partly received sample or an unfinished reduction, and what it
+    /// is missing.
     pub fn waiting(&self) -> Vec<Waiting> {
         let mut all = Vec::new();
         for (i, role) in self.layout.roles.iter().enumerate() {
@@ -338,13 +445,10 @@ impl<A: Arith> OnMachine<A> {
                 Role::Feeder => self.machine.app::<Feeder>(vertex).map(Feeder::waiting),
                 Role::Gatherer => None,
                 Role::Loss => self.machine.app::<LossCore<A>>(vertex).map(|c| c.waiting()),
+                Role::Tile { .. } => self.machine.app::<TileCore<A>>(vertex).map(|c| c.waiting()),
                 Role::Block { .. } => self
                     .machine
                     .app::<BlockCore<A>>(vertex)
-                    .map(|c| c.waiting()),
-                Role::Accumulator { .. } => self
-                    .machine
-                    .app::<AccumulatorCore<A>>(vertex)
                     .map(|c| c.waiting()),
             };
             if let Some(missing) = missing.filter(|m| !m.is_empty()) {
@@ -384,52 +488,78 @@ impl<A: Arith> OnMachine<A> {
         Ok(self.run_batch(Mode::Predict, samples)?.outputs)
     }
 
-    /// Every layer's kernel (row-major, inputs × units) and bias as the cores hold them
-    /// (the host reading each core's DTCM).
+    /// Every weighted layer's kernel (Keras layout) and bias as the cores hold them (the host
+    /// reading the first spatial copy's DTCM).
     pub fn parameters(&self) -> Vec<Parameters<A::Value>> {
-        self.plan
-            .layers
-            .iter()
-            .zip(&self.layout.layers)
-            .map(|(lp, cores)| {
-                let mut kernel = vec![A::Value::default(); lp.inputs * lp.units];
-                let mut bias = vec![A::Value::default(); lp.units];
-                for (r, rows) in lp.row_blocks.iter().enumerate() {
-                    for (c, cols) in lp.column_blocks.iter().enumerate() {
-                        let block = self
-                            .machine
-                            .app::<BlockCore<A>>(self.name(cores.blocks[r][c]))
-                            .expect("invariant: block vertices run BlockCores");
-                        let w = block.weights();
-                        for (i, row) in rows.clone().enumerate() {
-                            for (j, col) in cols.clone().enumerate() {
-                                kernel[row * lp.units + col] = w[i * cols.len() + j];
+        let graph = self.spec.graph();
+        graph
+            .weighted()
+            .into_iter()
+            .map(|(node, p)| {
+                let mut kernel = vec![A::Value::default(); p.kernel_len()];
+                let mut bias = vec![A::Value::default(); p.outputs];
+                let g = self
+                    .plan
+                    .group_of(node)
+                    .expect("invariant: every weighted node is in a group");
+                let group = &self.plan.groups[g];
+                let term = group
+                    .terms
+                    .iter()
+                    .position(|t| t.weighted == Some(node))
+                    .expect("invariant: a weighted node is a term of its group");
+                for (t, tile) in group.tiles().iter().enumerate() {
+                    if tile.spatial != 0 {
+                        continue;
+                    }
+                    let filters = &tile.out.channels;
+                    let core = self
+                        .machine
+                        .app::<TileCore<A>>(self.name(self.layout.tiles[g][t]))
+                        .expect("invariant: tile vertices run TileCores");
+                    let held = core.parameters();
+                    let (kernel_at, bias_at) =
+                        tile_parameter_layout(graph, group, tile)[term].clone();
+                    let bias_at = bias_at.expect("invariant: weighted terms hold a bias");
+                    bias[filters.clone()].copy_from_slice(&held[bias_at]);
+                    match (&group.terms[term].kind, kernel_at) {
+                        (TermKind::Inline, Some(at)) => {
+                            place_slice(&p, &mut kernel, &held[at], &(0..p.inputs), filters)
+                        }
+                        (TermKind::Blocked { channel_groups }, _) => {
+                            for (c, channels) in channel_groups.iter().enumerate() {
+                                let block = self
+                                    .machine
+                                    .app::<BlockCore<A>>(
+                                        self.name(self.layout.blocks[g][t][term][c]),
+                                    )
+                                    .expect("invariant: block vertices run BlockCores");
+                                place_slice(&p, &mut kernel, block.weights(), channels, filters);
                             }
                         }
+                        _ => unreachable!("invariant: inline terms hold their kernel"),
                     }
                 }
-                for (c, cols) in lp.column_blocks.iter().enumerate() {
-                    let acc = self
-                        .machine
-                        .app::<AccumulatorCore<A>>(self.name(cores.accumulators[c]))
-                        .expect("invariant: accumulator vertices run AccumulatorCores");
-                    bias[cols.clone()].copy_from_slice(acc.bias());
+                Parameters {
+                    name: graph.node(node).name.clone(),
+                    kernel,
+                    bias,
                 }
-                Parameters { kernel, bias }
             })
             .collect()
     }
 
     /// The weights as `f32` (exact from s16.15 for |w| < 256).
     pub fn weights(&self) -> Weights {
+        let shapes = self.spec.weight_shapes();
         Weights {
             layers: self
                 .parameters()
                 .into_iter()
-                .zip(&self.plan.layers)
-                .map(|(p, lp)| LayerWeights {
-                    inputs: lp.inputs,
-                    units: lp.units,
+                .zip(shapes)
+                .map(|(p, (name, kernel_shape, _))| LayerWeights {
+                    name,
+                    kernel_shape,
                     kernel: p.kernel.into_iter().map(A::to_f32).collect(),
                     bias: p.bias.into_iter().map(A::to_f32).collect(),
                 })
@@ -453,13 +583,13 @@ impl<A: Arith> OnMachine<A> {
                     .machine
                     .app::<LossCore<A>>(vertex)
                     .map(|c| c.stray_packets()),
+                Role::Tile { .. } => self
+                    .machine
+                    .app::<TileCore<A>>(vertex)
+                    .map(|c| c.stray_packets()),
                 Role::Block { .. } => self
                     .machine
                     .app::<BlockCore<A>>(vertex)
-                    .map(|c| c.stray_packets()),
-                Role::Accumulator { .. } => self
-                    .machine
-                    .app::<AccumulatorCore<A>>(vertex)
                     .map(|c| c.stray_packets()),
             }
             .unwrap_or(0);
@@ -477,12 +607,46 @@ fn build_apps<A: Arith>(
     mapping: &Mapping,
     options: &MachineOptions,
 ) -> Vec<Box<dyn Application>> {
+    let graph = spec.graph();
     let keys = &mapping.keys;
     let costs = &options.machine.costs;
     let gap = |v: VertexId| layout.send_gap(v, options.receive_cycles, costs.packet_send_cycles);
-    let (hyper, momentum) = (A::hyper(spec), has_momentum(spec));
+    let hyper = A::hyper(spec);
+    let momentum = spec.optimizer().momentum().is_some();
     let slots = layout.slots;
-    let n_layers = plan.layers.len();
+    let memory = &plan.memory;
+    let output_activation = graph.node(graph.output()).op.activation();
+    let tiles: Vec<Vec<Tile>> = plan.groups.iter().map(Group::tiles).collect();
+    let layer = |node: NodeId| {
+        weights
+            .layer(&graph.node(node).name)
+            .expect("invariant: the weights cover every weighted layer")
+    };
+    let to_values = |v: Vec<f32>| v.into_iter().map(A::from_f32).collect::<Vec<_>>();
+    let reducer = |v: VertexId| {
+        layout.membership(v).map(|(reduction, position)| {
+            Reducer::new(
+                position,
+                reduction.members.len(),
+                reduction.width,
+                A::SUM_WORDS,
+                layout.out_port(v, OutKind::GradientShare, keys),
+                layout.out_port(v, OutKind::GradientTotal, keys),
+            )
+        })
+    };
+    let credits = |v: VertexId| layout.out_port(v, OutKind::Credits, keys).map(|p| p.base);
+    let n_crediting = layout
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|&(i, role)| {
+            *role != Role::Loss
+                && layout
+                    .out_port(VertexId(i as u32), OutKind::Credits, keys)
+                    .is_some()
+        })
+        .count() as u32;
     layout
         .roles
         .iter()
@@ -496,96 +660,178 @@ fn build_apps<A: Arith>(
                     slots,
                     FeederWiring {
                         ins,
-                        inputs: layout.out_ports(v, OutKind::Inputs, keys),
-                        labels: layout.out_port(v, OutKind::Labels, keys),
-                        control: layout.out_port(v, OutKind::Control, keys).base,
-                        training_credits: plan.layers[0].row_blocks.len() as u32
-                            * plan.layers[0].column_blocks.len() as u32,
+                        inputs: layout.out_ports(v, OutKind::Values, 0, keys),
+                        labels: layout
+                            .out_port(v, OutKind::Labels, keys)
+                            .expect("invariant: the feeder sends labels"),
+                        control: layout
+                            .out_port(v, OutKind::Control, keys)
+                            .expect("invariant: the feeder sends control")
+                            .base,
+                        training_credits: n_crediting,
                         gap: gap(v),
                     },
+                    memory.feeder(),
                 )),
-                Role::Loss => {
-                    let last = &spec.layers()[n_layers - 1];
-                    Box::new(LossCore::<A>::new(
-                        spec.outputs() as u32,
-                        slots,
-                        last.activation,
-                        spec.loss(),
-                        layout.record_capacity,
-                        LossWiring {
-                            ins,
-                            deltas: layout.out_ports(v, OutKind::Deltas, keys),
-                            credits: layout.out_port(v, OutKind::Credits, keys).base,
-                            results: layout.out_port(v, OutKind::Results, keys).base,
-                            gap: gap(v),
-                        },
-                    ))
-                }
-                Role::Block { layer, row, col } => {
-                    let lp = &plan.layers[layer];
-                    let (rows, cols) = (&lp.row_blocks[row], &lp.column_blocks[col]);
-                    let lw = &weights.layers[layer];
-                    let w = rows
-                        .clone()
-                        .flat_map(|i| cols.clone().map(move |j| (i, j)))
-                        .map(|(i, j)| A::from_f32(lw.kernel_at(i, j)))
-                        .collect();
-                    Box::new(BlockCore::<A>::new(
-                        rows.len() as u32,
-                        cols.len() as u32,
-                        slots,
-                        w,
-                        momentum,
-                        hyper,
-                        BlockWiring {
-                            ins,
-                            partials: layout.out_port(v, OutKind::Partials, keys),
-                            backward: layout.out_ports(v, OutKind::Backward, keys),
-                            credits: (layer == 0)
-                                .then(|| layout.out_port(v, OutKind::Credits, keys).base),
-                            gap: gap(v),
-                        },
-                    ))
-                }
-                Role::Accumulator { layer, col } => {
-                    let lp = &plan.layers[layer];
-                    let cols = lp.column_blocks[col].clone();
-                    let dense = &spec.layers()[layer];
-                    let source = if layer + 1 == n_layers {
-                        DeltaSource::Loss {
-                            fused: is_fused(dense.activation, spec.loss()),
+                Role::Loss => Box::new(LossCore::<A>::new(
+                    spec.outputs() as u32,
+                    slots,
+                    output_activation,
+                    spec.loss(),
+                    layout.record_capacity,
+                    LossWiring {
+                        ins,
+                        deltas: layout.out_ports(v, OutKind::Deltas, 0, keys),
+                        credits: credits(v).expect("invariant: the loss core credits"),
+                        results: layout
+                            .out_port(v, OutKind::Results, keys)
+                            .expect("invariant: the loss core reports")
+                            .base,
+                        gap: gap(v),
+                    },
+                    memory.loss(spec.outputs() as u64),
+                )),
+                Role::Tile { group: g, tile: t } => {
+                    let group = &plan.groups[g];
+                    let tile = &tiles[g][t];
+                    let filters = &tile.pre.channels;
+                    let mut values = Vec::new();
+                    let mut terms = Vec::new();
+                    let mut input_lens = Vec::new();
+                    let at = tile_parameter_layout(graph, group, tile);
+                    for (term_index, term) in group.terms.iter().enumerate() {
+                        let input = group.input_box(term_index, &tile.pre);
+                        input_lens.push(match term.kind {
+                            TermKind::Blocked { .. } => 0,
+                            _ => input.len() as u32,
+                        });
+                        let (kernel_at, bias_at) = at[term_index].clone();
+                        if let Some(node) = term.weighted {
+                            let p = params_of(graph, node);
+                            let w = layer(node);
+                            if kernel_at.is_some() {
+                                values.extend(kernel_slice(&p, &w.kernel, &(0..p.inputs), filters));
+                            }
+                            values.extend_from_slice(&w.bias[filters.clone()]);
+                            let bias = bias_at.expect("invariant: weighted terms hold a bias");
+                            terms.push(match &term.kind {
+                                TermKind::Inline => TileTerm::Inline {
+                                    kernel: Correlation::new(
+                                        &term.axes,
+                                        p.window,
+                                        &tile.pre,
+                                        &input,
+                                        filters.len(),
+                                    ),
+                                    weights: kernel_at
+                                        .expect("invariant: inline terms hold a kernel"),
+                                    bias,
+                                    sends_delta: term.sends_delta,
+                                },
+                                _ => TileTerm::Blocked { bias },
+                            });
+                        } else {
+                            terms.push(TileTerm::Identity {
+                                sends_delta: term.sends_delta,
+                            });
                         }
-                    } else {
-                        DeltaSource::NextLayer
-                    };
-                    let bias = weights.layers[layer].bias[cols]
-                        .iter()
-                        .map(|&b| A::from_f32(b))
-                        .collect();
-                    Box::new(AccumulatorCore::<A>::new(
+                    }
+                    let shape = TileShape {
                         slots,
-                        dense.activation,
-                        source,
-                        bias,
-                        momentum,
-                        hyper,
-                        lp.row_blocks.len() as u32,
-                        AccumulatorWiring {
-                            ins,
-                            activations: layout.out_ports(v, OutKind::Activations, keys),
-                            deltas: layout.out_port(v, OutKind::Deltas, keys),
-                            gap: gap(v),
+                        pre: tile.pre.len() as u32,
+                        outputs: tile.out.len() as u32,
+                        filters: filters.len() as u32,
+                        activation: group.activation,
+                        pool: group
+                            .pool
+                            .map(|p| PoolWindows::new(p.kind, &p.axes, &tile.out, &tile.pre)),
+                        through: group.through,
+                        source: if group.is_output {
+                            DeltaSource::Loss {
+                                fused: is_fused(output_activation, spec.loss()),
+                            }
+                        } else {
+                            DeltaSource::Readers
                         },
+                        input_lens,
+                        readers: graph.consumers(group.output).len() as u32,
+                        dtcm: memory.tile(&group.tile_size(graph, &tile.out, &tile.pre)),
+                    };
+                    let wiring = TileWiring {
+                        outputs: layout.out_ports(v, OutKind::Values, 0, keys),
+                        contributions: (0..group.terms.len() as u32)
+                            .map(|t| layout.out_ports(v, OutKind::Contributions, t, keys))
+                            .collect(),
+                        deltas: (0..group.terms.len() as u32)
+                            .map(|t| layout.out_ports(v, OutKind::Deltas, t, keys).pop())
+                            .collect(),
+                        credits: credits(v),
+                        gap: gap(v),
+                        ins,
+                    };
+                    Box::new(TileCore::<A>::new(
+                        shape,
+                        terms,
+                        Params::new(to_values(values), momentum),
+                        hyper,
+                        reducer(v),
+                        wiring,
+                    ))
+                }
+                Role::Block {
+                    group: g,
+                    tile: t,
+                    term,
+                    channels: c,
+                } => {
+                    let group = &plan.groups[g];
+                    let tile = &tiles[g][t];
+                    let term_plan = &group.terms[term];
+                    let TermKind::Blocked { channel_groups } = &term_plan.kind else {
+                        unreachable!("invariant: blocks belong to blocked terms");
+                    };
+                    let channels = &channel_groups[c];
+                    let node = term_plan
+                        .weighted
+                        .expect("invariant: blocked terms are weighted");
+                    let p = params_of(graph, node);
+                    let input = group
+                        .input_box(term, &tile.pre)
+                        .with_channels(channels.clone());
+                    let filters = &tile.pre.channels;
+                    let kernel = Correlation::new(
+                        &term_plan.axes,
+                        p.window,
+                        &tile.pre,
+                        &input,
+                        filters.len(),
+                    );
+                    let size = group.block_size(graph, term, &tile.pre, channels);
+                    Box::new(BlockCore::<A>::new(
+                        slots,
+                        kernel,
+                        input.len() as u32,
+                        tile.pre.len() as u32,
+                        Params::new(
+                            to_values(kernel_slice(&p, &layer(node).kernel, channels, filters)),
+                            momentum,
+                        ),
+                        hyper,
+                        reducer(v),
+                        BlockWiring {
+                            partials: layout
+                                .out_port(v, OutKind::Partials, keys)
+                                .expect("invariant: blocks send partial sums"),
+                            contributions: layout.out_ports(v, OutKind::Contributions, 0, keys),
+                            credits: credits(v),
+                            gap: gap(v),
+                            ins,
+                        },
+                        memory.block(&size),
                     ))
                 }
             };
             app
         })
         .collect()
-}
-
-fn has_momentum(spec: &ModelSpec) -> bool {
-    match spec.optimizer() {
-        Optimizer::Sgd { momentum, .. } => momentum.is_some(),
-    }
 }

@@ -1,0 +1,375 @@
+//! The programs of a network's cores: the [`Feeder`](feeder::Feeder) that streams samples in,
+//! the [`TileCore`](tile::TileCore)s that compute a group's output tile by tile, the
+//! [`BlockCore`](block::BlockCore)s that hold kernel slices too large for a tile, and the
+//! [`LossCore`](loss::LossCore).
+//!
+//! Every core takes packets in a non-queueable receive callback that only stores them, and
+//! does the work in a queued user-event callback ([`Callbacks::RECEIVE_THEN_WORK`]), so no
+//! packet waits on arithmetic. Each core counts what has arrived for each sample slot and acts
+//! when a slot is complete; nothing polls. The backward pass at each core runs slot by slot in
+//! sample order, so gradient sums and the batch loss add samples in the reference's order.
+//! Sends go through an [`Outbox`] paced by a gap sized to the receivers' fan-in, so bursts do
+//! not outrun the receiving cores (whose routers would otherwise dump).
+
+pub mod block;
+pub mod feeder;
+pub mod loss;
+pub mod tile;
+
+use super::arith::Arith;
+use super::ports::{Mode, OutPort};
+use crate::ops::Activation;
+use spinn_runtime::{Callbacks, Context, Event, Op, Outbox};
+use std::collections::VecDeque;
+
+pub use spinn_runtime::Application;
+
+/// User-event argument that starts the feeder on a batch (others mean "work on the inbox").
+pub const START_BATCH: u32 = 1;
+
+/// The inbox, outbox and wake-up flag every DNN core has.
+#[derive(Debug, Default)]
+pub struct Mailbox {
+    inbox: VecDeque<(u32, u32)>,
+    outbox: Outbox,
+    /// Core cycles between two sends.
+    gap: u64,
+    pending: bool,
+    stray: u64,
+}
+
+impl Mailbox {
+    pub fn new(gap: u64) -> Mailbox {
+        Mailbox {
+            gap,
+            ..Mailbox::default()
+        }
+    }
+
+    fn receive(&mut self, ctx: &mut Context, key: u32, payload: u32) {
+        ctx.charge(Op::Alu, 8);
+        self.inbox.push_back((key, payload));
+        self.wake(ctx);
+    }
+
+    pub(crate) fn wake(&mut self, ctx: &mut Context) {
+        if !self.pending {
+            self.pending = true;
+            ctx.trigger_user_event(0, 0);
+        }
+    }
+
+    pub(crate) fn send(&mut self, key: u32, payload: u32) {
+        self.outbox.push(key, Some(payload));
+    }
+
+    /// Counts a packet on a key the core does not listen to.
+    pub(crate) fn stray(&mut self) {
+        self.stray += 1;
+    }
+
+    pub fn stray_packets(&self) -> u64 {
+        self.stray
+    }
+}
+
+/// A core that works through its mailbox packet by packet.
+pub(crate) trait Worker {
+    fn mail(&mut self) -> &mut Mailbox;
+    fn handle(&mut self, ctx: &mut Context, key: u32, payload: u32);
+
+    /// Sends what is waiting, then handles packets until the inbox is empty or the send path
+    /// is full (then it comes back in another callback, leaving room for other events).
+    fn work(&mut self, ctx: &mut Context) {
+        self.mail().pending = false;
+        loop {
+            let gap = self.mail().gap;
+            if self.mail().outbox.flush(ctx, gap) {
+                self.mail().wake(ctx);
+                return;
+            }
+            let Some((key, payload)) = self.mail().inbox.pop_front() else {
+                return;
+            };
+            ctx.charge(Op::Alu, 12);
+            self.handle(ctx, key, payload);
+        }
+    }
+}
+
+/// What every DNN core does with an event.
+pub(crate) fn on_event<W: Worker>(core: &mut W, ctx: &mut Context, event: Event) {
+    match event {
+        Event::Packet { key, payload } => core.mail().receive(ctx, key, payload.unwrap_or(0)),
+        Event::User { .. } => core.work(ctx),
+        Event::Timer { .. } => {}
+    }
+}
+
+/// The callbacks every DNN core registers.
+pub(crate) const CALLBACKS: Callbacks = Callbacks::RECEIVE_THEN_WORK;
+
+/// Where a core is in the current batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Batch {
+    pub(crate) mode: Option<Mode>,
+    /// Samples in the batch, once the control packet has come.
+    size: Option<u32>,
+    /// Samples this core has finished (its last step for the mode).
+    done: u32,
+    /// The slot whose sample is next in order.
+    pub(crate) next: u32,
+}
+
+impl Batch {
+    /// Starts a batch from its control packet; the batch's size if this core has already
+    /// finished every sample of it (the control packet came last).
+    pub(crate) fn start(&mut self, mode_index: u32, size: u32) -> Option<u32> {
+        self.mode = Mode::from_index(mode_index);
+        self.size = Some(size);
+        self.complete()
+    }
+
+    pub(crate) fn training(&self) -> bool {
+        self.mode == Some(Mode::Train)
+    }
+
+    /// Counts a finished sample; the batch's size when it was the batch's last (then the
+    /// count restarts at slot 0).
+    pub(crate) fn finish_sample(&mut self, slots: u32) -> Option<u32> {
+        self.done += 1;
+        self.next = (self.next + 1) % slots;
+        self.complete()
+    }
+
+    /// The batch's size if every sample of it is finished (then the count restarts).
+    fn complete(&mut self) -> Option<u32> {
+        let size = self.size?;
+        if self.done != size {
+            return None;
+        }
+        self.done = 0;
+        self.next = 0;
+        self.size = None;
+        Some(size)
+    }
+}
+
+/// Per-slot buffers of `width` elements with arrival counts.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotBuffer<T> {
+    pub(crate) values: Vec<Vec<T>>,
+    arrived: Vec<u32>,
+    /// Arrivals that complete a slot.
+    expected: u32,
+}
+
+impl<T: Copy + Default> SlotBuffer<T> {
+    pub(crate) fn new(slots: u32, width: u32, expected: u32) -> SlotBuffer<T> {
+        SlotBuffer {
+            values: vec![vec![T::default(); width as usize]; slots as usize],
+            arrived: vec![0; slots as usize],
+            expected,
+        }
+    }
+
+    pub(crate) fn clear(&mut self, slot: u32) {
+        self.arrived[slot as usize] = 0;
+        self.values[slot as usize].fill(T::default());
+    }
+
+    /// Stores element `index` of `slot`'s vector (one arrival).
+    pub(crate) fn put(&mut self, slot: u32, index: u32, value: T) {
+        self.values[slot as usize][index as usize] = value;
+        self.arrived[slot as usize] += 1;
+    }
+
+    /// Folds a word into element `index` of `slot`'s vector, counting `weight` arrivals.
+    pub(crate) fn fold(&mut self, slot: u32, index: u32, weight: u32, fold: impl FnOnce(T) -> T) {
+        let element = &mut self.values[slot as usize][index as usize];
+        *element = fold(*element);
+        self.arrived[slot as usize] += weight;
+    }
+
+    /// Whether `slot` has all of its arrivals.
+    pub(crate) fn full(&self, slot: u32) -> bool {
+        self.arrived[slot as usize] == self.expected
+    }
+
+    /// Slots with some but not all arrivals, as "slot s: n of m {what}".
+    pub(crate) fn partial(&self, what: &str) -> Vec<String> {
+        self.arrived
+            .iter()
+            .enumerate()
+            .filter(|&(_, &n)| n > 0 && n < self.expected)
+            .map(|(s, &n)| format!("slot {s}: {n} of {} {what}", self.expected))
+            .collect()
+    }
+}
+
+/// Sends `values[port.source(k)]` for each element `k` of `port`, for `slot`.
+pub(crate) fn send_values<A: Arith>(
+    mail: &mut Mailbox,
+    port: &OutPort,
+    slot: u32,
+    values: &[A::Value],
+) {
+    for k in 0..port.width {
+        mail.send(port.key(slot, k, 0), A::to_word(values[port.source(k)]));
+    }
+}
+
+/// Sends `sums[port.source(k)]` for each element `k` of `port` as its words, for `slot`.
+pub(crate) fn send_sums<A: Arith>(mail: &mut Mailbox, port: &OutPort, slot: u32, sums: &[A::Sum]) {
+    for k in 0..port.width {
+        let (packets, n) = A::sum_packets(sums[port.source(k)]);
+        for &(key, word) in &packets[..n] {
+            mail.send(port.key(slot, k, key), word);
+        }
+    }
+}
+
+/// The cost of applying `activation` (or its derivative) to `n` values.
+pub(crate) fn charge_activation<A: Arith>(ctx: &mut Context, activation: Activation, n: u64) {
+    match activation {
+        Activation::Identity | Activation::Relu => ctx.charge(Op::Alu, 2 * n),
+        Activation::Sigmoid | Activation::Tanh | Activation::Softmax => {
+            ctx.charge(A::TRANSCENDENTAL, 2 * n);
+            ctx.charge(A::MAC, 2 * n);
+        }
+    }
+}
+
+/// Trainable parameters with their gradient sums and velocities.
+#[derive(Debug, Clone)]
+pub struct Params<A: Arith> {
+    pub values: Vec<A::Value>,
+    grads: Vec<A::Sum>,
+    velocity: Option<Vec<A::Value>>,
+}
+
+impl<A: Arith> Params<A> {
+    pub fn new(values: Vec<A::Value>, momentum: bool) -> Params<A> {
+        Params {
+            grads: vec![A::Sum::default(); values.len()],
+            velocity: momentum.then(|| vec![A::Value::default(); values.len()]),
+            values,
+        }
+    }
+
+    pub(crate) fn grads_mut(&mut self) -> &mut [A::Sum] {
+        &mut self.grads
+    }
+
+    /// One SGD step from the summed gradients of `batch` samples; the sums restart.
+    pub(crate) fn update(&mut self, ctx: &mut Context, hyper: &A::Hyper, batch: u32) {
+        for (k, w) in self.values.iter_mut().enumerate() {
+            let v = self.velocity.as_mut().map(|v| &mut v[k]);
+            *w = A::update(hyper, *w, v, self.grads[k], batch);
+            self.grads[k] = A::Sum::default();
+        }
+        ctx.charge(A::MAC, 2 * self.values.len() as u64);
+    }
+}
+
+/// A copy's part in summing its kernel's gradients over the copies before an update: the
+/// others send their sums to the root, which adds them to its own, multicasts the total back
+/// and updates; every copy updates with the same total, so the copies stay equal.
+#[derive(Debug, Clone)]
+pub struct Reducer {
+    /// This copy's position (0: the root).
+    pub position: usize,
+    /// To the root (not on the root).
+    pub share: Option<OutPort>,
+    /// From the root to the others (on the root).
+    pub total: Option<OutPort>,
+    /// Words that complete the root's shares, or a copy's total.
+    expected: u32,
+    arrived: u32,
+    /// The batch this copy has finished, waiting for the reduction.
+    finished: Option<u32>,
+}
+
+impl Reducer {
+    /// A copy of `members` copies of `width` parameters.
+    pub fn new(
+        position: usize,
+        members: usize,
+        width: u32,
+        sum_words: u32,
+        share: Option<OutPort>,
+        total: Option<OutPort>,
+    ) -> Reducer {
+        let expected = if position == 0 {
+            (members as u32 - 1) * width * sum_words
+        } else {
+            width * sum_words
+        };
+        Reducer {
+            position,
+            share,
+            total,
+            expected,
+            arrived: 0,
+            finished: None,
+        }
+    }
+
+    /// This copy has finished `batch`: a non-root sends its share; the root updates (and sends
+    /// the total) if every share is in. Returns the batch size once the update is due.
+    pub(crate) fn finish_batch<A: Arith>(
+        &mut self,
+        mail: &mut Mailbox,
+        params: &mut Params<A>,
+        batch: u32,
+    ) -> Option<u32> {
+        self.finished = Some(batch);
+        if let Some(share) = &self.share {
+            send_sums::<A>(mail, share, 0, &params.grads);
+            params.grads.fill(A::Sum::default());
+        }
+        self.ready::<A>(mail, params)
+    }
+
+    /// A gradient word arrived (a share at the root, the total elsewhere).
+    pub(crate) fn arrive<A: Arith>(
+        &mut self,
+        mail: &mut Mailbox,
+        params: &mut Params<A>,
+        index: u32,
+        word_key: u32,
+        word: u32,
+    ) -> Option<u32> {
+        let g = &mut params.grads[index as usize];
+        *g = A::add_word(*g, word_key, word);
+        self.arrived += A::key_weight(word_key);
+        self.ready::<A>(mail, params)
+    }
+
+    fn ready<A: Arith>(&mut self, mail: &mut Mailbox, params: &mut Params<A>) -> Option<u32> {
+        let batch = self.finished?;
+        if self.arrived != self.expected {
+            return None;
+        }
+        if let Some(total) = &self.total {
+            send_sums::<A>(mail, total, 0, &params.grads);
+        }
+        self.arrived = 0;
+        self.finished = None;
+        Some(batch)
+    }
+
+    /// What the reduction still waits for, for the watchdog.
+    pub fn waiting(&self) -> Option<String> {
+        self.finished?;
+        let what = if self.position == 0 {
+            "gradient words from the other copies"
+        } else {
+            "words of the summed gradients"
+        };
+        Some(format!(
+            "the reduction: {} of {} {what}",
+            self.arrived, self.expected
+        ))
+    }
+}

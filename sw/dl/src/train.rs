@@ -1,0 +1,455 @@
+//! The training loop: [`fit`] trains a [`Network`] on the machine epoch by epoch, in seeded
+//! shuffled batches, evaluating on a test set after each epoch; [`evaluate`] and [`predict`]
+//! run a data set forward. An [`Observer`] is called after every batch and every epoch: the
+//! command line's progress bar is one, the golden reference's comparison (in `verif`) another.
+//!
+//! Batches: epoch `e` (from 1) visits the training samples in the order
+//! [`shuffled_indices`]`(n, seed + e)` in chunks of the optimiser's batch size (the last one
+//! may be shorter), so two runs with the same seed see the same batches.
+
+use crate::data::{shuffled_indices, Dataset};
+use crate::machine::{
+    Arith, BatchOutcome, Fixed, MachineError, MachineOptions, OnMachine, Parameters, F32,
+};
+use crate::model::{ModelSpec, NumericMode, Weights};
+use spinn_runtime::MachineReport;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// A network on the machine in its model's numeric mode.
+pub enum Network {
+    F32(OnMachine<F32>),
+    Fixed(OnMachine<Fixed>),
+}
+
+/// A layer's parameters in the machine's numeric mode.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParameterValues {
+    F32(Vec<Parameters<f32>>),
+    /// s16.15, as `value × 2^15`.
+    Fixed(Vec<Parameters<i32>>),
+}
+
+/// Applies `$body` to the network whatever its mode, with `$on` bound to the `OnMachine`.
+macro_rules! on_either {
+    ($network:expr, $on:ident => $body:expr) => {
+        match $network {
+            Network::F32($on) => $body,
+            Network::Fixed($on) => $body,
+        }
+    };
+}
+
+/// One batch's result with the outputs as `f32`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub loss: Option<f64>,
+    pub outputs: Vec<Vec<f32>>,
+}
+
+fn to_f32<A: Arith>(outcome: BatchOutcome<A::Value>) -> Outcome {
+    Outcome {
+        loss: outcome.loss,
+        outputs: outcome
+            .outputs
+            .into_iter()
+            .map(|o| o.into_iter().map(A::to_f32).collect())
+            .collect(),
+    }
+}
+
+impl Network {
+    /// Plans, maps and loads `spec` with `weights`, in the model's numeric mode.
+    pub fn new(
+        spec: &ModelSpec,
+        weights: &Weights,
+        options: &MachineOptions,
+    ) -> Result<Network, MachineError> {
+        Ok(match spec.numeric() {
+            NumericMode::F32 => Network::F32(OnMachine::new(spec, weights, options)?),
+            NumericMode::Fixed => Network::Fixed(OnMachine::new(spec, weights, options)?),
+        })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        on_either!(self, on => on.spec())
+    }
+
+    pub fn report(&self) -> MachineReport {
+        on_either!(self, on => on.report())
+    }
+
+    pub fn plan(&self) -> &crate::machine::Plan {
+        on_either!(self, on => on.plan())
+    }
+
+    pub fn mapping(&self) -> &spinn_toolchain::Mapping {
+        on_either!(self, on => on.mapping())
+    }
+
+    pub fn stray_packets(&self) -> u64 {
+        on_either!(self, on => on.stray_packets())
+    }
+
+    /// The weights as `f32` (exact from s16.15 for |w| < 256).
+    pub fn weights(&self) -> Weights {
+        on_either!(self, on => on.weights())
+    }
+
+    /// The parameters exactly as the cores hold them.
+    pub fn parameters(&self) -> ParameterValues {
+        match self {
+            Network::F32(on) => ParameterValues::F32(on.parameters()),
+            Network::Fixed(on) => ParameterValues::Fixed(on.parameters()),
+        }
+    }
+
+    pub fn train_batch(&mut self, x: &[&[f32]], y: &[&[f32]]) -> Result<Outcome, MachineError> {
+        Ok(match self {
+            Network::F32(on) => to_f32::<F32>(on.train_batch(x, y)?),
+            Network::Fixed(on) => to_f32::<Fixed>(on.train_batch(x, y)?),
+        })
+    }
+
+    pub fn evaluate_batch(&mut self, x: &[&[f32]], y: &[&[f32]]) -> Result<Outcome, MachineError> {
+        Ok(match self {
+            Network::F32(on) => to_f32::<F32>(on.evaluate_batch(x, y)?),
+            Network::Fixed(on) => to_f32::<Fixed>(on.evaluate_batch(x, y)?),
+        })
+    }
+
+    pub fn predict_batch(&mut self, x: &[&[f32]]) -> Result<Vec<Vec<f32>>, MachineError> {
+        Ok(match self {
+            Network::F32(on) => on
+                .predict_batch(x)?
+                .into_iter()
+                .map(|o| o.into_iter().map(<F32 as Arith>::to_f32).collect())
+                .collect(),
+            Network::Fixed(on) => on
+                .predict_batch(x)?
+                .into_iter()
+                .map(|o| o.into_iter().map(<Fixed as Arith>::to_f32).collect())
+                .collect(),
+        })
+    }
+}
+
+/// A batch just trained, as an observer sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRecord<'a> {
+    /// From 1.
+    pub epoch: usize,
+    /// From 1.
+    pub batch: usize,
+    pub batches: usize,
+    /// The training samples of the batch, in order.
+    pub indices: &'a [usize],
+    pub x: &'a [&'a [f32]],
+    /// One-hot labels.
+    pub y: &'a [&'a [f32]],
+    /// The machine's mean loss of the batch (before the update).
+    pub loss: f64,
+    /// Machine time the batch took, in router cycles.
+    pub cycles: u64,
+}
+
+/// A data set's loss and accuracy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub accuracy: f64,
+    /// `confusion[label][predicted]` sample counts.
+    pub confusion: Vec<Vec<usize>>,
+    /// Machine time the evaluation took, in router cycles.
+    pub cycles: u64,
+}
+
+/// One epoch's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochSummary {
+    /// From 1.
+    pub epoch: usize,
+    /// The mean of the batch losses, weighted by batch size.
+    pub loss: f64,
+    pub train_accuracy: f64,
+    pub test: Option<Evaluation>,
+}
+
+/// What an observer can say: stop the run, naming why.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct Stop(pub String);
+
+/// Called after every batch and every epoch of [`fit`].
+pub trait Observer {
+    /// After a training batch; an `Err` stops training with that reason.
+    fn batch(&mut self, network: &Network, record: &BatchRecord<'_>) -> Result<(), Stop>;
+
+    /// After an epoch (and its evaluation).
+    fn epoch(&mut self, network: &Network, summary: &EpochSummary) {
+        let _ = (network, summary);
+    }
+}
+
+/// An observer that does nothing.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn batch(&mut self, _network: &Network, _record: &BatchRecord<'_>) -> Result<(), Stop> {
+        Ok(())
+    }
+}
+
+/// Several observers, called in order.
+impl Observer for Vec<&mut dyn Observer> {
+    fn batch(&mut self, network: &Network, record: &BatchRecord<'_>) -> Result<(), Stop> {
+        for o in self.iter_mut() {
+            o.batch(network, record)?;
+        }
+        Ok(())
+    }
+
+    fn epoch(&mut self, network: &Network, summary: &EpochSummary) {
+        for o in self.iter_mut() {
+            o.epoch(network, summary);
+        }
+    }
+}
+
+/// The whole run.
+#[derive(Debug, Clone)]
+pub struct FitReport {
+    pub epochs: Vec<EpochSummary>,
+    pub machine: MachineReport,
+    /// Machine time spent on training batches (not on evaluation), in seconds.
+    pub training_machine_seconds: f64,
+    pub samples_trained: usize,
+    /// Host time spent in the machine's training batches.
+    pub machine_host: Duration,
+    pub weights: Weights,
+    /// Packets that reached a DNN core on a key it does not listen to.
+    pub stray_packets: u64,
+}
+
+impl FitReport {
+    pub fn final_epoch(&self) -> Option<&EpochSummary> {
+        self.epochs.last()
+    }
+
+    /// Training samples per second of machine time.
+    pub fn machine_samples_per_second(&self) -> f64 {
+        self.samples_trained as f64 / self.training_machine_seconds.max(f64::MIN_POSITIVE)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum FitError {
+    #[error("on the machine: {0}")]
+    Machine(#[from] MachineError),
+    #[error("stopped after epoch {epoch}, batch {batch}: {reason}")]
+    Stopped {
+        epoch: usize,
+        batch: usize,
+        reason: Stop,
+    },
+    #[error(
+        "data set {what} has samples of {got} values, the model's input {shape} takes {expected}"
+    )]
+    Features {
+        what: &'static str,
+        got: usize,
+        expected: usize,
+        shape: String,
+    },
+    #[error("data set {what} has {got} classes, the model has {expected} outputs")]
+    Classes {
+        what: &'static str,
+        got: usize,
+        expected: usize,
+    },
+    #[error("data set {what} is empty")]
+    Empty { what: &'static str },
+}
+
+/// Checks that `data` fits the model: as many values per sample as its input (any shape with
+/// that many elements, since the flat order is the same), one class per output.
+pub fn check_data(spec: &ModelSpec, what: &'static str, data: &Dataset) -> Result<(), FitError> {
+    if data.n_features != spec.inputs() {
+        return Err(FitError::Features {
+            what,
+            got: data.n_features,
+            expected: spec.inputs(),
+            shape: spec.input_shape().to_string(),
+        });
+    }
+    if data.n_classes != spec.outputs() {
+        return Err(FitError::Classes {
+            what,
+            got: data.n_classes,
+            expected: spec.outputs(),
+        });
+    }
+    if data.n_samples() == 0 {
+        return Err(FitError::Empty { what });
+    }
+    Ok(())
+}
+
+/// The one-hot label rows of `indices`.
+pub fn one_hot(data: &Dataset, indices: &[usize]) -> Vec<Vec<f32>> {
+    indices
+        .iter()
+        .map(|&i| {
+            let mut y = vec![0.0; data.n_classes];
+            y[data.labels[i] as usize] = 1.0;
+            y
+        })
+        .collect()
+}
+
+/// The index of the largest output (the first, on ties).
+pub fn argmax(outputs: &[f32]) -> usize {
+    let mut best = 0;
+    for (j, &v) in outputs.iter().enumerate() {
+        if v > outputs[best] {
+            best = j;
+        }
+    }
+    best
+}
+
+/// The test set's (or any labelled set's) mean loss, accuracy and confusion matrix, in
+/// batches of the optimiser's batch size.
+pub fn evaluate(network: &mut Network, data: &Dataset) -> Result<Evaluation, FitError> {
+    check_data(network.spec(), "evaluated", data)?;
+    let batch = network.spec().optimizer().batch_size();
+    let classes = data.n_classes;
+    let mut confusion = vec![vec![0; classes]; classes];
+    let indices: Vec<usize> = (0..data.n_samples()).collect();
+    let before = network.report().cycles;
+    let (mut loss, mut correct) = (0.0, 0);
+    for chunk in indices.chunks(batch) {
+        let x: Vec<&[f32]> = chunk.iter().map(|&i| data.sample(i)).collect();
+        let ys = one_hot(data, chunk);
+        let y: Vec<&[f32]> = ys.iter().map(Vec::as_slice).collect();
+        let out = network.evaluate_batch(&x, &y)?;
+        loss += out.loss.unwrap_or(f64::NAN) * chunk.len() as f64;
+        for (o, &i) in out.outputs.iter().zip(chunk) {
+            let (label, predicted) = (data.labels[i] as usize, argmax(o));
+            confusion[label][predicted] += 1;
+            correct += usize::from(label == predicted);
+        }
+    }
+    let n = data.n_samples() as f64;
+    Ok(Evaluation {
+        loss: loss / n,
+        accuracy: correct as f64 / n,
+        confusion,
+        cycles: network.report().cycles - before,
+    })
+}
+
+/// Every sample's outputs (class probabilities for a softmax model), in order.
+pub fn predict(network: &mut Network, data: &Dataset) -> Result<Vec<Vec<f32>>, FitError> {
+    if data.n_features != network.spec().inputs() {
+        return Err(FitError::Features {
+            what: "predicted",
+            got: data.n_features,
+            expected: network.spec().inputs(),
+            shape: network.spec().input_shape().to_string(),
+        });
+    }
+    let batch = network.spec().optimizer().batch_size();
+    let mut outputs = Vec::with_capacity(data.n_samples());
+    let indices: Vec<usize> = (0..data.n_samples()).collect();
+    for chunk in indices.chunks(batch) {
+        let x: Vec<&[f32]> = chunk.iter().map(|&i| data.sample(i)).collect();
+        outputs.extend(network.predict_batch(&x)?);
+    }
+    Ok(outputs)
+}
+
+/// Trains `network` for `epochs` epochs on `train`, evaluating on `test` after each, calling
+/// `observer` after every batch and epoch.
+pub fn fit(
+    network: &mut Network,
+    train: &Dataset,
+    test: Option<&Dataset>,
+    epochs: usize,
+    observer: &mut dyn Observer,
+) -> Result<FitReport, FitError> {
+    let spec = network.spec().clone();
+    check_data(&spec, "train", train)?;
+    if let Some(test) = test {
+        check_data(&spec, "test", test)?;
+    }
+    let batch = spec.optimizer().batch_size();
+    let n = train.n_samples();
+    let mut machine_host = Duration::ZERO;
+    let mut training_cycles = 0u64;
+    let mut summaries = Vec::with_capacity(epochs);
+    for epoch in 1..=epochs {
+        let order = shuffled_indices(n, spec.seed().wrapping_add(epoch as u64));
+        let batches = n.div_ceil(batch);
+        let (mut loss_sum, mut correct) = (0.0, 0usize);
+        for (b, chunk) in order.chunks(batch).enumerate() {
+            let x: Vec<&[f32]> = chunk.iter().map(|&i| train.sample(i)).collect();
+            let ys = one_hot(train, chunk);
+            let y: Vec<&[f32]> = ys.iter().map(Vec::as_slice).collect();
+            let before = network.report().cycles;
+            let started = Instant::now();
+            let out = network.train_batch(&x, &y)?;
+            machine_host += started.elapsed();
+            let cycles = network.report().cycles - before;
+            training_cycles += cycles;
+            let loss = out.loss.unwrap_or(f64::NAN);
+            loss_sum += loss * chunk.len() as f64;
+            correct += out
+                .outputs
+                .iter()
+                .zip(chunk)
+                .filter(|(o, &i)| argmax(o) == train.labels[i] as usize)
+                .count();
+            let record = BatchRecord {
+                epoch,
+                batch: b + 1,
+                batches,
+                indices: chunk,
+                x: &x,
+                y: &y,
+                loss,
+                cycles,
+            };
+            observer
+                .batch(network, &record)
+                .map_err(|reason| FitError::Stopped {
+                    epoch,
+                    batch: b + 1,
+                    reason,
+                })?;
+        }
+        let test = match test {
+            Some(test) => Some(evaluate(network, test)?),
+            None => None,
+        };
+        let summary = EpochSummary {
+            epoch,
+            loss: loss_sum / n as f64,
+            train_accuracy: correct as f64 / n as f64,
+            test,
+        };
+        observer.epoch(network, &summary);
+        summaries.push(summary);
+    }
+    let machine = network.report();
+    let seconds_per_cycle = machine.seconds / machine.cycles.max(1) as f64;
+    Ok(FitReport {
+        epochs: summaries,
+        training_machine_seconds: training_cycles as f64 * seconds_per_cycle,
+        samples_trained: n * epochs,
+        machine,
+        machine_host,
+        weights: network.weights(),
+        stray_packets: network.stray_packets(),
+    })
+}
