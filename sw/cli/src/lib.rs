@@ -198,8 +198,9 @@ enum Command {
         /// or `idx:IMAGES,LABELS` (IDX files, raw or gzip).
         #[arg(long, default_value = "digits")]
         data: spinn_dl::DataSource,
-        #[arg(long, default_value_t = 15)]
-        epochs: usize,
+        /// Epochs to train (default: the model file's `epochs`, else 15).
+        #[arg(long)]
+        epochs: Option<usize>,
         /// Samples per batch (overrides the model's).
         #[arg(long)]
         batch_size: Option<usize>,

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 pub struct TrainArgs {
     pub model: Option<PathBuf>,
     pub data: DataSource,
-    pub epochs: usize,
+    /// `None`: the model file's `epochs`, or 15.
+    pub epochs: Option<usize>,
     pub batch_size: Option<usize>,
     pub learning_rate: Option<f64>,
     pub numeric: Option<NumericMode>,
@@ -31,15 +32,18 @@ pub struct TrainArgs {
     pub progress: bool,
 }
 
+/// Epochs when neither the command line nor the model file says.
+const DEFAULT_EPOCHS: usize = 15;
+
 /// The model file's (or the default) spec with the command line's overrides, and the machine
-/// the file names.
-fn model(args: &TrainArgs) -> anyhow::Result<(ModelSpec, Option<String>)> {
-    let (base, machine) = match &args.model {
+/// and epochs the file names.
+fn model(args: &TrainArgs) -> anyhow::Result<(ModelSpec, Option<String>, Option<usize>)> {
+    let (base, machine, epochs) = match &args.model {
         Some(path) => {
             let file = ModelFile::read(path)?;
-            (file.spec, file.machine)
+            (file.spec, file.machine, file.epochs)
         }
-        None => (ModelSpec::digits_default(), None),
+        None => (ModelSpec::digits_default(), None, None),
     };
     let spec = base
         .with_training(
@@ -48,7 +52,7 @@ fn model(args: &TrainArgs) -> anyhow::Result<(ModelSpec, Option<String>)> {
             args.seed.unwrap_or(base.seed()),
         )
         .context("the model with the command line's settings")?;
-    Ok((spec, machine))
+    Ok((spec, machine, epochs))
 }
 
 /// One line per model: each layer's name, output shape and activation, inputs named where a
@@ -141,7 +145,8 @@ impl Observer for Console<'_> {
 
 pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (spec, file_machine) = model(args)?;
+    let (spec, file_machine, file_epochs) = model(args)?;
+    let epochs = args.epochs.or(file_epochs).unwrap_or(DEFAULT_EPOCHS);
     let machine_text = args
         .machine
         .clone()
@@ -182,9 +187,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             String::new()
         },
         optimizer.batch_size(),
-        optimizer
-            .momentum()
-            .map_or(String::new(), |m| format!(" momentum {m}")),
+        optimizer.momentum().map_or(String::new(), |m| {
+            if quantised(m) == m {
+                format!(" momentum {m}")
+            } else {
+                format!(" momentum {m} (used as {})", quantised(m))
+            }
+        }),
         spec.numeric().name(),
         spec.seed()
     )?;
@@ -204,7 +213,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let mut console = Console {
         out: &mut *out,
-        epochs: args.epochs,
+        epochs,
         bar: args.progress,
         numeric: spec.numeric(),
         golden,
@@ -213,7 +222,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         &mut network,
         &train_set,
         Some(&test_set),
-        args.epochs,
+        epochs,
         &mut console,
     )
     .context("training")?;

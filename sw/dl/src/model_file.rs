@@ -18,6 +18,7 @@
 //! numeric = "f32"                      # "f32" or "fixed" (s16.15)
 //! loss = "categorical_crossentropy"    # or "mean_squared_error", "binary_crossentropy"
 //! machine = "spinn5"                   # optional; the machine to run on, read by the caller
+//! epochs = 15                          # optional; the epochs to train for, read by the caller
 //!
 //! [optimizer.sgd]                      # the only optimiser for now
 //! learning_rate = 0.05                 # finite, > 0
@@ -305,6 +306,9 @@ pub struct ModelFile {
     /// The `machine` setting as written (version 2 only; not checked here, the caller knows
     /// the machines).
     pub machine: Option<String>,
+    /// The `epochs` setting: how many epochs the model is meant to train for (version 2 only;
+    /// at least 1).
+    pub epochs: Option<usize>,
 }
 
 impl ModelFile {
@@ -351,7 +355,7 @@ impl ModelFile {
     /// The file as text (format version 2), which [`ModelFile::parse`] reads back to an equal
     /// value.
     pub fn to_toml(&self) -> String {
-        write_v2(&self.spec, self.machine.as_deref())
+        write_v2(&self.spec, self.machine.as_deref(), self.epochs)
     }
 }
 
@@ -373,7 +377,7 @@ impl ModelSpec {
     /// Layers are named only where their name is not the automatic one, `inputs` is written
     /// only where it is not just the previous layer, and every other setting is written out.
     pub fn to_toml(&self) -> String {
-        write_v2(self, None)
+        write_v2(self, None, None)
     }
 }
 
@@ -671,6 +675,7 @@ fn parse_v1(source: &Source) -> Result<ModelFile, ModelFileError> {
     Ok(ModelFile {
         spec,
         machine: None,
+        epochs: None,
     })
 }
 
@@ -733,6 +738,7 @@ struct RawModelV2 {
     numeric: Spanned<String>,
     loss: Spanned<String>,
     machine: Option<String>,
+    epochs: Option<Spanned<usize>>,
     optimizer: RawOptimizer,
     layers: Spanned<Vec<Spanned<RawTable>>>,
 }
@@ -838,9 +844,17 @@ fn parse_v2(source: &Source) -> Result<ModelFile, ModelFileError> {
         &raw.loss,
         locate_graph,
     )?;
+    if let Some(epochs) = raw.epochs.as_ref().filter(|e| *e.get_ref() == 0) {
+        return Err(ModelFileError::Invalid {
+            location: source.location(epochs.span().start),
+            key: "epochs".to_string(),
+            message: "epochs must be at least 1".to_string(),
+        });
+    }
     Ok(ModelFile {
         spec,
         machine: raw.machine,
+        epochs: raw.epochs.map(|e| *e.get_ref()),
     })
 }
 
@@ -1276,8 +1290,8 @@ fn window_form(dims: Dims) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Writing.
 
-/// The model as a version 2 file, with `machine` if given.
-fn write_v2(spec: &ModelSpec, machine: Option<&str>) -> String {
+/// The model as a version 2 file, with `machine` and `epochs` if given.
+fn write_v2(spec: &ModelSpec, machine: Option<&str>, epochs: Option<usize>) -> String {
     let graph = spec.graph();
     let mut lines = vec![
         format!("version = {FORMAT_VERSION}"),
@@ -1294,6 +1308,9 @@ fn write_v2(spec: &ModelSpec, machine: Option<&str>) -> String {
     lines.push(format!("loss = \"{}\"", spec.loss().name()));
     if let Some(machine) = machine {
         lines.push(format!("machine = {}", toml_string(machine)));
+    }
+    if let Some(epochs) = epochs {
+        lines.push(format!("epochs = {epochs}"));
     }
     match spec.optimizer() {
         Optimizer::Sgd {
@@ -1628,6 +1645,7 @@ activation = "softmax"
             let file = ModelFile {
                 spec,
                 machine: Some("boards:3 \"quoted\"".to_string()),
+                epochs: Some(12),
             };
             let text = file.to_toml();
             assert_eq!(
@@ -2141,7 +2159,7 @@ activation = "softmax"
         );
         assert_eq!(
             error(&CNN.replace("seed = 1", "seed = 1\nmachin = \"spinn5\"")),
-            "model.toml:4:1: unknown field `machin`, expected one of `version`, `input`, `inputs`, `seed`, `numeric`, `loss`, `machine`, `optimizer`, `layers` (in `machin = \"spinn5\"`)"
+            "model.toml:4:1: unknown field `machin`, expected one of `version`, `input`, `inputs`, `seed`, `numeric`, `loss`, `machine`, `epochs`, `optimizer`, `layers` (in `machin = \"spinn5\"`)"
         );
         assert_eq!(
             error(&CNN.replace("seed = 1", "seed = 1\nmachine = 5")),
@@ -2169,6 +2187,15 @@ activation = "softmax"
             None
         );
         assert!(file.to_toml().contains("\nmachine = \"8x8\"\n"));
+        let epochs = ModelFile::parse(&CNN.replace("seed = 1", "seed = 1\nepochs = 7"), "m.toml")
+            .expect("valid");
+        assert_eq!(epochs.epochs, Some(7));
+        assert_eq!(
+            ModelFile::parse(&CNN.replace("seed = 1", "seed = 1\nepochs = 0"), "m.toml")
+                .expect_err("zero epochs")
+                .to_string(),
+            "m.toml:4:10: epochs: epochs must be at least 1"
+        );
     }
 
     /// A fresh directory under the system temp dir, unique to this process and test.

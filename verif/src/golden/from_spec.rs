@@ -18,7 +18,7 @@ use super::s16_15::to_fixed;
 use super::{F32Network, Fixed, FixedNetwork, GoldenError, F32};
 use ndarray::{Array1, Array2};
 use spinn_dl::ops::Op;
-use spinn_dl::{ModelSpec, NodeId, Optimizer, Weights};
+use spinn_dl::{ModelSpec, NodeId, Weights};
 
 /// The golden activation for a model file's.
 pub fn activation(a: spinn_dl::Activation) -> Activation {
@@ -41,15 +41,9 @@ pub fn loss(l: spinn_dl::Loss) -> Loss {
 }
 
 fn sgd(spec: &ModelSpec) -> Sgd {
-    match spec.optimizer() {
-        Optimizer::Sgd {
-            learning_rate,
-            momentum,
-            ..
-        } => Sgd {
-            learning_rate,
-            momentum,
-        },
+    Sgd {
+        learning_rate: spec.optimizer().learning_rate(),
+        momentum: spec.optimizer().momentum(),
     }
 }
 

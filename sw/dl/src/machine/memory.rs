@@ -4,7 +4,7 @@
 //!
 //! | Core | Held once | Held per in-flight sample (`slots`) |
 //! |---|---|---|
-//! | tile | kernels and biases held here `(v + g [+ v])` each, one contribution buffer `s` per input element | inputs `v`, partial sums `s` per blocked-term output, activations `v` per pre-pool output (relu's derivative needs only `a > 0`), incoming `δ` `s` per output and reading layer |
+//! | tile | kernels and biases held here `(v + g [+ v])` each, one contribution buffer `s` per input element | inputs `v`, partial sums `s` per blocked-term output, activations `v` per pre-pool output (relu's derivative needs only `a > 0`), incoming `δ` `s` per output (per reading layer in f32) |
 //! | block `R × C` | weights `(v + g [+ v])` each | inputs `4R`, `δz` `4C`, partial sums `8C` |
 //! | loss | | outputs and labels `2v` per output |
 //! | feeder | | credits `8` |
@@ -65,6 +65,10 @@ pub struct MemoryModel {
     /// A sum or gradient sum: 4 bytes in f32, 8 in fixed point.
     pub sum: u64,
     pub momentum: bool,
+    /// Whether a tile holds each reading layer's `δ` contributions apart (f32, so that they
+    /// are added in the reference's order); in fixed point the sum is exact in any order and
+    /// one buffer takes them all.
+    pub ordered_readers: bool,
 }
 
 /// A value (weight, activation, `δ`): 4 bytes in both modes.
@@ -79,6 +83,7 @@ impl MemoryModel {
                 NumericMode::Fixed => 8,
             },
             momentum: spec.optimizer().momentum().is_some(),
+            ordered_readers: spec.numeric() == NumericMode::F32,
         }
     }
 
@@ -86,6 +91,15 @@ impl MemoryModel {
     /// velocity.
     fn per_parameter(&self) -> u64 {
         VALUE + self.sum + if self.momentum { VALUE } else { 0 }
+    }
+
+    /// The `δ` contribution buffers a tile read by `readers` layers holds per slot.
+    pub fn delta_buffers(&self, readers: u64) -> u64 {
+        if self.ordered_readers {
+            readers.max(1)
+        } else {
+            1
+        }
     }
 
     pub fn tile(&self, t: &TileSize) -> Dtcm {
@@ -106,7 +120,7 @@ impl MemoryModel {
         items.push(("sample slots: activations", s * t.pre * VALUE));
         items.push((
             "sample slots: incoming deltas",
-            s * t.outputs * t.readers.max(1) * self.sum,
+            s * t.outputs * self.delta_buffers(t.readers) * self.sum,
         ));
         if t.contributions > 0 {
             items.push(("delta contributions", t.contributions * self.sum));

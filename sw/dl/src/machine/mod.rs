@@ -1,13 +1,12 @@
 //! Networks on the simulated machine (DESIGN.md, "Deep learning on it"): the graph cut into
 //! groups of tile cores and block cores ([`plan`]), the machine graph of their partitions and
-//! keys ([`layout`], [`ports`]), the arithmetic the cores apply ([`arith`], [`kernels`]) and
+//! keys ([`layout`], [`ports`]), the arithmetic the cores apply ([`arith`]; each operation's kernel is in its module, [`crate::ops`]) and
 //! the memory they hold ([`memory`]), the core programs ([`cores`]) and the host side
 //! ([`session`]: [`OnMachine`] maps, loads, trains, evaluates, predicts, reads weights back
 //! and reports stalls through the watchdog).
 
 pub mod arith;
 pub mod cores;
-pub mod kernels;
 pub mod layout;
 pub mod memory;
 pub mod plan;

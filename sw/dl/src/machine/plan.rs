@@ -65,6 +65,14 @@ pub struct GridBox {
 }
 
 impl GridBox {
+    pub fn new(rows: Range<usize>, cols: Range<usize>, channels: Range<usize>) -> GridBox {
+        GridBox {
+            rows,
+            cols,
+            channels,
+        }
+    }
+
     /// The whole grid.
     pub fn all(grid: Grid) -> GridBox {
         GridBox {

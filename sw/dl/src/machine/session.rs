@@ -13,14 +13,14 @@ use super::cores::block::{BlockCore, BlockWiring};
 use super::cores::feeder::{FedSample, Feeder, FeederWiring};
 use super::cores::loss::{LossCore, LossWiring};
 use super::cores::tile::{DeltaSource, TileCore, TileShape, TileTerm, TileWiring};
-use super::cores::{Params, Reducer, START_BATCH};
-use super::kernels::{Correlation, PoolWindows};
+use super::cores::{Params, Reducer, Trainable, START_BATCH};
 use super::layout::{Layout, OutKind, Role, Spread};
 use super::plan::{plan, Group, Plan, PlanConfig, PlanError, TermKind, Tile};
 use super::ports::Mode;
 use crate::graph::{Graph, NodeId};
 use crate::model::{LayerWeights, ModelSpec, Weights};
 use crate::ops::ParamShapes;
+use crate::ops::{Correlation, PoolWindows};
 use spinn_runtime::{
     load, Application, EngineKind, HostFlow, LivePacketGatherer, LoadError, Machine, MachineConfig,
     MachineReport, StopReason,
@@ -754,7 +754,9 @@ fn build_apps<A: Arith>(
                             DeltaSource::Readers
                         },
                         input_lens,
-                        readers: graph.consumers(group.output).len() as u32,
+                        delta_buffers: memory
+                            .delta_buffers(graph.consumers(group.output).len() as u64)
+                            as u32,
                         dtcm: memory.tile(&group.tile_size(graph, &tile.out, &tile.pre)),
                     };
                     let wiring = TileWiring {
@@ -772,9 +774,7 @@ fn build_apps<A: Arith>(
                     Box::new(TileCore::<A>::new(
                         shape,
                         terms,
-                        Params::new(to_values(values), momentum),
-                        hyper,
-                        reducer(v),
+                        Trainable::new(Params::new(to_values(values), momentum), hyper, reducer(v)),
                         wiring,
                     ))
                 }
@@ -812,12 +812,14 @@ fn build_apps<A: Arith>(
                         kernel,
                         input.len() as u32,
                         tile.pre.len() as u32,
-                        Params::new(
-                            to_values(kernel_slice(&p, &layer(node).kernel, channels, filters)),
-                            momentum,
+                        Trainable::new(
+                            Params::new(
+                                to_values(kernel_slice(&p, &layer(node).kernel, channels, filters)),
+                                momentum,
+                            ),
+                            hyper,
+                            reducer(v),
                         ),
-                        hyper,
-                        reducer(v),
                         BlockWiring {
                             partials: layout
                                 .out_port(v, OutKind::Partials, keys)

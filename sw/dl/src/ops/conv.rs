@@ -12,8 +12,10 @@
 //! copy per spatial tile, whose gradients are summed over the tiles before every update) and
 //! receives the input region its receptive field covers, halo included.
 
-use super::window::{Axis, Padding};
+use super::window::{Axis, Padding, Taps};
 use super::{at_least_one, Activation, OpFault, Operation, ParamShapes};
+use crate::machine::arith::Arith;
+use crate::machine::plan::GridBox;
 use crate::shape::Shape;
 
 /// One- or two-dimensional.
@@ -203,5 +205,135 @@ impl Operation for Conv {
             inputs: channels,
             outputs: self.filters,
         })
+    }
+}
+
+// On the machine: the kernel a tile or block core applies to its part of the layer.
+
+/// A dense or convolution kernel slice applied to a core's input box, forward and backward, in
+/// any numeric mode ([`Arith`]); a dense layer is the 1 × 1 case.
+///
+/// Buffers are row-major over the core's boxes: inputs `[row][col][channel]` over the input
+/// box it holds, outputs `[row][col][filter]` over the outputs it computes, the kernel
+/// `[i][j][channel][filter]` (Keras layout restricted to the core's channels and filters). The
+/// loops run in the orders `docs/numerics.md` fixes (taps `i`, `j`, then channels, for each
+/// output; output positions in row-major order for gradients and contributions), so in f32 a
+/// core that holds a whole layer rounds exactly as the golden reference does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correlation {
+    table: Taps,
+    /// Input channels held.
+    pub channels: usize,
+    /// Filters (output channels) held.
+    pub filters: usize,
+}
+
+impl Correlation {
+    /// The kernel of `window` taps with `axes` over the full input, for outputs `outputs`
+    /// (positions) from inputs held in `inputs` (positions; `channels` of them), computing
+    /// `filters` filters.
+    pub fn new(
+        axes: &[Axis; 2],
+        window: [usize; 2],
+        outputs: &GridBox,
+        inputs: &GridBox,
+        filters: usize,
+    ) -> Correlation {
+        Correlation {
+            table: Taps::new(axes, window, outputs, inputs),
+            channels: inputs.channels.len(),
+            filters,
+        }
+    }
+
+    /// Multiply-accumulates per sample in each direction (real taps only).
+    pub fn macs(&self) -> u64 {
+        (self.table.taps.len() * self.channels * self.filters) as u64
+    }
+
+    /// `out[p][f] += Σ_taps Σ_ch x[tap's position][ch] · w[tap][ch][f]`.
+    pub fn forward<A: Arith>(&self, x: &[A::Value], w: &[A::Value], out: &mut [A::Sum]) {
+        let (nch, nf) = (self.channels, self.filters);
+        for p in 0..self.table.positions() {
+            let out = &mut out[p * nf..(p + 1) * nf];
+            for &(tap, pos) in self.table.of(p) {
+                let xs = &x[pos as usize * nch..(pos as usize + 1) * nch];
+                let ws = &w[tap as usize * nch * nf..(tap as usize + 1) * nch * nf];
+                for (ch, &xv) in xs.iter().enumerate() {
+                    let row = &ws[ch * nf..(ch + 1) * nf];
+                    for (o, &wv) in out.iter_mut().zip(row) {
+                        *o = A::mac(*o, xv, wv);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds one sample's kernel gradient `Σ_p x · δz` into `grads` (positions in order).
+    pub fn gradient<A: Arith>(&self, x: &[A::Value], dz: &[A::Value], grads: &mut [A::Sum]) {
+        let (nch, nf) = (self.channels, self.filters);
+        for p in 0..self.table.positions() {
+            let d = &dz[p * nf..(p + 1) * nf];
+            for &(tap, pos) in self.table.of(p) {
+                let xs = &x[pos as usize * nch..(pos as usize + 1) * nch];
+                let gs = &mut grads[tap as usize * nch * nf..(tap as usize + 1) * nch * nf];
+                for (ch, &xv) in xs.iter().enumerate() {
+                    let row = &mut gs[ch * nf..(ch + 1) * nf];
+                    for (g, &dv) in row.iter_mut().zip(d) {
+                        *g = A::add(*g, A::kernel_term(xv, dv));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the input's `δ` contributions `w · δz` into `dx` (laid out as the inputs).
+    pub fn backward<A: Arith>(&self, w: &[A::Value], dz: &[A::Value], dx: &mut [A::Sum]) {
+        let (nch, nf) = (self.channels, self.filters);
+        for p in 0..self.table.positions() {
+            let d = &dz[p * nf..(p + 1) * nf];
+            for &(tap, pos) in self.table.of(p) {
+                let ws = &w[tap as usize * nch * nf..(tap as usize + 1) * nch * nf];
+                let xs = &mut dx[pos as usize * nch..(pos as usize + 1) * nch];
+                for (ch, acc) in xs.iter_mut().enumerate() {
+                    let row = &ws[ch * nf..(ch + 1) * nf];
+                    for (&wv, &dv) in row.iter().zip(d) {
+                        *acc = A::mac(*acc, wv, dv);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::arith::F32;
+
+    #[test]
+    fn a_tile_of_a_same_convolution_skips_the_padding() {
+        // 4 × 4 input, one channel, 3 × 3 kernel of ones, same padding: a corner output sums
+        // its 4 real neighbours.
+        let axes = [
+            Axis::new(4, 3, 1, Padding::Same).expect("fits"),
+            Axis::new(4, 3, 1, Padding::Same).expect("fits"),
+        ];
+        let outputs = GridBox::new(0..2, 0..2, 0..1);
+        let inputs = GridBox::new(axes[0].receptive(0..2), axes[1].receptive(0..2), 0..1);
+        assert_eq!(inputs.rows, 0..3);
+        let k = Correlation::new(&axes, [3, 3], &outputs, &inputs, 1);
+        let x: Vec<f32> = (0..9).map(|v| v as f32).collect();
+        let w = vec![1.0f32; 9];
+        let mut out = vec![0.0f32; 4];
+        k.forward::<F32>(&x, &w, &mut out);
+        // Output (0, 0) reads inputs (0..2, 0..2) of the 3 × 3 box: 0 + 1 + 3 + 4.
+        assert_eq!(out[0], 8.0);
+        // Output (1, 1) reads the whole box.
+        assert_eq!(out[3], 36.0);
+        assert_eq!(k.macs(), (4 + 6 + 6 + 9) as u64);
+        let mut dx = vec![0.0f32; 9];
+        k.backward::<F32>(&w, &[1.0, 0.0, 0.0, 0.0], &mut dx);
+        assert_eq!(dx, [1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
     }
 }

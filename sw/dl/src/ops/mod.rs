@@ -26,10 +26,10 @@ pub mod window;
 
 pub use activation::Activation;
 pub use add::Add;
-pub use conv::{Conv, Dims};
+pub use conv::{Conv, Correlation, Dims};
 pub use dense::Dense;
 pub use flatten::Flatten;
-pub use pool::{GlobalPool, Pool, PoolKind};
+pub use pool::{GlobalPool, Pool, PoolKind, PoolWindows};
 pub use window::{Axis, Padding};
 
 use crate::shape::Shape;

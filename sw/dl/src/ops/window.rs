@@ -116,6 +116,55 @@ impl Axis {
     }
 }
 
+/// For each output position of a box, the window taps that fall inside the input box: the
+/// tap's index in the window and the input position's index in the box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Taps {
+    /// `starts[p]..starts[p + 1]` index `taps` for output position `p`.
+    starts: Vec<u32>,
+    pub(crate) taps: Vec<(u32, u32)>,
+}
+
+impl Taps {
+    pub(crate) fn new(
+        axes: &[Axis; 2],
+        window: [usize; 2],
+        outputs: &crate::machine::plan::GridBox,
+        inputs: &crate::machine::plan::GridBox,
+    ) -> Taps {
+        let mut starts = vec![0];
+        let mut taps = Vec::new();
+        let in_cols = inputs.cols.len();
+        for r in outputs.rows.clone() {
+            for c in outputs.cols.clone() {
+                for i in 0..window[0] {
+                    let Some(ir) = axes[0].position(r, i) else {
+                        continue;
+                    };
+                    for j in 0..window[1] {
+                        let Some(ic) = axes[1].position(c, j) else {
+                            continue;
+                        };
+                        debug_assert!(inputs.rows.contains(&ir) && inputs.cols.contains(&ic));
+                        let local = (ir - inputs.rows.start) * in_cols + (ic - inputs.cols.start);
+                        taps.push(((i * window[1] + j) as u32, local as u32));
+                    }
+                }
+                starts.push(taps.len() as u32);
+            }
+        }
+        Taps { starts, taps }
+    }
+
+    pub(crate) fn of(&self, p: usize) -> &[(u32, u32)] {
+        &self.taps[self.starts[p] as usize..self.starts[p + 1] as usize]
+    }
+
+    pub(crate) fn positions(&self) -> usize {
+        self.starts.len() - 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,13 @@
 //!
 //! A dense layer's row block is a block whose tile (its accumulator) has one position.
 
-use super::{on_event, send_sums, Batch, Mailbox, Params, Reducer, SlotBuffer, Worker, CALLBACKS};
+use super::{
+    allocate, on_event, send_sums, Batch, Mailbox, SlotBuffer, Trainable, Worker, CALLBACKS,
+};
 use crate::machine::arith::Arith;
-use crate::machine::kernels::Correlation;
 use crate::machine::memory::Dtcm;
 use crate::machine::ports::{InPorts, OutPort, PortKind};
+use crate::ops::Correlation;
 use spinn_runtime::{Application, Callbacks, Context, Event, MemoryError};
 
 /// How a block is wired.
@@ -31,13 +33,11 @@ pub struct BlockWiring {
 pub struct BlockCore<A: Arith> {
     slots: u32,
     kernel: Correlation,
-    params: Params<A>,
-    hyper: A::Hyper,
+    trained: Trainable<A>,
     inputs: SlotBuffer<A::Value>,
     deltas: SlotBuffer<A::Value>,
     /// Partial sums per slot (its tile's pre-pool outputs).
     outputs: u32,
-    reducer: Option<Reducer>,
     wiring: BlockWiring,
     dtcm: Dtcm,
     batch: Batch,
@@ -51,9 +51,7 @@ impl<A: Arith> BlockCore<A> {
         kernel: Correlation,
         inputs: u32,
         outputs: u32,
-        params: Params<A>,
-        hyper: A::Hyper,
-        reducer: Option<Reducer>,
+        trained: Trainable<A>,
         wiring: BlockWiring,
         dtcm: Dtcm,
     ) -> BlockCore<A> {
@@ -62,10 +60,8 @@ impl<A: Arith> BlockCore<A> {
             inputs: SlotBuffer::new(slots, inputs, wiring.ins.expected(PortKind::Values, 0, 1)),
             deltas: SlotBuffer::new(slots, outputs, outputs),
             kernel,
-            params,
-            hyper,
+            trained,
             outputs,
-            reducer,
             mail: Mailbox::new(wiring.gap),
             wiring,
             dtcm,
@@ -76,7 +72,7 @@ impl<A: Arith> BlockCore<A> {
     /// The block's weights, `[i][j][channel][filter]` (what the host reads back from the core's
     /// memory).
     pub fn weights(&self) -> &[A::Value] {
-        &self.params.values
+        &self.trained.params.values
     }
 
     pub fn stray_packets(&self) -> u64 {
@@ -84,7 +80,7 @@ impl<A: Arith> BlockCore<A> {
     }
 
     pub fn update_pending(&self) -> bool {
-        self.reducer.as_ref().is_some_and(|r| r.waiting().is_some())
+        self.trained.update_pending()
     }
 
     /// What the block is waiting for, for the watchdog.
@@ -97,7 +93,7 @@ impl<A: Arith> BlockCore<A> {
                 w.push(format!("slot {next} (next in order): its deltas"));
             }
         }
-        w.extend(self.reducer.as_ref().and_then(Reducer::waiting));
+        w.extend(self.trained.waiting());
         w
     }
 
@@ -105,7 +101,7 @@ impl<A: Arith> BlockCore<A> {
         let x = &self.inputs.values[slot as usize];
         let mut partial = vec![A::Sum::default(); self.outputs as usize];
         self.kernel
-            .forward::<A>(x, &self.params.values, &mut partial);
+            .forward::<A>(x, &self.trained.params.values, &mut partial);
         ctx.charge(A::MAC, self.kernel.macs());
         send_sums::<A>(&mut self.mail, &self.wiring.partials, slot, &partial);
         if !self.batch.training() {
@@ -121,7 +117,7 @@ impl<A: Arith> BlockCore<A> {
             let slot = self.batch.next;
             self.backward(ctx, slot);
             if let Some(size) = self.batch.finish_sample(self.slots) {
-                self.end_batch(ctx, size);
+                self.trained.end_batch(ctx, &mut self.mail, size);
             }
         }
     }
@@ -129,11 +125,13 @@ impl<A: Arith> BlockCore<A> {
     fn backward(&mut self, ctx: &mut Context, slot: u32) {
         let s = slot as usize;
         let (x, dz) = (&self.inputs.values[s], &self.deltas.values[s]);
-        self.kernel.gradient::<A>(x, dz, self.params.grads_mut());
+        self.kernel
+            .gradient::<A>(x, dz, self.trained.params.grads_mut());
         ctx.charge(A::MAC, self.kernel.macs());
         if !self.wiring.contributions.is_empty() {
             let mut dx = vec![A::Sum::default(); x.len()];
-            self.kernel.backward::<A>(&self.params.values, dz, &mut dx);
+            self.kernel
+                .backward::<A>(&self.trained.params.values, dz, &mut dx);
             ctx.charge(A::MAC, self.kernel.macs());
             for port in &self.wiring.contributions {
                 send_sums::<A>(&mut self.mail, port, slot, &dx);
@@ -144,16 +142,6 @@ impl<A: Arith> BlockCore<A> {
         }
         self.inputs.clear(slot);
         self.deltas.clear(slot);
-    }
-
-    fn end_batch(&mut self, ctx: &mut Context, size: u32) {
-        let due = match self.reducer.as_mut() {
-            None => Some(size),
-            Some(r) => r.finish_batch::<A>(&mut self.mail, &mut self.params, size),
-        };
-        if let Some(batch) = due {
-            self.params.update(ctx, &self.hyper, batch);
-        }
     }
 }
 
@@ -172,7 +160,7 @@ impl<A: Arith> Worker for BlockCore<A> {
             PortKind::Control => {
                 if let Some(size) = self.batch.start(at.index, payload) {
                     if self.batch.training() {
-                        self.end_batch(ctx, size);
+                        self.trained.end_batch(ctx, &mut self.mail, size);
                     }
                 }
             }
@@ -189,13 +177,11 @@ impl<A: Arith> Worker for BlockCore<A> {
                 }
             }
             PortKind::GradientShare | PortKind::GradientTotal => {
-                let Some(reducer) = self.reducer.as_mut() else {
-                    return self.mail.stray();
-                };
-                if let Some(batch) =
-                    reducer.arrive::<A>(&mut self.mail, &mut self.params, index, at.word, payload)
+                if !self
+                    .trained
+                    .gradient_word(ctx, &mut self.mail, (index, at.word, payload))
                 {
-                    self.params.update(ctx, &self.hyper, batch);
+                    self.mail.stray();
                 }
             }
             _ => self.mail.stray(),
@@ -209,10 +195,7 @@ impl<A: Arith> Application for BlockCore<A> {
     }
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
-        for &(what, bytes) in &self.dtcm.items {
-            ctx.alloc_dtcm(what, bytes)?;
-        }
-        Ok(())
+        allocate(ctx, &self.dtcm)
     }
 
     fn on_event(&mut self, ctx: &mut Context, event: Event) {

@@ -1,7 +1,7 @@
 //! The feeder: streams a batch's samples from SDRAM into the network, at most one sample per
 //! slot, refilling a slot when every core is finished with its sample (credits).
 
-use super::{on_event, Mailbox, Worker, CALLBACKS, START_BATCH};
+use super::{allocate, on_event, Mailbox, Worker, CALLBACKS, START_BATCH};
 use crate::machine::memory::Dtcm;
 use crate::machine::ports::{InPorts, Mode, OutPort, PortKind};
 use spinn_runtime::{Application, Callbacks, Context, Event, MemoryError, Op};
@@ -163,9 +163,7 @@ impl Application for Feeder {
     }
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
-        for &(what, bytes) in &self.dtcm.items {
-            ctx.alloc_dtcm(what, bytes)?;
-        }
+        allocate(ctx, &self.dtcm)?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! recorded to SDRAM for the host, and each batch's mean loss sent live to the host through
 //! the gatherer.
 
-use super::{on_event, send_values, Batch, Mailbox, SlotBuffer, Worker, CALLBACKS};
+use super::{allocate, on_event, send_values, Batch, Mailbox, SlotBuffer, Worker, CALLBACKS};
 use crate::machine::arith::Arith;
 use crate::machine::memory::Dtcm;
 use crate::machine::ports::{InPorts, Mode, OutPort, PortKind};
@@ -192,9 +192,7 @@ impl<A: Arith> Application for LossCore<A> {
     }
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
-        for &(what, bytes) in &self.dtcm.items {
-            ctx.alloc_dtcm(what, bytes)?;
-        }
+        allocate(ctx, &self.dtcm)?;
         ctx.alloc_sdram(
             "output recording",
             u64::from(self.record_capacity) * u64::from(self.outputs) * 4,

@@ -272,6 +272,74 @@ impl<A: Arith> Params<A> {
     }
 }
 
+/// A core's trainable parameters, its optimiser's constants and (for a copy of a kernel on
+/// several spatial tiles) its part in the gradient reduction: the state tile and block cores
+/// share.
+pub struct Trainable<A: Arith> {
+    pub params: Params<A>,
+    hyper: A::Hyper,
+    reducer: Option<Reducer>,
+}
+
+impl<A: Arith> Trainable<A> {
+    pub fn new(params: Params<A>, hyper: A::Hyper, reducer: Option<Reducer>) -> Trainable<A> {
+        Trainable {
+            params,
+            hyper,
+            reducer,
+        }
+    }
+
+    /// The core has finished a training batch of `size` samples: update now, or once the
+    /// reduction has summed the copies' gradients.
+    pub(crate) fn end_batch(&mut self, ctx: &mut Context, mail: &mut Mailbox, size: u32) {
+        let due = match self.reducer.as_mut() {
+            None => Some(size),
+            Some(r) => r.finish_batch::<A>(mail, &mut self.params, size),
+        };
+        if let Some(batch) = due {
+            self.params.update(ctx, &self.hyper, batch);
+        }
+    }
+
+    /// A reduction's gradient word arrived; `false` if the core takes part in none (a stray).
+    pub(crate) fn gradient_word(
+        &mut self,
+        ctx: &mut Context,
+        mail: &mut Mailbox,
+        (index, word_key, word): (u32, u32, u32),
+    ) -> bool {
+        let Some(reducer) = self.reducer.as_mut() else {
+            return false;
+        };
+        if let Some(batch) = reducer.arrive::<A>(mail, &mut self.params, index, word_key, word) {
+            self.params.update(ctx, &self.hyper, batch);
+        }
+        true
+    }
+
+    /// Whether the last batch's update still waits for its reduction.
+    pub fn update_pending(&self) -> bool {
+        self.reducer.as_ref().is_some_and(|r| r.waiting().is_some())
+    }
+
+    /// What the reduction waits for, for the watchdog.
+    pub fn waiting(&self) -> Option<String> {
+        self.reducer.as_ref().and_then(Reducer::waiting)
+    }
+}
+
+/// Allocates a core's DTCM item by item, as its memory model ([`super::memory`]) lists it.
+pub(crate) fn allocate(
+    ctx: &mut Context,
+    dtcm: &super::memory::Dtcm,
+) -> Result<(), spinn_runtime::MemoryError> {
+    for &(what, bytes) in &dtcm.items {
+        ctx.alloc_dtcm(what, bytes)?;
+    }
+    Ok(())
+}
+
 /// A copy's part in summing its kernel's gradients over the copies before an update: the
 /// others send their sums to the root, which adds them to its own, multicasts the total back
 /// and updates; every copy updates with the same total, so the copies stay equal.

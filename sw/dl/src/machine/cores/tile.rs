@@ -9,17 +9,17 @@
 //! back through the pooling and the activation to `δz`; each term's kernel and bias gradients,
 //! `δz` to a blocked term's blocks, and `δ` contributions to the producers of each input.
 //! After a training batch's last sample the tile updates its kernels and biases, after
-//! summing their gradients with the other spatial copies if it has any ([`Reducer`]).
+//! summing their gradients with the other spatial copies if it has any ([`Trainable`]).
 
 use super::{
-    charge_activation, on_event, send_sums, send_values, Batch, Mailbox, Params, Reducer,
-    SlotBuffer, Worker, CALLBACKS,
+    allocate, charge_activation, on_event, send_sums, send_values, Batch, Mailbox, Params,
+    SlotBuffer, Trainable, Worker, CALLBACKS,
 };
 use crate::machine::arith::Arith;
-use crate::machine::kernels::{Correlation, PoolWindows};
 use crate::machine::memory::Dtcm;
 use crate::machine::ports::{InPorts, OutPort, PortKind};
 use crate::ops::Activation;
+use crate::ops::{Correlation, PoolWindows};
 use spinn_runtime::{Application, Callbacks, Context, Event, MemoryError, Op};
 use std::ops::Range;
 
@@ -80,16 +80,16 @@ pub struct TileShape {
     pub source: DeltaSource,
     /// Input elements each term reads (0 for blocked terms).
     pub input_lens: Vec<u32>,
-    /// Layers that read the output (each one's contributions are added in this order).
-    pub readers: u32,
+    /// Buffers for the output's `δ` contributions: one per reading layer (added in graph
+    /// order) or one for all (see `MemoryModel::delta_buffers`).
+    pub delta_buffers: u32,
     pub dtcm: Dtcm,
 }
 
 pub struct TileCore<A: Arith> {
     shape: TileShape,
     terms: Vec<TileTerm>,
-    params: Params<A>,
-    hyper: A::Hyper,
+    trained: Trainable<A>,
     inputs: Vec<Option<SlotBuffer<A::Value>>>,
     partials: Vec<Option<SlotBuffer<A::Sum>>>,
     a: Vec<Vec<A::Value>>,
@@ -97,20 +97,17 @@ pub struct TileCore<A: Arith> {
     /// Per reading layer (graph order), its `δ` contributions.
     contributions: Vec<SlotBuffer<A::Sum>>,
     loss_delta: SlotBuffer<A::Value>,
-    reducer: Option<Reducer>,
     wiring: TileWiring,
     batch: Batch,
     mail: Mailbox,
 }
 
 impl<A: Arith> TileCore<A> {
-    /// A tile with `params` laid out as `terms` say.
+    /// A tile whose parameters are laid out as `terms` say.
     pub fn new(
         shape: TileShape,
         terms: Vec<TileTerm>,
-        params: Params<A>,
-        hyper: A::Hyper,
-        reducer: Option<Reducer>,
+        trained: Trainable<A>,
         wiring: TileWiring,
     ) -> TileCore<A> {
         let slots = shape.slots;
@@ -140,15 +137,16 @@ impl<A: Arith> TileCore<A> {
                 _ => None,
             })
             .collect();
-        let contributions = (0..shape.readers)
-            .map(|r| {
-                SlotBuffer::new(
-                    slots,
-                    shape.outputs,
-                    wiring
-                        .ins
-                        .expected(PortKind::Contributions, r, A::SUM_WORDS),
-                )
+        let buffers = shape.delta_buffers.max(1);
+        let contributions = (0..buffers)
+            .map(|b| {
+                let expected = wiring
+                    .ins
+                    .iter()
+                    .filter(|p| p.kind == PortKind::Contributions && p.stream.min(buffers - 1) == b)
+                    .map(|p| p.width * A::SUM_WORDS)
+                    .sum();
+                SlotBuffer::new(slots, shape.outputs, expected)
             })
             .collect();
         let loss_delta = SlotBuffer::new(slots, shape.outputs, shape.outputs);
@@ -162,9 +160,7 @@ impl<A: Arith> TileCore<A> {
             mail: Mailbox::new(wiring.gap),
             shape,
             terms,
-            params,
-            hyper,
-            reducer,
+            trained,
             wiring,
             batch: Batch::default(),
         }
@@ -173,7 +169,7 @@ impl<A: Arith> TileCore<A> {
     /// The tile's parameters (kernels held here, then biases, term by term), as the host
     /// reads them from its DTCM.
     pub fn parameters(&self) -> &[A::Value] {
-        &self.params.values
+        &self.trained.params.values
     }
 
     pub fn stray_packets(&self) -> u64 {
@@ -182,7 +178,7 @@ impl<A: Arith> TileCore<A> {
 
     /// Whether the last batch's update is still waiting for a reduction.
     pub fn update_pending(&self) -> bool {
-        self.reducer.as_ref().is_some_and(|r| r.waiting().is_some())
+        self.trained.update_pending()
     }
 
     /// What the tile is waiting for, for the watchdog.
@@ -208,7 +204,7 @@ impl<A: Arith> TileCore<A> {
                 w.push(format!("slot {next} (next in order): its output's delta"));
             }
         }
-        w.extend(self.reducer.as_ref().and_then(Reducer::waiting));
+        w.extend(self.trained.waiting());
         w
     }
 
@@ -249,16 +245,16 @@ impl<A: Arith> TileCore<A> {
                         .expect("invariant: inline terms read")
                         .values[s];
                     let mut acc = vec![A::Sum::default(); pre];
-                    kernel.forward::<A>(x, &self.params.values[weights.clone()], &mut acc);
+                    kernel.forward::<A>(x, &self.trained.params.values[weights.clone()], &mut acc);
                     ctx.charge(A::MAC, kernel.macs());
-                    finish(&acc, bias, &self.params)
+                    finish(&acc, bias, &self.trained.params)
                 }
                 TileTerm::Blocked { bias } => {
                     let acc = &self.partials[t]
                         .as_ref()
                         .expect("invariant: blocked terms have partials")
                         .values[s];
-                    finish(acc, bias, &self.params)
+                    finish(acc, bias, &self.trained.params)
                 }
                 TileTerm::Identity { .. } => self.inputs[t]
                     .as_ref()
@@ -316,7 +312,7 @@ impl<A: Arith> TileCore<A> {
             let slot = self.batch.next;
             self.backward(ctx, slot);
             if let Some(size) = self.batch.finish_sample(self.shape.slots) {
-                self.end_batch(ctx, size);
+                self.trained.end_batch(ctx, &mut self.mail, size);
             }
         }
     }
@@ -368,7 +364,7 @@ impl<A: Arith> TileCore<A> {
                 TileTerm::Identity { .. } => None,
             };
             if let Some(bias) = bias {
-                let grads = &mut self.params.grads_mut()[bias];
+                let grads = &mut self.trained.params.grads_mut()[bias];
                 for (i, &d) in delta_z.iter().enumerate() {
                     let g = &mut grads[i % nf];
                     *g = A::add(*g, A::bias_term(d));
@@ -389,13 +385,13 @@ impl<A: Arith> TileCore<A> {
                     kernel.gradient::<A>(
                         x,
                         &delta_z,
-                        &mut self.params.grads_mut()[weights.clone()],
+                        &mut self.trained.params.grads_mut()[weights.clone()],
                     );
                     ctx.charge(A::MAC, kernel.macs());
                     if *sends_delta {
                         let mut dx = vec![A::Sum::default(); x.len()];
                         kernel.backward::<A>(
-                            &self.params.values[weights.clone()],
+                            &self.trained.params.values[weights.clone()],
                             &delta_z,
                             &mut dx,
                         );
@@ -439,16 +435,6 @@ impl<A: Arith> TileCore<A> {
         self.loss_delta.clear(slot);
         self.forwarded[slot as usize] = false;
     }
-
-    fn end_batch(&mut self, ctx: &mut Context, size: u32) {
-        let due = match self.reducer.as_mut() {
-            None => Some(size),
-            Some(r) => r.finish_batch::<A>(&mut self.mail, &mut self.params, size),
-        };
-        if let Some(batch) = due {
-            self.params.update(ctx, &self.hyper, batch);
-        }
-    }
 }
 
 impl<A: Arith> Worker for TileCore<A> {
@@ -466,7 +452,7 @@ impl<A: Arith> Worker for TileCore<A> {
             PortKind::Control => {
                 if let Some(size) = self.batch.start(at.index, payload) {
                     if self.batch.training() {
-                        self.end_batch(ctx, size);
+                        self.trained.end_batch(ctx, &mut self.mail, size);
                     }
                 }
                 return;
@@ -482,9 +468,8 @@ impl<A: Arith> Worker for TileCore<A> {
                 _ => return self.mail.stray(),
             },
             PortKind::Contributions => {
-                let Some(buffer) = self.contributions.get_mut(at.stream as usize) else {
-                    return self.mail.stray();
-                };
+                let last = self.contributions.len() - 1;
+                let buffer = &mut self.contributions[(at.stream as usize).min(last)];
                 buffer.fold(slot, index, A::key_weight(at.word), |s| {
                     A::add_word(s, at.word, payload)
                 });
@@ -495,13 +480,11 @@ impl<A: Arith> Worker for TileCore<A> {
                 return self.backward_ready(ctx);
             }
             PortKind::GradientShare | PortKind::GradientTotal => {
-                let Some(reducer) = self.reducer.as_mut() else {
-                    return self.mail.stray();
-                };
-                if let Some(batch) =
-                    reducer.arrive::<A>(&mut self.mail, &mut self.params, index, at.word, payload)
+                if !self
+                    .trained
+                    .gradient_word(ctx, &mut self.mail, (index, at.word, payload))
                 {
-                    self.params.update(ctx, &self.hyper, batch);
+                    self.mail.stray();
                 }
                 return;
             }
@@ -523,10 +506,7 @@ impl<A: Arith> Application for TileCore<A> {
     }
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
-        for &(what, bytes) in &self.shape.dtcm.items {
-            ctx.alloc_dtcm(what, bytes)?;
-        }
-        Ok(())
+        allocate(ctx, &self.shape.dtcm)
     }
 
     fn on_event(&mut self, ctx: &mut Context, event: Event) {
