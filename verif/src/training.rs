@@ -7,9 +7,9 @@
 //! [`train`] composes the two (what `spinn train`, the equality tests and the training
 //! benchmark run).
 
-use crate::golden::from_spec::{f32_graph, fixed_graph};
+use crate::golden::from_spec::{f32_graph, fixed_graph, node_params};
 use crate::golden::s16_15::to_fixed;
-use crate::golden::{Fixed, FixedLimits, GoldenError, GraphNetwork, Numeric, F32};
+use crate::golden::{Fixed, FixedLimits, GoldenError, GraphNetwork, NodeParams, Numeric, F32};
 use ndarray::Array2;
 use spinn_dl::machine::{MachineError, MachineOptions, Parameters};
 use spinn_dl::train::{
@@ -63,9 +63,38 @@ pub struct GoldenObserver {
 impl GoldenObserver {
     /// The reference for `spec` starting from `weights` (rounded to s16.15 in fixed point).
     pub fn new(spec: &ModelSpec, weights: &Weights) -> Result<GoldenObserver, GoldenError> {
+        GoldenObserver::resume(spec, weights, None)
+    }
+
+    /// As [`GoldenObserver::new`], continuing from a checkpoint's momentum velocities.
+    pub fn resume(
+        spec: &ModelSpec,
+        weights: &Weights,
+        velocities: Option<&Weights>,
+    ) -> Result<GoldenObserver, GoldenError> {
         let golden = match spec.numeric() {
-            NumericMode::F32 => Golden::F32(f32_graph(spec, weights)?),
-            NumericMode::Fixed => Golden::Fixed(fixed_graph(spec, weights, FIXED_LIMITS)?),
+            NumericMode::F32 => {
+                let mut g = f32_graph(spec, weights)?;
+                if let Some(v) = velocities {
+                    g = g.with_velocities(node_params(spec, v)?)?;
+                }
+                Golden::F32(g)
+            }
+            NumericMode::Fixed => {
+                let mut g = fixed_graph(spec, weights, FIXED_LIMITS)?;
+                if let Some(v) = velocities {
+                    let v = node_params(spec, v)?
+                        .into_iter()
+                        .map(|p| NodeParams {
+                            name: p.name,
+                            kernel: p.kernel.iter().map(|&w| to_fixed(f64::from(w))).collect(),
+                            bias: p.bias.iter().map(|&w| to_fixed(f64::from(w))).collect(),
+                        })
+                        .collect();
+                    g = g.with_velocities(v)?;
+                }
+                Golden::Fixed(g)
+            }
         };
         Ok(GoldenObserver {
             golden,
@@ -106,7 +135,7 @@ impl GoldenObserver {
 /// difference.
 fn compare<V: Copy + PartialEq>(
     machine: &[Parameters<V>],
-    golden: &[crate::golden::NodeParams<V>],
+    golden: &[NodeParams<V>],
     to_f64: impl Fn(V) -> f64,
     check: &mut GoldenCheck,
 ) {

@@ -134,3 +134,60 @@ fn sleeping_routers_change_nothing_in_training() {
     assert_eq!(asleep.weights, awake.weights);
     assert!(asleep.machine.delivered > 100_000, "{:?}", asleep.machine);
 }
+
+/// A run stopped after an epoch and resumed from its weights and momentum velocities (what a
+/// checkpoint holds) ends with the same weights, bit for bit, as a run that never stopped.
+#[test]
+fn a_run_resumed_from_its_optimiser_state_equals_an_uninterrupted_one() {
+    use spinn_dl::train::fit_epochs;
+    let data = digits().expect("the embedded digits");
+    let (train_set, test_set) = data.split(0.2, 1).expect("a valid split");
+    let train_set = train_set.subset(&(0..160).collect::<Vec<_>>());
+    let test_set = test_set.subset(&(0..32).collect::<Vec<_>>());
+    for numeric in [NumericMode::Fixed, NumericMode::F32] {
+        let spec = spinn_dl::ModelSpec::builder(64)
+            .dense(16, spinn_dl::Activation::Tanh)
+            .dense(10, spinn_dl::Activation::Softmax)
+            .loss(spinn_dl::Loss::CategoricalCrossEntropy)
+            .sgd(0.1, 16)
+            .momentum(0.9)
+            .numeric(numeric)
+            .seed(4)
+            .build()
+            .expect("a valid model");
+        let options = MachineOptions::spinn5();
+        let mut whole = Network::new(&spec, &spec.init_weights(), &options).expect("loads");
+        fit_epochs(&mut whole, &train_set, Some(&test_set), 1..=2, &mut Silent).expect("trains");
+        let mut first = Network::new(&spec, &spec.init_weights(), &options).expect("loads");
+        fit_epochs(&mut first, &train_set, Some(&test_set), 1..=1, &mut Silent).expect("trains");
+        let (weights, velocities) = (first.weights(), first.velocities());
+        assert!(velocities.is_some(), "momentum has a state");
+        let mut resumed =
+            Network::resume(&spec, &weights, velocities.as_ref(), &options).expect("loads");
+        assert_eq!(
+            resumed.parameters(),
+            first.parameters(),
+            "{numeric:?} weights load"
+        );
+        assert_eq!(
+            resumed.velocities(),
+            first.velocities(),
+            "{numeric:?} velocities load"
+        );
+        fit_epochs(
+            &mut resumed,
+            &train_set,
+            Some(&test_set),
+            2..=2,
+            &mut Silent,
+        )
+        .expect("trains");
+        assert_eq!(resumed.parameters(), whole.parameters(), "{numeric:?}");
+        assert_eq!(resumed.velocities(), whole.velocities(), "{numeric:?}");
+        assert_ne!(
+            weights,
+            whole.weights(),
+            "the second epoch changed something"
+        );
+    }
+}

@@ -71,6 +71,30 @@ impl Network {
         })
     }
 
+    /// As [`Network::new`], with a checkpoint's momentum velocities (named and shaped as the
+    /// weights), so training continues exactly where it stopped.
+    pub fn resume(
+        spec: &ModelSpec,
+        weights: &Weights,
+        velocities: Option<&Weights>,
+        options: &MachineOptions,
+    ) -> Result<Network, MachineError> {
+        Ok(match spec.numeric() {
+            NumericMode::F32 => {
+                Network::F32(OnMachine::resume(spec, weights, velocities, options)?)
+            }
+            NumericMode::Fixed => {
+                Network::Fixed(OnMachine::resume(spec, weights, velocities, options)?)
+            }
+        })
+    }
+
+    /// The optimiser's state: the momentum velocities as `f32`, named and shaped as the
+    /// weights (`None` without momentum).
+    pub fn velocities(&self) -> Option<Weights> {
+        on_either!(self, on => on.velocity_weights())
+    }
+
     pub fn spec(&self) -> &ModelSpec {
         on_either!(self, on => on.spec())
     }
@@ -378,6 +402,19 @@ pub fn fit(
     epochs: usize,
     observer: &mut dyn Observer,
 ) -> Result<FitReport, FitError> {
+    fit_epochs(network, train, test, 1..=epochs, observer)
+}
+
+/// As [`fit`] for epochs `epochs` only (numbered from 1): a run resumed from a checkpoint
+/// taken after epoch `k` continues with `k + 1..=n` and sees the batches an uninterrupted run
+/// would.
+pub fn fit_epochs(
+    network: &mut Network,
+    train: &Dataset,
+    test: Option<&Dataset>,
+    epochs: std::ops::RangeInclusive<usize>,
+    observer: &mut dyn Observer,
+) -> Result<FitReport, FitError> {
     let spec = network.spec().clone();
     check_data(&spec, "train", train)?;
     if let Some(test) = test {
@@ -387,8 +424,9 @@ pub fn fit(
     let n = train.n_samples();
     let mut machine_host = Duration::ZERO;
     let mut training_cycles = 0u64;
-    let mut summaries = Vec::with_capacity(epochs);
-    for epoch in 1..=epochs {
+    let mut summaries = Vec::new();
+    let n_epochs = epochs.clone().count();
+    for epoch in epochs {
         let order = shuffled_indices(n, spec.seed().wrapping_add(epoch as u64));
         let batches = n.div_ceil(batch);
         let (mut loss_sum, mut correct) = (0.0, 0usize);
@@ -446,7 +484,7 @@ pub fn fit(
     Ok(FitReport {
         epochs: summaries,
         training_machine_seconds: training_cycles as f64 * seconds_per_cycle,
-        samples_trained: n * epochs,
+        samples_trained: n * n_epochs,
         machine,
         machine_host,
         weights: network.weights(),

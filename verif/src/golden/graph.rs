@@ -354,6 +354,51 @@ impl<M: Numeric> GraphNetwork<M> {
         })
     }
 
+    /// The network continuing from a checkpoint's momentum velocities (shaped and named as
+    /// the parameters); an error if the optimiser has no momentum or a shape differs.
+    pub fn with_velocities(
+        mut self,
+        velocities: Vec<NodeParams<M::Value>>,
+    ) -> Result<Self, GoldenError> {
+        let Some(current) = &self.velocities else {
+            return Err(GoldenError::ParamCount {
+                expected: 0,
+                got: velocities.len(),
+            });
+        };
+        if velocities.len() != current.len() {
+            return Err(GoldenError::ParamCount {
+                expected: current.len(),
+                got: velocities.len(),
+            });
+        }
+        for (layer, (v, c)) in velocities.iter().zip(current).enumerate() {
+            if v.name != c.name {
+                return Err(GoldenError::ParamName {
+                    layer,
+                    expected: c.name.clone(),
+                    got: v.name.clone(),
+                });
+            }
+            for (tensor, got, expected) in [
+                (Tensor::KernelVelocity, v.kernel.len(), c.kernel.len()),
+                (Tensor::BiasVelocity, v.bias.len(), c.bias.len()),
+            ] {
+                if got != expected {
+                    return Err(GoldenError::ParamLength {
+                        layer,
+                        name: v.name.clone(),
+                        tensor,
+                        expected,
+                        got,
+                    });
+                }
+            }
+        }
+        self.velocities = Some(velocities);
+        Ok(self)
+    }
+
     /// The graph the network trains.
     pub fn graph(&self) -> &Graph {
         &self.graph

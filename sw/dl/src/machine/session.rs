@@ -157,6 +157,45 @@ pub struct BatchOutcome<V> {
     pub outputs: Vec<Vec<V>>,
 }
 
+/// What a read-back takes from the cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Values,
+    Velocities,
+}
+
+/// A model planned and mapped onto a machine, not loaded: what `spinn route` reports.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    pub plan: Plan,
+    pub layout: Layout,
+    pub mapping: Mapping,
+}
+
+/// Plans `spec`, builds its machine graph and maps it onto `options.topology` (placements,
+/// keys, routes, minimised and checked tables), without loading programs.
+pub fn map_model(
+    spec: &ModelSpec,
+    options: &MachineOptions,
+    sum_keys: u32,
+) -> Result<Mapped, MachineError> {
+    let plan = plan(spec, &options.plan)?;
+    let record_capacity = spec.optimizer().batch_size().max(RECORDED_SAMPLES);
+    let layout = Layout::new(
+        spec,
+        &plan,
+        sum_keys,
+        record_capacity as u32,
+        &options.spread,
+    )?;
+    let mapping = map(&options.topology, &layout.graph, MapConfig::SPINNAKER1)?;
+    Ok(Mapped {
+        plan,
+        layout,
+        mapping,
+    })
+}
+
 /// A network loaded on the machine, in numeric mode `A` (which must be the model's).
 pub struct OnMachine<A: Arith> {
     spec: ModelSpec,
@@ -247,23 +286,30 @@ impl<A: Arith> OnMachine<A> {
         weights: &Weights,
         options: &MachineOptions,
     ) -> Result<OnMachine<A>, MachineError> {
+        OnMachine::resume(spec, weights, None, options)
+    }
+
+    /// As [`OnMachine::new`], with the optimiser's momentum velocities of a checkpoint
+    /// (`None`: zero, as at the start).
+    pub fn resume(
+        spec: &ModelSpec,
+        weights: &Weights,
+        velocities: Option<&Weights>,
+        options: &MachineOptions,
+    ) -> Result<OnMachine<A>, MachineError> {
         if spec.numeric() != A::MODE {
             return Err(MachineError::NumericMode {
                 model: spec.numeric().name(),
                 machine: A::MODE.name(),
             });
         }
-        let plan = plan(spec, &options.plan)?;
-        let record_capacity = spec.optimizer().batch_size().max(RECORDED_SAMPLES);
-        let layout = Layout::new(
-            spec,
-            &plan,
-            A::SUM_KEYS,
-            record_capacity as u32,
-            &options.spread,
-        )?;
-        let mapping = map(&options.topology, &layout.graph, MapConfig::SPINNAKER1)?;
-        let apps = build_apps::<A>(spec, weights, &plan, &layout, &mapping, options);
+        let Mapped {
+            plan,
+            layout,
+            mapping,
+        } = map_model(spec, options, A::SUM_KEYS)?;
+        let record_capacity = layout.record_capacity as usize;
+        let apps = build_apps::<A>(spec, weights, velocities, &plan, &layout, &mapping, options);
         let names = layout
             .graph
             .vertices()
@@ -491,7 +537,37 @@ impl<A: Arith> OnMachine<A> {
     /// Every weighted layer's kernel (Keras layout) and bias as the cores hold them (the host
     /// reading the first spatial copy's DTCM).
     pub fn parameters(&self) -> Vec<Parameters<A::Value>> {
+        self.gather(Held::Values)
+            .expect("invariant: every core holds its parameters")
+    }
+
+    /// The optimiser's state: every weighted layer's momentum velocities, laid out as its
+    /// parameters (`None` without momentum).
+    pub fn velocities(&self) -> Option<Vec<Parameters<A::Value>>> {
+        self.gather(Held::Velocities)
+    }
+
+    /// The velocities as `f32`, named and shaped as the weights (for a checkpoint).
+    pub fn velocity_weights(&self) -> Option<Weights> {
+        self.velocities().map(|v| self.as_weights(v))
+    }
+
+    /// What the first spatial copy of each layer's cores holds, assembled in Keras layout
+    /// (the host reading their DTCM).
+    fn gather(&self, held: Held) -> Option<Vec<Parameters<A::Value>>> {
         let graph = self.spec.graph();
+        fn tile_values<A: Arith>(core: &TileCore<A>, held: Held) -> Option<&[A::Value]> {
+            match held {
+                Held::Values => Some(core.parameters()),
+                Held::Velocities => core.velocities(),
+            }
+        }
+        fn block_values<A: Arith>(core: &BlockCore<A>, held: Held) -> Option<&[A::Value]> {
+            match held {
+                Held::Values => Some(core.weights()),
+                Held::Velocities => core.velocities(),
+            }
+        }
         graph
             .weighted()
             .into_iter()
@@ -517,14 +593,14 @@ impl<A: Arith> OnMachine<A> {
                         .machine
                         .app::<TileCore<A>>(self.name(self.layout.tiles[g][t]))
                         .expect("invariant: tile vertices run TileCores");
-                    let held = core.parameters();
+                    let values = tile_values(core, held)?;
                     let (kernel_at, bias_at) =
                         tile_parameter_layout(graph, group, tile)[term].clone();
                     let bias_at = bias_at.expect("invariant: weighted terms hold a bias");
-                    bias[filters.clone()].copy_from_slice(&held[bias_at]);
+                    bias[filters.clone()].copy_from_slice(&values[bias_at]);
                     match (&group.terms[term].kind, kernel_at) {
                         (TermKind::Inline, Some(at)) => {
-                            place_slice(&p, &mut kernel, &held[at], &(0..p.inputs), filters)
+                            place_slice(&p, &mut kernel, &values[at], &(0..p.inputs), filters)
                         }
                         (TermKind::Blocked { channel_groups }, _) => {
                             for (c, channels) in channel_groups.iter().enumerate() {
@@ -534,27 +610,36 @@ impl<A: Arith> OnMachine<A> {
                                         self.name(self.layout.blocks[g][t][term][c]),
                                     )
                                     .expect("invariant: block vertices run BlockCores");
-                                place_slice(&p, &mut kernel, block.weights(), channels, filters);
+                                place_slice(
+                                    &p,
+                                    &mut kernel,
+                                    block_values(block, held)?,
+                                    channels,
+                                    filters,
+                                );
                             }
                         }
                         _ => unreachable!("invariant: inline terms hold their kernel"),
                     }
                 }
-                Parameters {
+                Some(Parameters {
                     name: graph.node(node).name.clone(),
                     kernel,
                     bias,
-                }
+                })
             })
             .collect()
     }
 
     /// The weights as `f32` (exact from s16.15 for |w| < 256).
     pub fn weights(&self) -> Weights {
+        self.as_weights(self.parameters())
+    }
+
+    fn as_weights(&self, parameters: Vec<Parameters<A::Value>>) -> Weights {
         let shapes = self.spec.weight_shapes();
         Weights {
-            layers: self
-                .parameters()
+            layers: parameters
                 .into_iter()
                 .zip(shapes)
                 .map(|(p, (name, kernel_shape, _))| LayerWeights {
@@ -602,6 +687,7 @@ impl<A: Arith> OnMachine<A> {
 fn build_apps<A: Arith>(
     spec: &ModelSpec,
     weights: &Weights,
+    velocities: Option<&Weights>,
     plan: &Plan,
     layout: &Layout,
     mapping: &Mapping,
@@ -623,6 +709,18 @@ fn build_apps<A: Arith>(
             .expect("invariant: the weights cover every weighted layer")
     };
     let to_values = |v: Vec<f32>| v.into_iter().map(A::from_f32).collect::<Vec<_>>();
+    // A checkpoint's velocities, if the optimiser has momentum (zero otherwise).
+    let velocity = |node: NodeId| {
+        velocities.filter(|_| momentum).map(|v| {
+            v.layer(&graph.node(node).name)
+                .expect("invariant: the velocities cover every weighted layer")
+        })
+    };
+    let params = |values: Vec<f32>, held_velocity: Option<Vec<f32>>| match (momentum, held_velocity)
+    {
+        (true, Some(v)) => Params::with_velocity(to_values(values), Some(to_values(v))),
+        _ => Params::new(to_values(values), momentum),
+    };
     let reducer = |v: VertexId| {
         layout.membership(v).map(|(reduction, position)| {
             Reducer::new(
@@ -696,6 +794,7 @@ fn build_apps<A: Arith>(
                     let tile = &tiles[g][t];
                     let filters = &tile.pre.channels;
                     let mut values = Vec::new();
+                    let mut held_velocity = Vec::new();
                     let mut terms = Vec::new();
                     let mut input_lens = Vec::new();
                     let at = tile_parameter_layout(graph, group, tile);
@@ -713,6 +812,17 @@ fn build_apps<A: Arith>(
                                 values.extend(kernel_slice(&p, &w.kernel, &(0..p.inputs), filters));
                             }
                             values.extend_from_slice(&w.bias[filters.clone()]);
+                            if let Some(v) = velocity(node) {
+                                if kernel_at.is_some() {
+                                    held_velocity.extend(kernel_slice(
+                                        &p,
+                                        &v.kernel,
+                                        &(0..p.inputs),
+                                        filters,
+                                    ));
+                                }
+                                held_velocity.extend_from_slice(&v.bias[filters.clone()]);
+                            }
                             let bias = bias_at.expect("invariant: weighted terms hold a bias");
                             terms.push(match &term.kind {
                                 TermKind::Inline => TileTerm::Inline {
@@ -774,7 +884,11 @@ fn build_apps<A: Arith>(
                     Box::new(TileCore::<A>::new(
                         shape,
                         terms,
-                        Trainable::new(Params::new(to_values(values), momentum), hyper, reducer(v)),
+                        Trainable::new(
+                            params(values, velocities.is_some().then_some(held_velocity)),
+                            hyper,
+                            reducer(v),
+                        ),
                         wiring,
                     ))
                 }
@@ -813,9 +927,10 @@ fn build_apps<A: Arith>(
                         input.len() as u32,
                         tile.pre.len() as u32,
                         Trainable::new(
-                            Params::new(
-                                to_values(kernel_slice(&p, &layer(node).kernel, channels, filters)),
-                                momentum,
+                            params(
+                                kernel_slice(&p, &layer(node).kernel, channels, filters),
+                                velocity(node)
+                                    .map(|v| kernel_slice(&p, &v.kernel, channels, filters)),
                             ),
                             hyper,
                             reducer(v),

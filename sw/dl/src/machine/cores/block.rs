@@ -75,6 +75,11 @@ impl<A: Arith> BlockCore<A> {
         &self.trained.params.values
     }
 
+    /// Their momentum velocities, laid out the same, if the optimiser has momentum.
+    pub fn velocities(&self) -> Option<&[A::Value]> {
+        self.trained.params.velocity()
+    }
+
     pub fn stray_packets(&self) -> u64 {
         self.mail.stray_packets()
     }

@@ -257,6 +257,28 @@ impl<A: Arith> Params<A> {
         }
     }
 
+    /// Parameters resuming with `velocity` (the optimiser state of a checkpoint; `None`
+    /// without momentum).
+    ///
+    /// # Panics
+    /// If the velocity's length differs from the values' (a caller bug: both are sliced from
+    /// arrays of one shape).
+    pub fn with_velocity(values: Vec<A::Value>, velocity: Option<Vec<A::Value>>) -> Params<A> {
+        if let Some(v) = &velocity {
+            assert_eq!(v.len(), values.len(), "invariant: a velocity per parameter");
+        }
+        Params {
+            grads: vec![A::Sum::default(); values.len()],
+            velocity,
+            values,
+        }
+    }
+
+    /// The momentum velocities, if the optimiser has momentum.
+    pub fn velocity(&self) -> Option<&[A::Value]> {
+        self.velocity.as_deref()
+    }
+
     pub(crate) fn grads_mut(&mut self) -> &mut [A::Sum] {
         &mut self.grads
     }
