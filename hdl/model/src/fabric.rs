@@ -96,6 +96,24 @@ struct LinkEnds {
     to_input: u8,
 }
 
+/// What the fabric keeps per chip to step its router, together because a router's step reads
+/// all of it.
+#[derive(Debug, Clone, Copy)]
+struct ChipState {
+    /// Inputs whose link offers a packet, kept up to date as links change.
+    link_offers: u8,
+    /// Outputs whose link transmitter is free, kept up to date as links change.
+    link_ready: u8,
+    /// Whether the router is on the active list.
+    listed: bool,
+    /// Core ports whose queue head is due (bit k for core k).
+    core_offers: u32,
+    /// Core receive buffers holding a packet, in output-port bits.
+    rx_full: u32,
+    /// The first cycle a sleeping router slept, or `u64::MAX` when awake.
+    asleep_since: u64,
+}
+
 /// A traced chip's values in one cycle, before the clock edge.
 struct ChipView {
     sent: Sent,
@@ -122,22 +140,12 @@ pub struct Fabric {
     ends: Vec<LinkEnds>,
     /// Cycles each link has spent carrying packets.
     link_busy: Vec<u64>,
-    /// Per chip, kept up to date as links change: inputs whose link offers a packet, and outputs
-    /// whose link transmitter is free.
-    link_offers: Vec<u8>,
-    link_ready: Vec<u8>,
-    /// Per chip: core ports whose queue head is due (bit k for core k).
-    core_offers: Vec<u32>,
+    /// What the fabric keeps per chip to step its router (see [`ChipState`]).
+    chips: Vec<ChipState>,
     /// Router results of the current cycle, kept while tracing (and to reuse the allocation).
     results: Vec<(u32, Step)>,
-    /// The routers stepped in the current cycle (kept to reuse the allocation).
-    stepped: Vec<u32>,
-    /// The current cycle's delivery events, reported after its dump events.
-    delivered_events: Vec<EndpointEvent>,
     tracer: Option<Tracer>,
     trace_error: Option<std::io::Error>,
-    /// Per chip: the first cycle a frozen router slept, or `u64::MAX` when awake.
-    asleep_since: Vec<u64>,
     /// Cycles at which sleeping routers' waits expire.
     expiry_wakes: BinaryHeap<Reverse<(u64, u32)>>,
     /// Routers asleep now.
@@ -146,9 +154,9 @@ pub struct Fabric {
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
     blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
+    /// Whether any sink was ever blocked (the machine's receive buffers never are).
+    any_blocked_sinks: bool,
     endpoints: CoreEndpoints,
-    /// Per chip, in output-port bits: core receive buffers holding a packet.
-    rx_full: Vec<u32>,
     /// Receive buffers the cores free: (cycle from which the output is ready again, chip, core).
     rx_frees: BinaryHeap<Reverse<(u64, u32, u8)>>,
     /// Per chip: the monitor's packets waiting for the re-injection input.
@@ -158,9 +166,11 @@ pub struct Fabric {
     active: Vec<u32>,
     /// The previous cycle's active list, kept to reuse its allocation.
     active_spare: Vec<u32>,
-    listed: Vec<bool>,
     /// Injected packets falling due: (cycle, chip, core).
     chip_wakes: BinaryHeap<Reverse<(u64, u32, u8)>>,
+    /// The earliest cycle in `chip_wakes`, `expiry_wakes` and `rx_frees` (`u64::MAX` if they
+    /// are empty), so that a cycle with nothing due costs one comparison.
+    next_due: u64,
     link_wakes: BinaryHeap<Reverse<(u64, u32)>>,
     touched: Vec<u32>,
     /// The previous cycle's touched links, kept to reuse the allocation.
@@ -202,7 +212,7 @@ impl Fabric {
             }
         }
         let n_links = ends.len();
-        let link_ready = (0..n)
+        let link_ready: Vec<u8> = (0..n)
             .map(|c| {
                 (0..LINKS_PER_CHIP)
                     .filter(|&l| out_link[c * LINKS_PER_CHIP + l].is_some())
@@ -215,8 +225,8 @@ impl Fabric {
                 .map(|_| std::array::from_fn(|_| VecDeque::new()))
                 .collect(),
             blocked_sinks: vec![Vec::new(); n],
+            any_blocked_sinks: false,
             endpoints: CoreEndpoints::Sinks,
-            rx_full: vec![0; n],
             rx_frees: BinaryHeap::new(),
             reinjections: vec![VecDeque::new(); n],
             endpoint_events: Vec::new(),
@@ -227,23 +237,28 @@ impl Fabric {
             links: vec![Link::default(); n_links],
             ends,
             link_busy: vec![0; n_links],
-            link_offers: vec![0; n],
-            link_ready,
-            core_offers: vec![0; n],
+            chips: link_ready
+                .into_iter()
+                .map(|link_ready| ChipState {
+                    link_offers: 0,
+                    link_ready,
+                    listed: false,
+                    core_offers: 0,
+                    rx_full: 0,
+                    asleep_since: u64::MAX,
+                })
+                .collect(),
             results: Vec::new(),
-            stepped: Vec::new(),
-            delivered_events: Vec::new(),
             tracer: None,
             trace_error: None,
-            asleep_since: vec![u64::MAX; n],
             expiry_wakes: BinaryHeap::new(),
             n_asleep: 0,
             sleeping: true,
             cycle: 0,
             active: Vec::new(),
             active_spare: Vec::new(),
-            listed: vec![false; n],
             chip_wakes: BinaryHeap::new(),
+            next_due: u64::MAX,
             link_wakes: BinaryHeap::new(),
             touched: Vec::new(),
             touched_spare: Vec::new(),
@@ -261,6 +276,7 @@ impl Fabric {
         &self.machine
     }
 
+    #[inline]
     pub fn cycle(&self) -> u64 {
         self.cycle
     }
@@ -282,18 +298,22 @@ impl Fabric {
         self.endpoints = endpoints;
     }
 
+    #[inline]
     /// Hands over the endpoint events since the last call (receive-buffer mode only).
     pub fn take_endpoint_events(&mut self, into: &mut Vec<EndpointEvent>) {
         into.append(&mut self.endpoint_events);
     }
 
+    #[inline]
     /// Frees `core`'s receive buffer on `chip` from cycle `at` on (not before the next cycle):
     /// the router's output to the core is ready again from then.
     pub fn free_receive(&mut self, chip: usize, core: usize, at: u64) {
         let at = at.max(self.cycle);
         self.rx_frees.push(Reverse((at, chip as u32, core as u8)));
+        self.next_due = self.next_due.min(at);
     }
 
+    #[inline]
     /// Packets waiting on `chip`'s core port `core` for the router to take them.
     pub fn injection_backlog(&self, chip: usize, core: usize) -> usize {
         self.injections[chip][core].len()
@@ -309,11 +329,12 @@ impl Fabric {
         });
         // A frozen router sees it when it wakes; one asleep with an empty lookup register
         // takes it now.
-        if self.asleep_since[chip] == u64::MAX || self.routers[chip].lookup_empty() {
+        if self.chips[chip].asleep_since == u64::MAX || self.routers[chip].lookup_empty() {
             self.list(chip as u32);
         }
     }
 
+    #[inline]
     /// Packets waiting in `chip`'s re-injection queue.
     pub fn reinject_backlog(&self, chip: usize) -> usize {
         self.reinjections[chip].len()
@@ -395,9 +416,9 @@ impl Fabric {
                     counters: *r.counters(),
                     dump_status: r.dump().status,
                     empty: r.output_stage_empty(),
-                    link_offers: self.link_offers[c],
-                    link_ready: self.link_ready[c],
-                    core_offers: self.core_offers[c],
+                    link_offers: self.chips[c].link_offers,
+                    link_ready: self.chips[c].link_ready,
+                    core_offers: self.chips[c].core_offers,
                 }
             })
             .collect()
@@ -489,6 +510,7 @@ impl Fabric {
             .and_then(|l| self.links[l as usize].offered())
     }
 
+    #[inline]
     /// Offers `packet` on `chip`'s core port `core` from cycle `at` on, after any packet queued
     /// there before it.
     pub fn inject(&mut self, chip: usize, core: usize, at: u64, packet: u128) {
@@ -496,15 +518,26 @@ impl Fabric {
         let at = at.max(queue.back().map_or(0, |&(t, _)| t));
         queue.push_back((at, packet));
         self.chip_wakes.push(Reverse((at, chip as u32, core as u8)));
+        self.next_due = self.next_due.min(at);
     }
 
     /// Makes `chip`'s core sink `core` refuse packets in cycles `from..to`.
     pub fn block_sink(&mut self, chip: usize, core: usize, from: u64, to: u64) {
         self.blocked_sinks[chip].push((core as u8, from, to));
+        self.any_blocked_sinks = true;
     }
 
+    #[inline]
     fn sink_ready(&self, chip: usize, now: u64) -> u32 {
-        let mut ready = (((1u32 << CORES_PER_CHIP) - 1) << LINKS_PER_CHIP) & !self.rx_full[chip];
+        let ready = (((1u32 << CORES_PER_CHIP) - 1) << LINKS_PER_CHIP) & !self.chips[chip].rx_full;
+        if !self.any_blocked_sinks {
+            return ready;
+        }
+        self.blocked_sink_ready(chip, now, ready)
+    }
+
+    /// `ready` less the sinks of `chip` blocked in cycle `now`.
+    fn blocked_sink_ready(&self, chip: usize, now: u64, mut ready: u32) -> u32 {
         for &(core, from, to) in &self.blocked_sinks[chip] {
             if (from..to).contains(&now) {
                 ready &= !(1 << (LINKS_PER_CHIP + core as usize));
@@ -513,13 +546,15 @@ impl Fabric {
         ready
     }
 
+    #[inline]
     fn list(&mut self, chip: u32) {
-        if !self.listed[chip as usize] {
-            self.listed[chip as usize] = true;
+        if !self.chips[chip as usize].listed {
+            self.chips[chip as usize].listed = true;
             self.active.push(chip);
         }
     }
 
+    #[inline]
     /// Packets waiting anywhere: in routers, on links or in injection queues.
     pub fn is_quiet(&self) -> bool {
         self.active.is_empty()
@@ -530,12 +565,14 @@ impl Fabric {
             && self.rx_frees.is_empty()
     }
 
+    #[inline]
     /// Steps until cycle `end` (exclusive), until a cycle produces an endpoint event, or until
     /// the fabric is quiet, whichever comes first; returns whether it stopped for an event.
     pub fn run_until_event(&mut self, end: u64) -> bool {
         self.run(end, true)
     }
 
+    #[inline]
     /// Moves time on to `cycle` while the fabric is quiet (nothing can happen meanwhile).
     pub fn skip_to(&mut self, cycle: u64) {
         debug_assert!(self.is_quiet(), "only a quiet fabric may skip");
@@ -558,16 +595,17 @@ impl Fabric {
                 return false;
             }
             if self.active.is_empty() && !self.links_due() && !self.tracing(self.cycle) {
-                let next = [self.link_wakes.peek(), self.expiry_wakes.peek()]
-                    .into_iter()
-                    .flatten()
-                    .map(|Reverse((t, _))| *t)
-                    .chain(self.chip_wakes.peek().map(|Reverse((t, _, _))| *t))
-                    .chain(self.rx_frees.peek().map(|Reverse((t, _, _))| *t))
+                let next = self
+                    .link_wakes
+                    .peek()
+                    .map_or(u64::MAX, |Reverse((t, _))| *t)
+                    .min(self.next_due)
                     // The trace window's first cycle is written even if nothing happens in it.
-                    .chain(self.trace_start().filter(|&t| t > self.cycle))
-                    .min()
-                    .unwrap_or(end)
+                    .min(
+                        self.trace_start()
+                            .filter(|&t| t > self.cycle)
+                            .unwrap_or(u64::MAX),
+                    )
                     .clamp(self.cycle + 1, end);
                 self.stats.router_cycles += (next - self.cycle) * self.routers.len() as u64;
                 self.cycle = next;
@@ -581,7 +619,17 @@ impl Fabric {
         false
     }
 
+    /// Handles what falls due in this cycle: injected packets reaching their due cycle, sleepers'
+    /// wait expiries and freed receive buffers. Most cycles have none, which `next_due` (the
+    /// earliest of the three) answers at once.
+    #[inline]
     fn wake_due(&mut self) {
+        if self.cycle >= self.next_due {
+            self.wake_due_now();
+        }
+    }
+
+    fn wake_due_now(&mut self) {
         while let Some(&Reverse((t, chip, core))) = self.chip_wakes.peek() {
             if t > self.cycle {
                 break;
@@ -590,7 +638,7 @@ impl Fabric {
             self.refresh_core_offer(chip as usize, core as usize, self.cycle);
             // A frozen router cannot take the packet yet; it sees it when it wakes. One asleep
             // with an empty lookup register takes it now.
-            if self.asleep_since[chip as usize] == u64::MAX
+            if self.chips[chip as usize].asleep_since == u64::MAX
                 || self.routers[chip as usize].lookup_empty()
             {
                 self.list(chip);
@@ -608,15 +656,35 @@ impl Fabric {
                 break;
             }
             self.rx_frees.pop();
-            self.rx_full[chip as usize] &= !(1 << (LINKS_PER_CHIP + core as usize));
+            self.chips[chip as usize].rx_full &= !(1 << (LINKS_PER_CHIP + core as usize));
             // This wakes a router asleep on that core, which is why such routers may sleep. An
             // awake router that is not listed is idle with nothing offered: it has nothing to do.
-            if self.asleep_since[chip as usize] != u64::MAX {
+            if self.chips[chip as usize].asleep_since != u64::MAX {
                 self.list(chip);
             }
         }
+        self.next_due = self.earliest_due();
     }
 
+    /// The earliest cycle of a pending injection, expiry or receive-buffer wake (`u64::MAX` if
+    /// there is none).
+    fn earliest_due(&self) -> u64 {
+        let chip = self
+            .chip_wakes
+            .peek()
+            .map_or(u64::MAX, |Reverse((t, _, _))| *t);
+        let expiry = self
+            .expiry_wakes
+            .peek()
+            .map_or(u64::MAX, |Reverse((t, _))| *t);
+        let rx = self
+            .rx_frees
+            .peek()
+            .map_or(u64::MAX, |Reverse((t, _, _))| *t);
+        chip.min(expiry).min(rx)
+    }
+
+    #[inline]
     /// Recomputes whether `chip`'s core queue `core` offers a packet in cycle `at`. (The other
     /// queues' bits stay up to date: each packet's wake comes when it falls due, and taking a
     /// packet updates its queue's bit.)
@@ -624,15 +692,18 @@ impl Fabric {
         let due = self.injections[chip][core]
             .front()
             .is_some_and(|&(t, _)| t <= at);
-        self.core_offers[chip] = (self.core_offers[chip] & !(1 << core)) | (due as u32) << core;
+        self.chips[chip].core_offers =
+            (self.chips[chip].core_offers & !(1 << core)) | (due as u32) << core;
     }
 
+    #[inline]
     fn links_due(&self) -> bool {
         self.link_wakes
             .peek()
             .is_some_and(|Reverse((t, _))| *t <= self.cycle)
     }
 
+    #[inline]
     fn touch(&mut self, link: u32) {
         if !self.link_touched[link as usize] {
             self.link_touched[link as usize] = true;
@@ -641,8 +712,9 @@ impl Fabric {
     }
 
     /// The hand-overs of `chip`'s router step in cycle `now`: links taken from and sent to,
-    /// core packets taken and delivered (deliveries' endpoint events go to `delivered`).
-    fn hand_over(&mut self, now: u64, chip: u32, step: &Step, delivered: &mut Vec<EndpointEvent>) {
+    /// core packets taken and delivered (deliveries' endpoint events go at the end of
+    /// `endpoint_events`).
+    fn hand_over(&mut self, now: u64, chip: u32, step: &Step) {
         let c = chip as usize;
         match step.taken {
             Some(REINJECT_INPUT) => {
@@ -691,8 +763,8 @@ impl Fabric {
                 self.stats.delivered += 1;
                 let core = (port - LINKS_PER_CHIP) as u8;
                 if self.endpoints == CoreEndpoints::ReceiveBuffers {
-                    self.rx_full[c] |= 1 << port;
-                    delivered.push(EndpointEvent::Delivered {
+                    self.chips[c].rx_full |= 1 << port;
+                    self.endpoint_events.push(EndpointEvent::Delivered {
                         cycle: now,
                         chip,
                         core,
@@ -717,123 +789,54 @@ impl Fabric {
         self.step_woken();
     }
 
-    /// [`Fabric::step`] once `wake_due` has run in this cycle.
+    /// [`Fabric::step`] once `wake_due` has run in this cycle, in four phases: the listed
+    /// routers wake; they step, each handing its packets over at once; the links take their
+    /// clock edge; and each stepped router stays listed, falls asleep or goes idle.
     fn step_woken(&mut self) {
         let now = self.cycle;
-        if self.n_asleep > 0 && self.tracing(now) {
+        self.stats.router_cycles += self.routers.len() as u64;
+        if self.active.len() == 1 && self.tracer.is_none() {
+            // The usual case while little is moving (a packet on its way through one router):
+            // the same phases for the one router, without the list's bookkeeping.
+            let chip = self.active[0];
+            self.active.clear();
+            self.wake_router(chip, now);
+            let first_delivery = self.endpoint_events.len();
+            self.step_router(chip, now, first_delivery, &mut 0);
+            self.link_edges(now);
+            self.settle_router(chip, now);
+            self.cycle += 1;
+            return;
+        }
+        let tracing = self.tracing(now);
+        if tracing && self.n_asleep > 0 {
             // The trace shows every traced router's registers as they are: wake the sleepers
             // (none fall asleep inside the window).
             for chip in 0..self.routers.len() {
-                if self.asleep_since[chip] != u64::MAX {
+                if self.chips[chip].asleep_since != u64::MAX {
                     self.list(chip as u32);
                 }
             }
         }
-        self.stats.router_cycles += self.routers.len() as u64;
-        let traced = self.tracing(now).then(|| {
-            let links: Vec<(bool, bool, u128)> = self
-                .tracer
-                .as_ref()
-                .expect("invariant: tracing")
-                .links
-                .iter()
-                .map(|s| {
-                    let link = &self.links[s.link as usize];
-                    (
-                        link.ready(),
-                        link.offered().is_some(),
-                        link.receive_register(),
-                    )
-                })
-                .collect();
-            (self.trace_views(), links)
-        });
+        let traced = tracing.then(|| self.trace_snapshot());
         let spare = std::mem::take(&mut self.active_spare);
         let mut active = std::mem::replace(&mut self.active, spare);
         // Chip order makes the logs deterministic; routers only read pre-edge state.
         active.sort_unstable();
         for &chip in &active {
-            self.listed[chip as usize] = false;
-            let c = chip as usize;
-            if self.asleep_since[c] != u64::MAX {
-                self.routers[c].slept(now - self.asleep_since[c]);
-                self.asleep_since[c] = u64::MAX;
-                self.n_asleep -= 1;
-            }
+            self.wake_router(chip, now);
         }
-        // Routers: everything they read is registered state from before this edge, and a
-        // router's hand-overs (below) change only its own chip's inputs and outputs and the
-        // links' pending edges, so each router's hand-overs can follow its step at once.
         let mut results = std::mem::take(&mut self.results);
         results.clear();
-        let mut stepped = std::mem::take(&mut self.stepped);
-        stepped.clear();
-        // Deliveries are reported after this cycle's dumps.
-        let mut delivered = std::mem::take(&mut self.delivered_events);
-        let receive_buffers = self.endpoints == CoreEndpoints::ReceiveBuffers;
+        // This cycle's deliveries are reported after its dumps: dumps go in before them.
+        let first_delivery = self.endpoint_events.len();
+        let mut n_dumps = 0;
         for &chip in &active {
-            let c = chip as usize;
-            let reinject_due =
-                !self.reinjections[c].is_empty() && self.routers[c].output_stage_empty();
-            let offers = self.link_offers[c] as u32
-                | self.core_offers[c] << LINKS_PER_CHIP
-                | (reinject_due as u32) << REINJECT_INPUT;
-            if offers == 0 && self.routers[c].is_idle() {
-                continue;
-            }
-            let out_ready = self.sink_ready(c, now) | self.link_ready[c] as u32;
-            let (links, in_link, injections) = (&self.links, &self.in_link, &self.injections[c]);
-            let reinjections = &self.reinjections[c];
-            let offer = |input: usize| {
-                if input == REINJECT_INPUT {
-                    return *reinjections
-                        .front()
-                        .expect("invariant: offered re-injections are queued");
-                }
-                let packet = if input < LINKS_PER_CHIP {
-                    let link = in_link[c * LINKS_PER_CHIP + input]
-                        .expect("invariant: offered links exist");
-                    links[link as usize]
-                        .offered()
-                        .expect("invariant: offered links hold a packet")
-                } else {
-                    injections[input - LINKS_PER_CHIP]
-                        .front()
-                        .expect("invariant: offered queues are non-empty")
-                        .1
-                };
-                Offer {
-                    packet,
-                    source: input as u8,
-                    override_route: 0,
-                }
-            };
-            let dump_before = self.routers[c].dump_status();
-            let step = self.routers[c].step(offers, offer, out_ready);
-            self.stats.router_steps += 1;
-            self.stats.router_traversals += step.taken.is_some() as u64;
-            if self.routers[c].dump_status() != dump_before {
-                let dump_after = self.routers[c].dump();
-                if receive_buffers {
-                    self.endpoint_events
-                        .push(EndpointEvent::Dumped { cycle: now, chip });
-                }
-                if self.record && dump_after.status != 0 {
-                    self.dumps.push(DumpEvent {
-                        cycle: now,
-                        chip,
-                        registers: dump_after,
-                    });
-                }
-            }
-            self.hand_over(now, chip, &step, &mut delivered);
-            stepped.push(chip);
-            if traced.is_some() {
+            let step = self.step_router(chip, now, first_delivery, &mut n_dumps);
+            if let (Some(step), true) = (step, traced.is_some()) {
                 results.push((chip, step));
             }
         }
-        self.endpoint_events.append(&mut delivered);
-        self.delivered_events = delivered;
         if let Some((views, links)) = traced {
             // A failed write stops the trace, not the simulation; `finish_trace` reports it.
             if let Err(err) = self.write_trace(now, views, links, &results) {
@@ -841,6 +844,139 @@ impl Fabric {
                 self.trace_error = Some(err);
             }
         }
+        self.results = results;
+        self.link_edges(now);
+        // A router phase 2 passed over (idle, nothing offered) has had nothing offered since
+        // but by a link's edge, which listed it, so `settle_router` passes over it too.
+        for &chip in &active {
+            self.settle_router(chip, now);
+        }
+        active.clear();
+        self.active_spare = active;
+        self.cycle += 1;
+    }
+
+    /// The traced chips' and links' values before this cycle's edge.
+    fn trace_snapshot(&self) -> (Vec<ChipView>, Vec<(bool, bool, u128)>) {
+        let links = self
+            .tracer
+            .as_ref()
+            .expect("invariant: tracing")
+            .links
+            .iter()
+            .map(|s| {
+                let link = &self.links[s.link as usize];
+                (
+                    link.ready(),
+                    link.offered().is_some(),
+                    link.receive_register(),
+                )
+            })
+            .collect();
+        (self.trace_views(), links)
+    }
+
+    /// Phase 1, for a listed router: it comes off the list; a sleeper (woken by a link, a
+    /// receive buffer, an offer or its expiry) catches up on the wait cycles it slept.
+    #[inline]
+    fn wake_router(&mut self, chip: u32, now: u64) {
+        let c = chip as usize;
+        let state = &mut self.chips[c];
+        state.listed = false;
+        if state.asleep_since != u64::MAX {
+            self.routers[c].slept(now - state.asleep_since);
+            state.asleep_since = u64::MAX;
+            self.n_asleep -= 1;
+        }
+    }
+
+    /// Phase 2, for a listed router: it steps if it has something to do, and returns its step.
+    /// Everything a router reads is registered state from before this edge, and its hand-overs
+    /// change only its own chip's inputs and outputs and the links' pending edges, so each
+    /// router's hand-overs can follow its step at once. A dump's event goes in after the
+    /// `n_dumps` of this cycle already at `first_delivery`, before this cycle's deliveries.
+    #[inline]
+    fn step_router(
+        &mut self,
+        chip: u32,
+        now: u64,
+        first_delivery: usize,
+        n_dumps: &mut usize,
+    ) -> Option<Step> {
+        let c = chip as usize;
+        let state = self.chips[c];
+        let router = &self.routers[c];
+        let reinject_due = !self.reinjections[c].is_empty() && router.output_stage_empty();
+        let offers = state.link_offers as u32
+            | state.core_offers << LINKS_PER_CHIP
+            | (reinject_due as u32) << REINJECT_INPUT;
+        if offers == 0 && router.is_idle() {
+            return None;
+        }
+        let out_ready = self.sink_ready(c, now) | state.link_ready as u32;
+        let (links, in_link, injections) = (&self.links, &self.in_link, &self.injections[c]);
+        let reinjections = &self.reinjections[c];
+        let offer = |input: usize| {
+            if input == REINJECT_INPUT {
+                return *reinjections
+                    .front()
+                    .expect("invariant: offered re-injections are queued");
+            }
+            let packet = if input < LINKS_PER_CHIP {
+                let link =
+                    in_link[c * LINKS_PER_CHIP + input].expect("invariant: offered links exist");
+                links[link as usize]
+                    .offered()
+                    .expect("invariant: offered links hold a packet")
+            } else {
+                injections[input - LINKS_PER_CHIP]
+                    .front()
+                    .expect("invariant: offered queues are non-empty")
+                    .1
+            };
+            Offer {
+                packet,
+                source: input as u8,
+                override_route: 0,
+            }
+        };
+        let router = &mut self.routers[c];
+        let dump_before = router.dump_status();
+        let step = router.step(offers, offer, out_ready);
+        self.stats.router_steps += 1;
+        self.stats.router_traversals += step.taken.is_some() as u64;
+        if router.dump_status() != dump_before {
+            let dump_after = router.dump();
+            if self.endpoints == CoreEndpoints::ReceiveBuffers {
+                self.endpoint_events.insert(
+                    first_delivery + *n_dumps,
+                    EndpointEvent::Dumped { cycle: now, chip },
+                );
+                *n_dumps += 1;
+            }
+            if self.record && dump_after.status != 0 {
+                self.dumps.push(DumpEvent {
+                    cycle: now,
+                    chip,
+                    registers: dump_after,
+                });
+            }
+        }
+        self.hand_over(now, chip, &step);
+        Some(step)
+    }
+
+    /// Phase 3: the clock edge of every link that was taken from, sent to or whose packet may
+    /// move on now, and what it changes for the routers at its ends.
+    #[inline]
+    fn link_edges(&mut self, now: u64) {
+        if self.touched.is_empty() && !self.links_due() {
+            return;
+        }
+        self.link_edges_touched(now);
+    }
+
+    fn link_edges_touched(&mut self, now: u64) {
         while let Some(&Reverse((t, link))) = self.link_wakes.peek() {
             if t > now {
                 break;
@@ -848,7 +984,6 @@ impl Fabric {
             self.link_wakes.pop();
             self.touch(link);
         }
-        // Link edges.
         let spare = std::mem::take(&mut self.touched_spare);
         let mut touched = std::mem::replace(&mut self.touched, spare);
         for &link in &touched {
@@ -860,14 +995,14 @@ impl Fabric {
             let ends = self.ends[l];
             let offered = self.links[l].offered().is_some() as u8;
             let to = ends.to_chip as usize;
-            self.link_offers[to] =
-                (self.link_offers[to] & !(1 << ends.to_input)) | offered << ends.to_input;
+            self.chips[to].link_offers =
+                (self.chips[to].link_offers & !(1 << ends.to_input)) | offered << ends.to_input;
             let from = ends.from_chip as usize;
             let ready = self.links[l].ready() as u8;
-            self.link_ready[from] =
-                (self.link_ready[from] & !(1 << ends.from_output)) | ready << ends.from_output;
+            self.chips[from].link_ready = (self.chips[from].link_ready & !(1 << ends.from_output))
+                | ready << ends.from_output;
             // A sleeping router wakes when one of its links frees.
-            if ready == 1 && self.asleep_since[from] != u64::MAX {
+            if ready == 1 && self.chips[from].asleep_since != u64::MAX {
                 self.list(ends.from_chip);
             }
             if let Some(at) = self.links[l].moves_at().filter(|_| sent.is_some()) {
@@ -879,48 +1014,43 @@ impl Fabric {
         }
         touched.clear();
         self.touched_spare = touched;
-        // Routers that still hold packets, or still have offers, stay active, unless they are
-        // frozen, or have an empty lookup register and nothing offered while their stage waits:
-        // then they sleep until a pending output frees, an offer arrives or their wait expires.
-        for &chip in &stepped {
-            let c = chip as usize;
-            if self.listed[c]
-                || (self.routers[c].is_idle()
-                    && self.link_offers[c] == 0
-                    && self.core_offers[c] == 0
-                    && self.reinjections[c].is_empty())
-            {
-                continue;
-            }
-            let out_ready = self.sink_ready(c, now + 1) | self.link_ready[c] as u32;
-            let cores_wake = self.endpoints == CoreEndpoints::ReceiveBuffers;
-            // A router whose lookup register is empty may sleep too while nothing is offered to
-            // it: an offer (a link filling, a core packet falling due) wakes it.
-            let sleep = if self.routers[c].lookup_empty() {
-                if self.link_offers[c] == 0
-                    && self.core_offers[c] == 0
-                    && self.reinjections[c].is_empty()
-                {
-                    self.routers[c].stage_wait_cycles(out_ready, cores_wake)
-                } else {
-                    None
-                }
-            } else {
-                self.routers[c].sleep_cycles(out_ready, cores_wake)
-            };
-            match sleep {
-                Some(k) if self.sleeping && !self.tracing(now + 1) => {
-                    self.asleep_since[c] = now + 1;
-                    self.n_asleep += 1;
-                    self.expiry_wakes.push(Reverse((now + 1 + k, chip)));
-                }
-                _ => self.list(chip),
-            }
+    }
+
+    /// Phase 4, for a router that was listed: if it still holds packets, or still has offers,
+    /// it stays listed, unless it is frozen, or has an empty lookup register and nothing
+    /// offered while its stage waits: then it sleeps until a pending output frees, an offer
+    /// arrives or its wait expires.
+    #[inline]
+    fn settle_router(&mut self, chip: u32, now: u64) {
+        let c = chip as usize;
+        let state = self.chips[c];
+        let router = &self.routers[c];
+        let nothing_offered =
+            state.link_offers == 0 && state.core_offers == 0 && self.reinjections[c].is_empty();
+        if state.listed || (router.is_idle() && nothing_offered) {
+            return;
         }
-        self.results = results;
-        self.stepped = stepped;
-        active.clear();
-        self.active_spare = active;
-        self.cycle += 1;
+        let out_ready = self.sink_ready(c, now + 1) | state.link_ready as u32;
+        let cores_wake = self.endpoints == CoreEndpoints::ReceiveBuffers;
+        // A router whose lookup register is empty may sleep too while nothing is offered to
+        // it: an offer (a link filling, a core packet falling due) wakes it.
+        let sleep = if router.lookup_empty() {
+            if nothing_offered {
+                router.stage_wait_cycles(out_ready, cores_wake)
+            } else {
+                None
+            }
+        } else {
+            router.sleep_cycles(out_ready, cores_wake)
+        };
+        match sleep {
+            Some(k) if self.sleeping && !self.tracing(now + 1) => {
+                self.chips[c].asleep_since = now + 1;
+                self.n_asleep += 1;
+                self.expiry_wakes.push(Reverse((now + 1 + k, chip)));
+                self.next_due = self.next_due.min(now + 1 + k);
+            }
+            _ => self.list(chip),
+        }
     }
 }

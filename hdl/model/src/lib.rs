@@ -5,6 +5,7 @@
 //! which `spinn-verif` checks. It is native Rust and event-driven, so it is the engine every
 //! real workload uses. It does not depend on rust-hdl.
 
+pub mod calendar;
 pub mod fabric;
 pub mod link;
 pub mod rng;

@@ -23,11 +23,13 @@ pub struct Offer {
     pub override_route: u32,
 }
 
+/// The lookup register: the packet's input and where it goes. The decision is made once, when
+/// the packet is taken: it depends only on the packet, its input and the router's setup, none of
+/// which change while the packet waits, so deciding again every cycle it waits would only repeat it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Lookup {
-    packet: u128,
     source: u8,
-    override_route: u32,
+    decision: Decision,
 }
 
 /// The output stage's registers. They keep their values when the stage empties, as the RTL's do.
@@ -41,6 +43,22 @@ struct Stage {
     er_last: u8,
     in_wait2: bool,
     wait_count: u32,
+}
+
+impl Stage {
+    /// The stage as a packet that was not dropped enters it from the lookup register.
+    fn entered(decision: Decision, source: u8) -> Stage {
+        Stage {
+            held: true,
+            packet: decision.packet,
+            source,
+            pending: decision.route,
+            er_first: 0,
+            er_last: decision.er_last,
+            in_wait2: false,
+            wait_count: 0,
+        }
+    }
 }
 
 /// The dump registers (`docs/hardware.md`, ports).
@@ -142,6 +160,52 @@ pub struct RouterSetup {
     pub rotate_clockwise: bool,
 }
 
+/// Entries per block of [`McMatcher`].
+const MATCH_BLOCK: usize = 8;
+
+/// The multicast table laid out for matching: keys and masks in blocks of [`MATCH_BLOCK`]
+/// (the last padded with an entry no key matches), so that a block is compared without a
+/// branch per entry, and the routes. The first matching entry wins, as in the RTL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct McMatcher {
+    keys: Vec<[u32; MATCH_BLOCK]>,
+    masks: Vec<[u32; MATCH_BLOCK]>,
+    routes: Vec<u32>,
+}
+
+impl McMatcher {
+    fn new(table: &[McEntry]) -> McMatcher {
+        let n_blocks = table.len().div_ceil(MATCH_BLOCK);
+        // Key 1 under mask 0: `key & 0 == 1` never holds.
+        let mut keys = vec![[1; MATCH_BLOCK]; n_blocks];
+        let mut masks = vec![[0; MATCH_BLOCK]; n_blocks];
+        for (i, e) in table.iter().enumerate() {
+            keys[i / MATCH_BLOCK][i % MATCH_BLOCK] = e.key();
+            masks[i / MATCH_BLOCK][i % MATCH_BLOCK] = e.mask();
+        }
+        McMatcher {
+            keys,
+            masks,
+            routes: table.iter().map(|e| e.route().bits()).collect(),
+        }
+    }
+
+    /// The route of the first entry matching `key`, as `McEntry::matches` does.
+    #[inline]
+    fn first_match(&self, key: u32) -> Option<u32> {
+        for (block, (keys, masks)) in self.keys.iter().zip(&self.masks).enumerate() {
+            let mut hits = 0u32;
+            for i in 0..MATCH_BLOCK {
+                hits |= ((key & masks[i] == keys[i]) as u32) << i;
+            }
+            if hits != 0 {
+                return Some(self.routes[block * MATCH_BLOCK + hits.trailing_zeros() as usize]);
+            }
+        }
+        None
+    }
+}
+
 /// The outputs transferring in a cycle and the packets they carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sent {
@@ -179,7 +243,11 @@ pub struct Step {
 #[derive(Debug, Clone)]
 pub struct Router {
     setup: RouterSetup,
+    mc: McMatcher,
     p2p_coord_bits: u32,
+    /// `wait_limit` of the control register's wait1 and wait2, worked out once.
+    wait1: (u32, bool),
+    wait2: (u32, bool),
     pointer: u8,
     lookup: Option<Lookup>,
     stage: Stage,
@@ -214,6 +282,9 @@ impl Router {
             );
         }
         Router {
+            wait1: wait_limit(setup.control.wait1.0),
+            wait2: wait_limit(setup.control.wait2.0),
+            mc: McMatcher::new(&setup.table),
             setup,
             p2p_coord_bits,
             pointer: 0,
@@ -272,7 +343,7 @@ impl Router {
     pub fn sleep_cycles(&self, out_ready: u32, cores_wake: bool) -> Option<u64> {
         let lookup = self.lookup.as_ref()?;
         let left = self.stage_wait_cycles(out_ready, cores_wake)?;
-        (!self.decide(lookup).drop).then_some(left)
+        (!lookup.decision.drop).then_some(left)
     }
 
     /// Whether the lookup register is empty.
@@ -290,12 +361,7 @@ impl Router {
         if !blocked || waits_on_cores {
             return None;
         }
-        let control = self.setup.control;
-        let (limit, infinite) = wait_limit(if st.in_wait2 {
-            control.wait2.0
-        } else {
-            control.wait1.0
-        });
+        let (limit, infinite) = if st.in_wait2 { self.wait2 } else { self.wait1 };
         let left = if infinite {
             WAIT_COUNT_MASK + 1 - st.wait_count
         } else {
@@ -315,17 +381,19 @@ impl Router {
         self.dump.status = 0;
     }
 
-    fn decide(&self, lookup: &Lookup) -> Decision {
-        let packet = lookup.packet;
+    fn decide(&self, offer: &Offer) -> Decision {
+        let packet = offer.packet;
         let header = packet as u8;
         let key = (packet >> 8) as u32;
         let kind = header >> 6;
         let er = header >> 4 & 3;
         let payload = (packet >> 40) as u32;
-        let parity_ok = ((header.count_ones() + key.count_ones()) & 1 == 1)
-            ^ (header & 2 != 0 && payload.count_ones() & 1 == 1);
-        let from_link = lookup.source < 6;
-        let source_link: u8 = if from_link { 1 << lookup.source } else { 0 };
+        // Odd parity over the header, the key and (in a 72-bit packet) the payload: parity is
+        // additive under XOR, so one count of the three XORed together gives it.
+        let covered = header as u32 ^ key ^ if header & 2 != 0 { payload } else { 0 };
+        let parity_ok = covered.count_ones() & 1 == 1;
+        let from_link = offer.source < 6;
+        let source_link: u8 = if from_link { 1 << offer.source } else { 0 };
         let forward = rotate(source_link, self.setup.rotate_clockwise);
         let arrival = if er == 3 { forward } else { source_link };
         let default_link = (arrival << 3 | arrival >> 3) & 0x3f;
@@ -356,8 +424,8 @@ impl Router {
             } else {
                 let normal = if kind == 3 {
                     self.setup.fixed_route
-                } else if let Some(e) = self.setup.table.iter().find(|e| e.matches(key)) {
-                    e.route().bits()
+                } else if let Some(route) = self.mc.first_match(key) {
+                    route
                 } else if from_link {
                     res.counts |= 1 << 7;
                     default_link as u32
@@ -391,9 +459,9 @@ impl Router {
                 1 << nn_route
             };
         }
-        if parity_ok && lookup.override_route != 0 {
+        if parity_ok && offer.override_route != 0 {
             res.drop = false;
-            res.route = lookup.override_route;
+            res.route = offer.override_route;
             res.er_last = 0;
             res.packet = packet;
             if kind == 0 || kind == 3 {
@@ -402,7 +470,7 @@ impl Router {
                 let flip = (er ^ er >> 1) & 1;
                 res.packet = (packet & !0x30) ^ flip as u128;
                 if er == 3 {
-                    res.er_last = (lookup.override_route & 0x3f) as u8;
+                    res.er_last = (offer.override_route & 0x3f) as u8;
                 }
             }
             res.counts &= 0x1f;
@@ -413,96 +481,91 @@ impl Router {
     /// One clock cycle. `offers` has bit i set when input i offers a packet; `offer(i)` gives
     /// it. `out_ready` has bit o set when output o is ready.
     pub fn step(&mut self, offers: u32, offer: impl Fn(usize) -> Offer, out_ready: u32) -> Step {
-        let control = self.setup.control;
         let st = self.stage;
-        // Output stage, combinational.
         let remaining = st.pending & !out_ready;
-        let blocked = st.held && remaining != 0;
-        let (limit, infinite) = wait_limit(if st.in_wait2 {
-            control.wait2.0
-        } else {
-            control.wait1.0
-        });
-        let expire = blocked && !infinite && st.wait_count >= limit;
-        let finishing = st.held && (remaining == 0 || (expire && st.in_wait2));
-        let stage_in_ready = !st.held || finishing;
+        if !st.held || remaining == 0 {
+            // The common cases: the stage is empty, or everything it holds goes out in this
+            // cycle. Either way the stage takes the lookup register's packet (unless it is
+            // dropped), so the lookup register takes whatever the arbiter grants: the general
+            // case below, less what cannot happen here (waits, emergency routes, dumps).
+            let sent = Sent {
+                outputs: if st.held { st.pending } else { 0 },
+                packet: st.packet,
+                er_first: st.er_first,
+                er_last: st.er_last,
+            };
+            self.stage.held = false;
+            if let Some(lookup) = self.lookup {
+                self.advance_lookup(lookup);
+            }
+            let grant = self.arbitrate(offers);
+            match grant {
+                Some(g) => self.capture(g, offer(g)),
+                None => self.lookup = None,
+            }
+            return Step { taken: grant, sent };
+        }
+        // Output stage, combinational: it is blocked (some pending output is not ready); it
+        // takes a packet only if wait2 expires in this cycle, which dumps what it holds.
+        let (limit, infinite) = if st.in_wait2 { self.wait2 } else { self.wait1 };
+        let expire = !infinite && st.wait_count >= limit;
+        let stage_in_ready = expire && st.in_wait2;
         let sent = Sent {
-            outputs: if st.held { st.pending & out_ready } else { 0 },
+            outputs: st.pending & out_ready,
             packet: st.packet,
             er_first: st.er_first,
             er_last: st.er_last,
         };
-        // Lookup stage, combinational.
-        let decision = self.lookup.as_ref().map(|l| self.decide(l));
+        // Lookup stage, combinational (the decision was made when the packet was taken).
+        let decision = self.lookup.as_ref().map(|l| l.decision);
         let lookup_advance = decision.is_some_and(|d| d.drop || stage_in_ready);
         let can_accept = self.lookup.is_none() || lookup_advance;
-        // Arbiter, combinational.
-        let at_or_after = offers & (u32::MAX << self.pointer);
-        let grant = if at_or_after != 0 {
-            Some(at_or_after.trailing_zeros() as usize)
-        } else if offers != 0 {
-            Some(offers.trailing_zeros() as usize)
-        } else {
-            None
-        };
+        let grant = self.arbitrate(offers);
         let taken = grant.filter(|_| can_accept);
 
         // The clock edge.
         let mut events: u16 = 0;
         let mut next = st;
-        if blocked {
-            next.pending = remaining;
-            next.wait_count = (st.wait_count + 1) & WAIT_COUNT_MASK;
-            if expire {
-                next.wait_count = 0;
-                let remaining_links = (remaining & 0x3f) as u8;
-                if st.in_wait2 {
-                    next.held = false;
-                    let detoured = remaining_links & st.er_first;
-                    let undetoured = rotate(detoured, !self.setup.rotate_clockwise);
-                    let undelivered = (remaining & !(detoured as u32)) | undetoured as u32;
-                    if self.dump.status >> 31 & 1 == 1 {
-                        self.dump.status |= 1 << 30 | undelivered;
-                        events |= 1 << 11;
-                    } else {
-                        self.dump = DumpRegisters {
-                            header: (st.packet as u8) as u16
-                                | (st.source as u16) << 8
-                                | ((st.er_last != 0) as u16) << 13,
-                            key: (st.packet >> 8) as u32,
-                            payload: (st.packet >> 40) as u32,
-                            outputs: undelivered,
-                            status: self.dump.status | 1 << 31 | undelivered,
-                        };
-                    }
-                    let header = st.packet as u8;
-                    events |= if header & 0xc0 == 0 { 1 << 5 } else { 1 << 6 };
+        next.pending = remaining;
+        next.wait_count = (st.wait_count + 1) & WAIT_COUNT_MASK;
+        if expire {
+            next.wait_count = 0;
+            let remaining_links = (remaining & 0x3f) as u8;
+            if st.in_wait2 {
+                next.held = false;
+                let detoured = remaining_links & st.er_first;
+                let undetoured = rotate(detoured, !self.setup.rotate_clockwise);
+                let undelivered = (remaining & !(detoured as u32)) | undetoured as u32;
+                if self.dump.status >> 31 & 1 == 1 {
+                    self.dump.status |= 1 << 30 | undelivered;
+                    events |= 1 << 11;
                 } else {
-                    next.in_wait2 = true;
-                    let mc_or_fr = (header_bit(st.packet, 7)) == header_bit(st.packet, 6);
-                    if mc_or_fr && st.er_first == 0 && st.er_last == 0 && remaining_links != 0 {
-                        let rotated = rotate(remaining_links, self.setup.rotate_clockwise);
-                        next.pending = (remaining & CORE_OUTPUTS) | rotated as u32;
-                        next.er_first = rotated;
-                        events |= 1 << 10;
-                    }
+                    self.dump = DumpRegisters {
+                        header: (st.packet as u8) as u16
+                            | (st.source as u16) << 8
+                            | ((st.er_last != 0) as u16) << 13,
+                        key: (st.packet >> 8) as u32,
+                        payload: (st.packet >> 40) as u32,
+                        outputs: undelivered,
+                        status: self.dump.status | 1 << 31 | undelivered,
+                    };
+                }
+                let header = st.packet as u8;
+                events |= if header & 0xc0 == 0 { 1 << 5 } else { 1 << 6 };
+            } else {
+                next.in_wait2 = true;
+                let mc_or_fr = (header_bit(st.packet, 7)) == header_bit(st.packet, 6);
+                if mc_or_fr && st.er_first == 0 && st.er_last == 0 && remaining_links != 0 {
+                    let rotated = rotate(remaining_links, self.setup.rotate_clockwise);
+                    next.pending = (remaining & CORE_OUTPUTS) | rotated as u32;
+                    next.er_first = rotated;
+                    events |= 1 << 10;
                 }
             }
-        } else if st.held {
-            next.held = false;
         }
         if let Some(d) = decision.filter(|d| !d.drop && stage_in_ready) {
             let lookup = self.lookup.expect("invariant: a decision has a lookup");
-            next = Stage {
-                held: true,
-                packet: d.packet,
-                source: lookup.source,
-                pending: d.route,
-                er_first: 0,
-                er_last: d.er_last,
-                in_wait2: false,
-                wait_count: 0,
-            };
+            next = Stage::entered(d, lookup.source);
         }
         self.stage = next;
         if lookup_advance {
@@ -511,29 +574,100 @@ impl Router {
                 .counts;
         }
         // Only the counters whose event bit is set change.
+        self.count(events);
+        if can_accept {
+            match grant {
+                Some(g) => self.capture(g, offer(g)),
+                None => self.lookup = None,
+            }
+        }
+        Step { taken, sent }
+    }
+
+    /// The edge at which the lookup register's packet moves on: into the output stage unless
+    /// it is dropped; its counters count it.
+    #[inline]
+    fn advance_lookup(&mut self, lookup: Lookup) {
+        let d = lookup.decision;
+        if !d.drop {
+            self.stage = Stage::entered(d, lookup.source);
+        }
+        self.count(d.counts);
+    }
+
+    /// Counts the events whose bits are set in `events` (one counter each).
+    #[inline]
+    fn count(&mut self, events: u16) {
         let mut events = events & ((1u32 << N_COUNTERS) - 1) as u16;
         while events != 0 {
             let k = events.trailing_zeros() as usize;
             events &= events - 1;
             self.counters[k] = self.counters[k].wrapping_add(1);
         }
-        if can_accept {
-            self.lookup = grant.map(|g| {
-                let o = offer(g);
-                Lookup {
-                    packet: o.packet,
-                    source: o.source,
-                    override_route: o.override_route,
-                }
-            });
-            if let Some(g) = grant {
-                self.pointer = if g == REINJECT_INPUT { 0 } else { g as u8 + 1 };
-            }
+    }
+
+    /// The arbiter, combinational: the first offering input at or after the round-robin
+    /// pointer, else the first offering input.
+    #[inline]
+    fn arbitrate(&self, offers: u32) -> Option<usize> {
+        let at_or_after = offers & (u32::MAX << self.pointer);
+        if at_or_after != 0 {
+            Some(at_or_after.trailing_zeros() as usize)
+        } else if offers != 0 {
+            Some(offers.trailing_zeros() as usize)
+        } else {
+            None
         }
-        Step { taken, sent }
+    }
+
+    /// The edge that takes `offer`, granted on input `input`, into the lookup register.
+    #[inline]
+    fn capture(&mut self, input: usize, offer: Offer) {
+        self.lookup = Some(Lookup {
+            source: offer.source,
+            decision: self.decide(&offer),
+        });
+        self.pointer = if input == REINJECT_INPUT {
+            0
+        } else {
+            input as u8 + 1
+        };
     }
 }
 
 fn header_bit(packet: u128, bit: u32) -> bool {
     packet >> bit & 1 == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+    use spinn_arch::RouteSet;
+
+    #[test]
+    fn the_matcher_finds_the_first_entry_that_matches_as_the_table_does() {
+        let mut rng = SplitMix64::new(5);
+        for n in 0..40 {
+            // Few mask bits and keys from a small range, so that entries overlap.
+            let table: Vec<McEntry> = (0..n)
+                .map(|_| {
+                    let mask = (rng.next_u64() as u32) & 0x0f0f | 0xf000;
+                    let key = (rng.below(1 << 16) as u32) & mask;
+                    let route = RouteSet::from_bits(rng.next_u64() as u32);
+                    McEntry::new(key, mask, route).expect("key within mask")
+                })
+                .chain((n % 3 == 0).then_some(McEntry::CLEARED))
+                .collect();
+            let matcher = McMatcher::new(&table);
+            for _ in 0..200 {
+                let key = rng.below(1 << 16) as u32;
+                let want = table
+                    .iter()
+                    .find(|e| e.matches(key))
+                    .map(|e| e.route().bits());
+                assert_eq!(matcher.first_match(key), want, "table of {n}, key {key:#x}");
+            }
+        }
+    }
 }

@@ -7,8 +7,9 @@
 //! cycles charged before the send have elapsed, and the core is busy until all charged cycles
 //! have.
 
-use crate::cost::{CostTable, Op};
+use crate::cost::{CostTable, Op, RouterClock};
 use crate::event::{Callbacks, Event};
+use crate::machine::{HostPacket, Job, JobQueue};
 use crate::memory::{Budget, MemoryError, Region};
 use spinn_arch::{ChipCoord, CoreId, Packet};
 use std::any::Any;
@@ -37,23 +38,18 @@ pub struct CoreLocation {
     pub vertex: String,
 }
 
-/// Something a callback does at an offset into its run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
-    Send {
-        at_millicycles: u64,
-        packet: u128,
-    },
-    User {
-        at_millicycles: u64,
-        arg0: u32,
-        arg1: u32,
-    },
-    ToHost {
-        at_millicycles: u64,
-        key: u32,
-        payload: Option<u32>,
-    },
+/// Where a callback's effects go: its sends and user events straight into the machine's job
+/// queue, as they are asked for (nothing else is queued while a callback runs, so that is the
+/// order a list of them taken after the callback would give), its packets for the host to the
+/// host's list.
+pub(crate) struct Effects<'a> {
+    pub(crate) jobs: &'a mut JobQueue,
+    pub(crate) clock: &'a RouterClock,
+    /// The core's index in the machine.
+    pub(crate) core: u32,
+    /// The core's sends scheduled but not yet in the send path.
+    pub(crate) sends_in_flight: &'a mut usize,
+    pub(crate) host_packets: &'a mut Vec<HostPacket>,
 }
 
 /// What a running callback may do.
@@ -63,7 +59,7 @@ pub struct Context<'a> {
     /// Machine time (router cycles) at which the callback started.
     pub(crate) start_cycle: u64,
     pub(crate) charged_millicycles: u64,
-    pub(crate) actions: &'a mut Vec<Action>,
+    pub(crate) effects: Effects<'a>,
     pub(crate) dtcm: &'a mut Budget,
     pub(crate) sdram: &'a mut Budget,
     pub(crate) exit: bool,
@@ -79,7 +75,7 @@ impl Context<'_> {
 
     /// Machine time now, in router cycles: the callback's start plus what it has charged.
     pub fn now_cycles(&self) -> u64 {
-        self.start_cycle + self.costs.router_cycles(self.charged_millicycles)
+        self.start_cycle + self.effects.clock.router_cycles(self.charged_millicycles)
     }
 
     /// Charges `cycles` core cycles of work.
@@ -107,10 +103,12 @@ impl Context<'_> {
             None => Packet::mc(key),
         };
         self.send_room = self.send_room.saturating_sub(1);
-        self.actions.push(Action::Send {
-            at_millicycles: self.charged_millicycles,
-            packet: packet.to_bus(),
-        });
+        let at = self.now_cycles();
+        let effects = &mut self.effects;
+        *effects.sends_in_flight += 1;
+        effects
+            .jobs
+            .push(at, Job::send(effects.core, packet.to_bus()));
     }
 
     /// Sends a multicast packet only if it cannot be lost for want of room in the send path;
@@ -125,8 +123,9 @@ impl Context<'_> {
 
     /// Hands a packet to the host (the live packet gatherer's path out over Ethernet).
     pub fn send_to_host(&mut self, key: u32, payload: Option<u32>) {
-        self.actions.push(Action::ToHost {
-            at_millicycles: self.charged_millicycles,
+        let cycle = self.now_cycles();
+        self.effects.host_packets.push(HostPacket {
+            cycle,
             key,
             payload,
         });
@@ -134,11 +133,11 @@ impl Context<'_> {
 
     /// Raises a user event on this core (spin1_trigger_user_event).
     pub fn trigger_user_event(&mut self, arg0: u32, arg1: u32) {
-        self.actions.push(Action::User {
-            at_millicycles: self.charged_millicycles,
-            arg0,
-            arg1,
-        });
+        let at = self.now_cycles();
+        let core = self.effects.core;
+        self.effects
+            .jobs
+            .push(at, Job::UserIsr { core, arg0, arg1 });
     }
 
     /// Stops this core after the callback (spin1_exit): its timer stops and pending events are

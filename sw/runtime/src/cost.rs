@@ -137,6 +137,55 @@ impl CostTable {
     }
 }
 
+/// [`CostTable::router_cycles`] for one cost table with the division by the core clock done by
+/// a multiplication: the machine converts core time several times per packet, and a 64-bit
+/// division takes tens of host cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RouterClock {
+    router_hz: u64,
+    /// `1000 × cpu_hz`, the divisor (0 if that overflows, which leaves every conversion to the
+    /// cost table).
+    den: u64,
+    /// `⌊(2^64 − 1) / den⌋`.
+    reciprocal: u64,
+    cpu_hz: u64,
+}
+
+impl RouterClock {
+    pub(crate) fn new(costs: &CostTable) -> RouterClock {
+        let den = costs.cpu_hz.checked_mul(1000).unwrap_or(0);
+        RouterClock {
+            router_hz: costs.router_hz,
+            den,
+            reciprocal: u64::MAX.checked_div(den).unwrap_or(0),
+            cpu_hz: costs.cpu_hz,
+        }
+    }
+
+    /// The same as `CostTable::router_cycles(millicycles)`.
+    #[inline]
+    pub(crate) fn router_cycles(&self, millicycles: u64) -> u64 {
+        match millicycles.checked_mul(self.router_hz) {
+            Some(num) if self.den != 0 => {
+                // `reciprocal / 2^64` is at most `1 / den` and short of it by less than
+                // `1 / 2^64`, so `q` falls short of `⌊num / den⌋` by at most one.
+                let mut q = ((num as u128 * self.reciprocal as u128) >> 64) as u64;
+                let mut rem = num - q * self.den;
+                if rem >= self.den {
+                    q += 1;
+                    rem -= self.den;
+                }
+                q + (rem != 0) as u64
+            }
+            // As the cost table does when the product does not fit.
+            _ => {
+                let num = millicycles as u128 * self.router_hz as u128;
+                num.div_ceil(1000 * self.cpu_hz as u128) as u64
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +208,41 @@ mod tests {
             let wide = (u128::from(m) * u128::from(costs.router_hz))
                 .div_ceil(1000 * u128::from(costs.cpu_hz)) as u64;
             assert_eq!(costs.router_cycles(m), wide, "{m}");
+        }
+    }
+
+    #[test]
+    fn the_router_clock_converts_as_the_cost_table_does() {
+        let mut rng = spinn_model::rng::SplitMix64::new(3);
+        let arm = CostTable::arm968();
+        let odd = CostTable {
+            cpu_hz: 123_456_789,
+            router_hz: 987_654_321,
+            ..CostTable::arm968()
+        };
+        let exact = CostTable {
+            cpu_hz: 1 << 20,
+            router_hz: 1 << 10,
+            ..CostTable::arm968()
+        };
+        for costs in [arm, odd, exact] {
+            let clock = RouterClock::new(&costs);
+            let den = costs.cpu_hz * 1000;
+            let edge = u64::MAX / costs.router_hz;
+            let special = [0, 1, 999, 1000, 1001, den - 1, den, den + 1, edge - 1, edge];
+            let multiples = (1..2000).flat_map(|k| {
+                // Around each multiple of the divisor, where rounding changes.
+                let m = (k * den).div_ceil(costs.router_hz);
+                [m - 1, m, m + 1]
+            });
+            let random = (0..20_000).map(|_| match rng.below(3) {
+                0 => rng.below(1 << 24),
+                1 => rng.below(edge),
+                _ => rng.next_u64(),
+            });
+            for m in special.into_iter().chain(multiples).chain(random) {
+                assert_eq!(clock.router_cycles(m), costs.router_cycles(m), "{m}");
+            }
         }
     }
 

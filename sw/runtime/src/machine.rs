@@ -21,17 +21,17 @@
 //! drained by the hardware without charging the core for the transmit-empty interrupt; the
 //! monitor's own cycles only delay its dump reads.
 
-use crate::app::{Action, Application, Context, CoreLocation};
-use crate::cost::CostTable;
-use crate::engine::{Engine, FastEngine};
+use crate::app::{Application, Context, CoreLocation, Effects};
+use crate::cost::{CostTable, RouterClock};
+use crate::engine::{Engine, FastEngine, MachineEngine};
 use crate::event::{Callbacks, Event, Priority, N_TASK_QUEUES, QUEUE_USABLE_SLOTS, SEND_CAPACITY};
 use crate::memory::{Budget, MemoryError, DTCM_BYTES, SDRAM_BYTES};
 use spinn_arch::{
     ChipCoord, CoreId, Counter, McEntry, RouterControl, WaitTime, CORES_PER_CHIP, N_COUNTERS,
 };
+use spinn_model::calendar::CalendarQueue;
 use spinn_model::{EndpointEvent, Fabric, LinkTiming, P2pRoutes, RouterSetup};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
 /// How the machine is built and timed.
@@ -186,7 +186,7 @@ pub struct MonitorStats {
 
 /// A machine time in two 4-aligned halves, so that a job fits in 16 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct SplitTime([u32; 2]);
+pub(crate) struct SplitTime([u32; 2]);
 
 impl SplitTime {
     fn new(t: u64) -> SplitTime {
@@ -200,7 +200,7 @@ impl SplitTime {
 
 /// What a job does. Kept to 16 bytes: the job queue moves them around a lot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Job {
+pub(crate) enum Job {
     /// A packet in the receive buffer: its key, and its payload if `has_payload`.
     PacketIsr {
         core: u32,
@@ -244,7 +244,7 @@ impl Job {
     }
 
     /// A `u128` would make every job 32 bytes, aligned to 16.
-    fn send(core: u32, packet: u128) -> Job {
+    pub(crate) fn send(core: u32, packet: u128) -> Job {
         debug_assert!(packet >> 72 == 0, "invariant: bus packets have 72 bits");
         Job::Send {
             core,
@@ -269,58 +269,40 @@ fn key_and_payload(packet: u128) -> (u32, Option<u32>) {
     (bus.key(), bus.payload())
 }
 
-/// A job and when it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Scheduled {
-    /// The time in the high 64 bits, the scheduling order in the low: jobs run in key order.
-    key: u128,
-    job: Job,
+/// The jobs to run, earliest time first and, within a time, first scheduled first. A calendar
+/// queue rather than a binary heap: most jobs are due at once or within a few hundred cycles,
+/// so a push and a pop cost a few instructions instead of a sift through the heap.
+pub(crate) type JobQueue = CalendarQueue<Job>;
+
+/// The durations the machine charges for its own work, in router cycles: the same for every
+/// event, so converted from core cycles once.
+#[derive(Debug, Clone, Copy)]
+struct Durations {
+    /// Interrupt entry and the RXKEY read: when a receive handler frees the buffer.
+    packet_isr: u64,
+    /// Interrupt entry and the timer handler.
+    timer_isr: u64,
+    /// Interrupt entry and the user-event handler.
+    user_isr: u64,
+    /// The dispatcher taking a queued callback.
+    dispatch: u64,
+    /// Interrupt entry alone: the monitor's latency in answering a dump.
+    irq: u64,
+    /// The monitor's dump read.
+    dump_read: u64,
 }
 
-impl Scheduled {
-    fn time(&self) -> u64 {
-        (self.key >> 64) as u64
-    }
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// The jobs to run, earliest key (time, then first scheduled) first.
-#[derive(Default)]
-struct JobQueue {
-    heap: BinaryHeap<Reverse<Scheduled>>,
-    seq: u64,
-}
-
-impl JobQueue {
-    fn push(&mut self, time: u64, job: Job) {
-        self.seq += 1;
-        self.heap.push(Reverse(Scheduled {
-            key: (time as u128) << 64 | self.seq as u128,
-            job,
-        }));
-    }
-
-    fn peek(&self) -> Option<&Scheduled> {
-        self.heap.peek().map(|Reverse(s)| s)
-    }
-
-    fn pop(&mut self) -> Option<Scheduled> {
-        self.heap.pop().map(|Reverse(s)| s)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+impl Durations {
+    fn new(costs: &CostTable) -> Durations {
+        let cycles = |core_cycles: u64| costs.router_cycles(core_cycles * 1000);
+        Durations {
+            packet_isr: cycles(costs.irq_cycles + costs.packet_receive_cycles),
+            timer_isr: cycles(costs.irq_cycles + costs.timer_cycles),
+            user_isr: cycles(costs.irq_cycles + costs.user_event_cycles),
+            dispatch: cycles(costs.dispatch_cycles),
+            irq: cycles(costs.irq_cycles),
+            dump_read: cycles(costs.dump_read_cycles),
+        }
     }
 }
 
@@ -353,7 +335,7 @@ struct MonitorState {
 pub struct Machine {
     config: MachineConfig,
     topology: spinn_arch::Machine,
-    engine: Box<dyn Engine>,
+    engine: MachineEngine,
     cores: Vec<CoreState>,
     /// `core_at[chip * 18 + core]`: the index into `cores` of what runs there.
     core_at: Vec<Option<u32>>,
@@ -364,8 +346,11 @@ pub struct Machine {
     dead_links: Vec<u8>,
     jobs: JobQueue,
     events: Vec<EndpointEvent>,
-    actions: Vec<Action>,
     host_packets: Vec<HostPacket>,
+    /// Converts core time to router cycles without a division.
+    clock: RouterClock,
+    /// The fixed durations in router cycles, converted once: see [`Durations`].
+    durations: Durations,
     largest_table: usize,
 }
 
@@ -401,12 +386,12 @@ impl Machine {
             rotate_clockwise: false,
         });
         fabric.set_sleeping(config.sleeping_routers);
-        Machine::with_engine(
+        Machine::build(
             topology,
             tables,
             programs,
             config,
-            Box::new(FastEngine::new(fabric)),
+            MachineEngine::Fast(Box::new(FastEngine::new(fabric))),
         )
     }
 
@@ -428,6 +413,22 @@ impl Machine {
         programs: Vec<CoreProgram>,
         config: MachineConfig,
         engine: Box<dyn Engine>,
+    ) -> Result<Machine, LoadError> {
+        Machine::build(
+            topology,
+            tables,
+            programs,
+            config,
+            MachineEngine::Dyn(engine),
+        )
+    }
+
+    fn build(
+        topology: spinn_arch::Machine,
+        tables: &BTreeMap<ChipCoord, Vec<McEntry>>,
+        programs: Vec<CoreProgram>,
+        config: MachineConfig,
+        engine: MachineEngine,
     ) -> Result<Machine, LoadError> {
         let n_chips = topology.n_chips();
         let mut core_at = vec![None; n_chips * CORES_PER_CHIP];
@@ -514,6 +515,8 @@ impl Machine {
                 !live & 0x3f
             })
             .collect();
+        let clock = RouterClock::new(&config.costs);
+        let durations = Durations::new(&config.costs);
         let mut machine = Machine {
             dead_links,
             largest_table: tables.values().map(Vec::len).max().unwrap_or(0),
@@ -525,10 +528,11 @@ impl Machine {
             by_vertex,
             sdram: vec![Budget::new(SDRAM_BYTES); n_chips],
             monitors: vec![MonitorState::default(); n_chips],
-            jobs: JobQueue::default(),
+            jobs: JobQueue::new(),
             events: Vec::new(),
-            actions: Vec::new(),
             host_packets: Vec::new(),
+            clock,
+            durations,
         };
         for idx in 0..machine.cores.len() {
             let end = machine.run_callback(idx, 0, None)?;
@@ -595,19 +599,13 @@ impl Machine {
         let limit = self.engine.cycle().saturating_add(max_cycles);
         loop {
             let now = self.engine.cycle();
-            while let Some(&next) = self.jobs.peek() {
-                if next.time() > now {
-                    break;
-                }
-                self.jobs.pop();
-                self.execute(next.time(), next.job);
+            while self.jobs.peek_time().is_some_and(|t| t <= now) {
+                let (time, job) = self.jobs.pop().expect("invariant: just peeked");
+                self.execute(time, job);
             }
             // Jobs of cores that have exited (their timer, their dispatcher) change nothing and
             // must not hold machine time up.
-            while let Some(&next) = self.jobs.peek() {
-                if !self.is_stale(next.job) {
-                    break;
-                }
+            while self.jobs.peek().is_some_and(|(_, job)| self.is_stale(job)) {
                 self.jobs.pop();
             }
             let mut stop = false;
@@ -623,7 +621,7 @@ impl Machine {
             if now >= limit {
                 return StopReason::TimeLimit;
             }
-            let next = self.jobs.peek().map_or(limit, |s| s.time().min(limit));
+            let next = self.jobs.peek_time().map_or(limit, |t| t.min(limit));
             if self.engine.is_quiet() {
                 self.engine.skip_to(next);
                 continue;
@@ -652,8 +650,8 @@ impl Machine {
         due <= self.engine.cycle()
             && self
                 .jobs
-                .peek()
-                .is_none_or(|s| s.time() > self.engine.cycle())
+                .peek_time()
+                .is_none_or(|t| t > self.engine.cycle())
             && events
                 .iter()
                 .all(|e| matches!(*e, EndpointEvent::Delivered { cycle: c, .. } if c == cycle))
@@ -700,10 +698,7 @@ impl Machine {
                 let monitor = &mut self.monitors[chip as usize];
                 if self.config.reinjection && !monitor.read_pending {
                     monitor.read_pending = true;
-                    let latency = self
-                        .config
-                        .costs
-                        .router_cycles(self.config.costs.irq_cycles * 1000);
+                    let latency = self.durations.irq;
                     self.schedule(cycle + 1 + latency, Job::MonitorRead { chip });
                 }
             }
@@ -722,9 +717,7 @@ impl Machine {
             Job::UserIsr { core, arg0, arg1 } => {
                 let idx = core as usize;
                 if let Some(start) = self.isr_start(t, idx, job) {
-                    let costs = &self.config.costs;
-                    let entered = start
-                        + costs.router_cycles((costs.irq_cycles + costs.user_event_cycles) * 1000);
+                    let entered = start + self.durations.user_isr;
                     let priority = self.cores[idx].callbacks.user;
                     self.isr_event(idx, start, entered, priority, Event::User { arg0, arg1 });
                 }
@@ -768,9 +761,7 @@ impl Machine {
         let Some(start) = self.isr_start(t, idx, job) else {
             return;
         };
-        let costs = &self.config.costs;
-        let read =
-            start + costs.router_cycles((costs.irq_cycles + costs.packet_receive_cycles) * 1000);
+        let read = start + self.durations.packet_isr;
         let state = &mut self.cores[idx];
         state.stats.packets_received += 1;
         self.engine.free_receive(state.chip, state.core, read);
@@ -793,9 +784,8 @@ impl Machine {
             .callbacks
             .timer
             .expect("invariant: timer jobs exist only for cores with a timer");
-        let costs = &self.config.costs;
-        let entered = t + costs.router_cycles((costs.irq_cycles + costs.timer_cycles) * 1000);
-        let next = nominal + costs.cycles_per_us(timer.period_us).max(1);
+        let entered = t + self.durations.timer_isr;
+        let next = nominal + self.config.costs.cycles_per_us(timer.period_us).max(1);
         self.cores[idx].timer_tick += 1;
         let tick = self.cores[idx].timer_tick;
         self.isr_event(idx, t, entered, Some(timer.priority), Event::Timer { tick });
@@ -860,8 +850,7 @@ impl Machine {
         let Some(event) = state.queues.iter_mut().find_map(VecDeque::pop_front) else {
             return;
         };
-        let costs = &self.config.costs;
-        let start = t + costs.router_cycles(costs.dispatch_cycles * 1000);
+        let start = t + self.durations.dispatch;
         let end = self.run_callback_infallible(idx, start, event);
         let state = &mut self.cores[idx];
         state.task_busy_until = end;
@@ -887,20 +876,25 @@ impl Machine {
         start: u64,
         event: Option<Event>,
     ) -> Result<u64, MemoryError> {
-        let mut actions = std::mem::take(&mut self.actions);
-        actions.clear();
         let state = &mut self.cores[idx];
         let backlog = self.engine.injection_backlog(state.chip, state.core);
+        let send_room = SEND_CAPACITY.saturating_sub(backlog + state.sends_in_flight);
         let mut ctx = Context {
             location: &state.location,
             costs: &self.config.costs,
             start_cycle: start,
             charged_millicycles: 0,
-            actions: &mut actions,
+            effects: Effects {
+                jobs: &mut self.jobs,
+                clock: &self.clock,
+                core: idx as u32,
+                sends_in_flight: &mut state.sends_in_flight,
+                host_packets: &mut self.host_packets,
+            },
             dtcm: &mut state.dtcm,
             sdram: &mut self.sdram[state.chip],
             exit: false,
-            send_room: SEND_CAPACITY.saturating_sub(backlog + state.sends_in_flight),
+            send_room,
         };
         let res = match event {
             None => state.app.start(&mut ctx),
@@ -911,46 +905,8 @@ impl Machine {
         };
         let (charged, exit) = (ctx.charged_millicycles, ctx.exit);
         state.stats.callbacks += event.is_some() as u64;
-        let end = start + self.config.costs.router_cycles(charged);
-        for action in actions.drain(..) {
-            match action {
-                Action::Send {
-                    at_millicycles,
-                    packet,
-                } => {
-                    let at = start + self.config.costs.router_cycles(at_millicycles);
-                    self.cores[idx].sends_in_flight += 1;
-                    self.schedule(at, Job::send(idx as u32, packet));
-                }
-                Action::User {
-                    at_millicycles,
-                    arg0,
-                    arg1,
-                } => {
-                    let at = start + self.config.costs.router_cycles(at_millicycles);
-                    self.schedule(
-                        at,
-                        Job::UserIsr {
-                            core: idx as u32,
-                            arg0,
-                            arg1,
-                        },
-                    );
-                }
-                Action::ToHost {
-                    at_millicycles,
-                    key,
-                    payload,
-                } => self.host_packets.push(HostPacket {
-                    cycle: start + self.config.costs.router_cycles(at_millicycles),
-                    key,
-                    payload,
-                }),
-            }
-        }
-        self.actions = actions;
+        let end = start + self.clock.router_cycles(charged);
         if exit {
-            let state = &mut self.cores[idx];
             state.exited = true;
             for q in &mut state.queues {
                 q.clear();
@@ -967,8 +923,7 @@ impl Machine {
             return;
         }
         monitor.read_pending = false;
-        let costs = &self.config.costs;
-        monitor.busy_until = t + costs.router_cycles(costs.dump_read_cycles * 1000);
+        monitor.busy_until = t + self.durations.dump_read;
         let registers = self.engine.take_dump(chip);
         if registers.status >> 31 & 1 == 0 {
             return;
