@@ -10,7 +10,7 @@ pub fn spinn(args: &[&str]) -> Result<String, String> {
         .collect();
     match spinn_cli::run(argv, &mut out) {
         Ok(()) => Ok(String::from_utf8_lossy(&out).to_string()),
-        Err(err) => Err(format!("{err:#}")),
+        Err(err) => Err(spinn_cli::error_line(&err)),
     }
 }
 

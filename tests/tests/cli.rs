@@ -179,15 +179,11 @@ fn traffic_reports_load_latency_and_link_use() {
         "--json",
     ])
     .expect("traffic");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let field = |name: &str| -> f64 {
-        let at = json
-            .find(&format!("\"{name}\": "))
-            .unwrap_or_else(|| panic!("no {name} in {json}"));
-        let rest = &json[at + name.len() + 4..];
-        rest[..rest.find([',', '}']).expect("a value")]
-            .trim()
-            .parse()
-            .expect("a number")
+        report[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {name} in {json}"))
     };
     assert_eq!(field("chips"), 16.0);
     let (injected, delivered) = (field("injected"), field("delivered"));
@@ -203,6 +199,12 @@ fn traffic_reports_load_latency_and_link_use() {
     );
     assert_eq!(field("dropped"), 0.0);
     assert!(field("mean_link_utilisation") > 0.0);
+    // What has not arrived is still on its way.
+    assert_eq!(
+        field("injected") - field("delivered"),
+        field("queued_at_end") + field("in_flight_at_end"),
+        "{json}"
+    );
 
     let text = spinn(&[
         "traffic",
@@ -228,7 +230,7 @@ fn traffic_refuses_bad_input_by_name() {
         (vec!["--rate", "2"], "the injection rate must be in (0, 1] packets per chip per cycle, got 2"),
         (vec!["--rate", "-1"], "the injection rate must be in (0, 1] packets per chip per cycle, got -1"),
         (vec!["--machine", "1x1"], "uniform traffic needs at least 2 chips"),
-        (vec!["--machine", "0x4"], "a machine needs at least one chip in each dimension, got 0x4"),
+        (vec!["--machine", "0x4"], "--machine 0x4: a machine needs at least one chip in each dimension, got 0x4"),
         (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N"),
         (vec!["--machine", "4x4", "--vcd", "/dev/null", "--trace-chips", "99"], "cannot trace chip 99: the machine has chips 0 to 15"),
         (vec!["--machine", "2x2", "--pattern", "multicast", "--fanout", "5"], "multicast fanout 5 is more than the 3 other chips"),

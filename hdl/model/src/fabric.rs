@@ -22,7 +22,9 @@
 use crate::link::{Link, LinkTiming};
 use crate::router::{DumpRegisters, Offer, Router, RouterSetup, Sent, Step, REINJECT_INPUT};
 use crate::trace::Tracer;
-use spinn_arch::{ChipCoord, LinkDir, Machine, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS};
+use spinn_arch::{
+    ChipCoord, Counter, LinkDir, Machine, CORES_PER_CHIP, LINKS_PER_CHIP, N_COUNTERS,
+};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -85,6 +87,78 @@ pub struct FabricStats {
     pub reinjected: u64,
     /// Router traversals by 72-bit packets (the rest are 40-bit): for energy estimates.
     pub payload_traversals: u64,
+}
+
+/// One link's traffic: the chips it joins, its direction from `from`, and the cycles it spent
+/// carrying packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkLoad {
+    pub from: ChipCoord,
+    pub to: ChipCoord,
+    pub dir: LinkDir,
+    pub busy_cycles: u64,
+}
+
+/// One router's load, from its diagnostic counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChipLoad {
+    pub chip: ChipCoord,
+    /// Packets routed: multicast (local and external), P2P, nearest-neighbour, fixed-route.
+    pub routed: u64,
+    /// Packets dumped after wait2.
+    pub dumped: u64,
+    /// Packets lost here: dumped with nothing to re-inject them, or lost to a full dump
+    /// register or re-injection queue (a machine with monitors says which).
+    pub dropped: u64,
+}
+
+impl ChipLoad {
+    /// The load of `chip`'s router from its `counters`, every dump counted as lost (no monitor
+    /// re-injects it).
+    pub fn from_counters(chip: ChipCoord, counters: &[u32; N_COUNTERS]) -> ChipLoad {
+        let count = |c: Counter| counters[c.index()] as u64;
+        let dumped = count(Counter::DumpedMc) + count(Counter::DumpedOther);
+        ChipLoad {
+            chip,
+            routed: [
+                Counter::LocalMc,
+                Counter::ExternalMc,
+                Counter::P2p,
+                Counter::Nn,
+                Counter::Fr,
+            ]
+            .into_iter()
+            .map(count)
+            .sum(),
+            dumped,
+            dropped: dumped + count(Counter::DumpOverflow),
+        }
+    }
+}
+
+/// Packets in the fabric that are neither delivered nor dropped, by where they wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    /// Waiting in the cores' injection queues for their router to take them.
+    pub injection_queues: usize,
+    /// In routers' lookup registers and output stages.
+    pub routers: usize,
+    /// On links (transmitters and receive registers).
+    pub links: usize,
+    /// In the monitors' re-injection queues.
+    pub reinjection_queues: usize,
+}
+
+impl Backlog {
+    /// Packets queued at the cores, not yet in the network.
+    pub fn queued(&self) -> usize {
+        self.injection_queues
+    }
+
+    /// Packets in the network: routers, links and re-injection queues.
+    pub fn in_flight(&self) -> usize {
+        self.routers + self.links + self.reinjection_queues
+    }
 }
 
 /// The chips and ports a link joins.
@@ -488,6 +562,39 @@ impl Fabric {
         }
         self.tracer = Some(tracer);
         Ok(())
+    }
+
+    /// Every link's traffic so far, in the machine's chip order and then by direction.
+    pub fn link_loads(&self) -> Vec<LinkLoad> {
+        self.ends
+            .iter()
+            .zip(&self.link_busy)
+            .map(|(ends, &busy_cycles)| LinkLoad {
+                from: self.machine.chip_at(ends.from_chip as usize),
+                to: self.machine.chip_at(ends.to_chip as usize),
+                dir: LinkDir::ALL[ends.from_output as usize],
+                busy_cycles,
+            })
+            .collect()
+    }
+
+    /// Every router's load so far, in the machine's chip order.
+    pub fn chip_loads(&self) -> Vec<ChipLoad> {
+        self.routers
+            .iter()
+            .enumerate()
+            .map(|(c, r)| ChipLoad::from_counters(self.machine.chip_at(c), r.counters()))
+            .collect()
+    }
+
+    /// Packets not yet delivered nor dropped: where they wait.
+    pub fn backlog(&self) -> Backlog {
+        Backlog {
+            injection_queues: self.injections.iter().flatten().map(VecDeque::len).sum(),
+            routers: self.routers.iter().map(Router::packets_held).sum(),
+            links: self.links.iter().map(Link::packets_held).sum(),
+            reinjection_queues: self.reinjections.iter().map(VecDeque::len).sum(),
+        }
     }
 
     /// The most cycles any one link has spent carrying packets.

@@ -13,7 +13,10 @@ pub mod router;
 pub mod trace;
 pub mod traffic;
 
-pub use fabric::{CoreEndpoints, Delivery, DumpEvent, EndpointEvent, Fabric, FabricStats};
+pub use fabric::{
+    Backlog, ChipLoad, CoreEndpoints, Delivery, DumpEvent, EndpointEvent, Fabric, FabricStats,
+    LinkLoad,
+};
 pub use link::{Link, LinkTiming, TimingError};
 pub use router::{
     DumpRegisters, Offer, P2pRoutes, Router, RouterSetup, Sent, Step, REINJECT_INPUT,

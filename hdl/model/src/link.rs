@@ -94,6 +94,11 @@ impl Link {
         self.tx.is_none() && self.rx.is_none()
     }
 
+    /// Packets on the link: in its transmitter and in its receive register.
+    pub fn packets_held(&self) -> usize {
+        self.tx.is_some() as usize + self.rx.is_some() as usize
+    }
+
     /// The cycle in which the packet in the transmitter may move on, if there is one.
     pub fn moves_at(&self) -> Option<u64> {
         self.tx.map(|(_, at)| at)

@@ -312,6 +312,11 @@ impl Router {
         self.lookup.is_none() && !self.stage.held
     }
 
+    /// Packets the router holds: in its lookup register and its output stage.
+    pub fn packets_held(&self) -> usize {
+        self.lookup.is_some() as usize + self.stage.held as usize
+    }
+
     pub fn output_stage_empty(&self) -> bool {
         !self.stage.held
     }

@@ -9,7 +9,7 @@
 //! instead of stored. Multicast trees are the union of the P2P paths from a source to its
 //! destinations, one table entry per chip on the tree.
 
-use crate::fabric::Fabric;
+use crate::fabric::{Backlog, ChipLoad, Fabric, LinkLoad};
 use crate::link::LinkTiming;
 use crate::rng::SplitMix64;
 use crate::router::{P2pRoutes, RouterSetup};
@@ -94,6 +94,12 @@ pub struct TrafficReport {
     /// Router cycles actually computed (the rest were skipped as idle).
     pub router_steps: u64,
     pub host_seconds: f64,
+    /// Packets still waiting at the end: queued at the cores, and in the network.
+    pub backlog: Backlog,
+    /// Every router's load, in the machine's chip order.
+    pub chip_loads: Vec<ChipLoad>,
+    /// Every link's busy cycles.
+    pub link_loads: Vec<LinkLoad>,
 }
 
 const GEOMETRIC_ABOVE_CHIPS: usize = 4096;
@@ -376,6 +382,9 @@ pub fn run_traffic_traced(
     report.router_cycles = stats.router_cycles;
     report.router_traversals = stats.router_traversals;
     report.router_steps = stats.router_steps;
+    report.backlog = fabric.backlog();
+    report.chip_loads = fabric.chip_loads();
+    report.link_loads = fabric.link_loads();
     fabric
         .finish_trace()
         .map_err(|e| TrafficError::Trace(e.to_string()))?;

@@ -89,8 +89,14 @@ pub fn synth(
     config: &RouterConfig,
     family: Family,
     pnr: bool,
+    progress: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let status = |what: &str| {
+        if progress {
+            eprintln!("{what}");
+        }
+    };
     if tools::find(YOSYS).is_none() {
         anyhow::bail!("`yosys` is not installed; install the Debian package `yosys`");
     }
@@ -102,6 +108,7 @@ pub fn synth(
     let dir = tools::scratch_dir("synth").context("creating a scratch directory")?;
     let verilog = dir.join("router.v");
     std::fs::write(&verilog, config::verilog(config)?).context("writing the Verilog")?;
+    status(&format!("synthesising {config} with yosys ({family:?})..."));
     let report = synthesize(&verilog, spinn_rtl::verilog::TOP_MODULE, family, None)?;
     writeln!(out, "router: {}", config)?;
     writeln!(
@@ -134,6 +141,7 @@ pub fn synth(
             Family::Ice40,
             Some(&json),
         )?;
+        status("placing and routing on an iCE40 HX8K with nextpnr (a minute or more)...");
         let pnr = place_and_route_ice40(&json)?;
         writeln!(
             out,
@@ -168,7 +176,8 @@ pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)
         let n: usize = boards
             .parse()
             .with_context(|| format!("`{boards}` in --machine {text} is not a number of boards"))?;
-        let m = Machine::multi_board_without_wrap(n)?;
+        let m =
+            Machine::multi_board_without_wrap(n).with_context(|| format!("--machine {text}"))?;
         let name = format!(
             "{n} boards without wrap-around, {}x{} box",
             m.width(),
@@ -180,7 +189,7 @@ pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)
         let n: usize = boards
             .parse()
             .with_context(|| format!("`{boards}` in --machine {text} is not a number of boards"))?;
-        let m = Machine::multi_board(n)?;
+        let m = Machine::multi_board(n).with_context(|| format!("--machine {text}"))?;
         let name = format!("{n} boards, {}x{} torus", m.width(), m.height());
         return Ok((m, name));
     }
@@ -190,7 +199,8 @@ pub fn parse_machine(text: &str) -> anyhow::Result<(spinn_arch::Machine, String)
         .with_context(|| {
             format!("--machine {text}: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N")
         })?;
-    Ok((Machine::torus(w, h, Wrap::BOTH)?, format!("{w}x{h} torus")))
+    let m = Machine::torus(w, h, Wrap::BOTH).with_context(|| format!("--machine {text}"))?;
+    Ok((m, format!("{w}x{h} torus")))
 }
 
 /// Where and what `spinn traffic --vcd` traces.
@@ -201,13 +211,16 @@ pub struct TraceArgs {
 }
 
 pub fn traffic(
-    machine: &str,
+    machine_text: &str,
     cfg: &spinn_model::traffic::TrafficConfig,
     json: bool,
     trace: Option<TraceArgs>,
+    out_dir: Option<&Path>,
+    progress: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let (machine, name) = parse_machine(machine)?;
+    let (machine, name) = parse_machine(machine_text)?;
+    let out_dir = out_dir.map(crate::report::OutDir::prepare).transpose()?;
     let trace_path = trace.as_ref().map(|t| t.path.clone());
     let trace = match trace {
         Some(t) => {
@@ -222,17 +235,58 @@ pub fn traffic(
         }
         None => None,
     };
+    if progress {
+        eprintln!(
+            "simulating {} cycles of {} traffic on {name}...",
+            cfg.cycles, cfg.pattern
+        );
+    }
     let r = spinn_model::traffic::run_traffic_traced(&machine, cfg, trace)?;
     let pattern = cfg.pattern.to_string();
     let ns_per_traversal = r.host_seconds * 1e9 / r.router_traversals.max(1) as f64;
+    let report = serde_json::json!({
+        "machine": name,
+        "chips": r.chips,
+        "pattern": pattern,
+        "rate": cfg.rate,
+        "cycles": cfg.cycles,
+        "seed": cfg.seed,
+        "injected": r.injected,
+        "expected_deliveries": r.expected_deliveries,
+        "delivered": r.delivered,
+        "offered_load": r.offered_load,
+        "accepted_load": r.accepted_load,
+        "mean_latency_cycles": r.mean_latency,
+        "p99_latency_cycles": r.p99_latency,
+        "dropped": r.dropped,
+        "emergency_routed": r.emergency_routed,
+        "queued_at_end": r.backlog.queued(),
+        "in_flight_at_end": r.backlog.in_flight(),
+        "mean_link_utilisation": r.mean_link_utilisation,
+        "max_link_utilisation": r.max_link_utilisation,
+        "router_cycles": r.router_cycles,
+        "router_traversals": r.router_traversals,
+        "host_seconds": r.host_seconds,
+    });
+    let mut written = Vec::new();
+    if let Some(dir) = &out_dir {
+        let layout = crate::report::layout_of(&machine, machine_text);
+        written.push(dir.write(
+            "router-load.png",
+            &crate::report::router_load_png(&name, &r.chip_loads, layout),
+        )?);
+        written.push(dir.write(
+            "links.png",
+            &crate::report::links_png(&name, &r.link_loads, r.cycles, layout),
+        )?);
+        let mut full = report.clone();
+        full["command"] = "traffic".into();
+        full["router_load"] = crate::report::chip_loads_json(&r.chip_loads);
+        full["links"] = crate::report::link_loads_json(&r.link_loads, r.cycles);
+        written.push(dir.write_json("report.json", &full)?);
+    }
     if json {
-        writeln!(
-            out,
-            "{{\"machine\": \"{name}\", \"chips\": {}, \"pattern\": \"{pattern}\", \"rate\": {}, \"cycles\": {}, \"seed\": {}, \"injected\": {}, \"expected_deliveries\": {}, \"delivered\": {}, \"offered_load\": {:.6}, \"accepted_load\": {:.6}, \"mean_latency_cycles\": {:.3}, \"p99_latency_cycles\": {}, \"dropped\": {}, \"emergency_routed\": {}, \"mean_link_utilisation\": {:.6}, \"max_link_utilisation\": {:.6}, \"router_cycles\": {}, \"router_traversals\": {}, \"host_seconds\": {:.6}}}",
-            r.chips, cfg.rate, cfg.cycles, cfg.seed, r.injected, r.expected_deliveries, r.delivered, r.offered_load, r.accepted_load,
-            r.mean_latency, r.p99_latency, r.dropped, r.emergency_routed, r.mean_link_utilisation, r.max_link_utilisation,
-            r.router_cycles, r.router_traversals, r.host_seconds
-        )?;
+        writeln!(out, "{report}")?;
         return Ok(());
     }
     let us = |cycles: f64| cycles / 133.0;
@@ -267,6 +321,12 @@ pub fn traffic(
     )?;
     writeln!(
         out,
+        "backlog   {} packets still queued at the cores, {} in flight (routers, links) at the end",
+        r.backlog.queued(),
+        r.backlog.in_flight()
+    )?;
+    writeln!(
+        out,
         "links     mean utilisation {:.1} %, busiest {:.1} %",
         100.0 * r.mean_link_utilisation,
         100.0 * r.max_link_utilisation
@@ -289,6 +349,9 @@ pub fn traffic(
             path.display()
         )?;
     }
+    for path in &written {
+        writeln!(out, "wrote {}", path.display())?;
+    }
     Ok(())
 }
 
@@ -298,9 +361,16 @@ pub fn life(
     config: &spinn_runtime::apps::life::LifeConfig,
     rtl: bool,
     reinjection: bool,
+    progress: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let (topology, name) = parse_machine(machine)?;
+    if progress {
+        eprintln!(
+            "running {} generations of life on {name}...",
+            config.generations
+        );
+    }
     let engine = if rtl {
         if topology != spinn_arch::Machine::spinn3() {
             anyhow::bail!("--engine rtl runs only on --machine spinn3 (the RTL fabric built)");

@@ -8,11 +8,21 @@
 //! * `traffic`: synthetic traffic on the fast fabric model of a machine, with a load report.
 //! * `life`: Conway's game of life across the machine's cores, checked against the host.
 //! * `train`: a network trained on the simulated machine against the golden reference.
+//! * `eval`, `predict`: trained weights run forward on the machine (accuracy and confusion;
+//!   class and probabilities per sample).
+//! * `route`: where a model is placed and how it is routed on a machine.
+//!
+//! `--out DIR` writes `report.json` and PNG plots (`report.rs`); errors are one line naming the
+//! bad input ([`error_line`]).
 
 mod commands;
+mod evaluate;
+mod report;
+mod route;
+mod setup;
 mod train;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use spinn_rtl::{RouterConfig, RouterParams};
 use std::io::Write;
 use std::path::PathBuf;
@@ -90,6 +100,7 @@ impl RouterArgs {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Write the router as Verilog (top module `spinn_router`).
+    #[command(after_help = EXPORT_EXAMPLES)]
     ExportVerilog {
         #[command(flatten)]
         router: RouterArgs,
@@ -99,6 +110,7 @@ enum Command {
     },
     /// Simulate table load and contended traffic (wait1, emergency route, dump, re-injection)
     /// on the RTL router and write a VCD waveform.
+    #[command(after_help = WAVEFORM_EXAMPLES)]
     Waveform {
         #[command(flatten)]
         router: RouterArgs,
@@ -111,6 +123,7 @@ enum Command {
     },
     /// Synthesise the router with Yosys and report cells; optionally place and route on an
     /// iCE40 HX8K with nextpnr and report Fmax.
+    #[command(after_help = SYNTH_EXAMPLES)]
     Synth {
         #[command(flatten)]
         router: RouterArgs,
@@ -120,9 +133,13 @@ enum Command {
         /// Also run nextpnr-ice40 and report the maximum clock frequency.
         #[arg(long)]
         pnr: bool,
+        /// Do not report progress on standard error.
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Run synthetic traffic on the fast fabric model and report offered and accepted load,
     /// latency, drops, emergency routes and link use.
+    #[command(after_help = TRAFFIC_EXAMPLES)]
     Traffic {
         /// `spinn3`, `spinn5`, `WxH` (a torus wrapped both ways), `boards:N` (N SpiNN-5 boards as
         /// whole triads, wrapped) or `boards-nowrap:N` (the same without wrap-around).
@@ -130,8 +147,9 @@ enum Command {
         machine: String,
         #[arg(long, value_enum, default_value_t = PatternArg::Uniform)]
         pattern: PatternArg,
-        /// Packets injected per chip per cycle, in (0, 1].
-        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+        /// Packets injected per chip per cycle, in (0, 1] (the default is below saturation
+        /// on every machine shipped: SpiNN-5 saturates near 0.01 uniform).
+        #[arg(long, default_value_t = 0.005)]
         rate: f64,
         /// Router cycles to simulate (133 MHz).
         #[arg(long, default_value_t = 10_000)]
@@ -159,10 +177,17 @@ enum Command {
         /// Cycles to trace, `FROM..TO`.
         #[arg(long, default_value = "0..1000", value_parser = parse_window)]
         trace_cycles: std::ops::Range<u64>,
+        /// Write report.json, router-load.png (per chip) and links.png here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Do not report progress on standard error.
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Run Conway's game of life across a machine, one tile of cells per core, mapped by the
     /// toolchain; check the result against the host and report machine time, packets, dumps,
     /// re-injections, losses and energy.
+    #[command(after_help = LIFE_EXAMPLES)]
     Life {
         /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N` (see `traffic`).
         #[arg(long, default_value = "spinn5")]
@@ -186,60 +211,253 @@ enum Command {
         /// Turn the monitors' re-injection of dumped packets off.
         #[arg(long)]
         no_reinjection: bool,
+        /// Do not report progress on standard error.
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Train a network on the simulated machine (default: Dense 64-128-10, relu, softmax
     /// with cross-entropy, on the embedded digits, on a SpiNN-5 board), compared with the
     /// golden reference after every batch.
+    #[command(after_help = TRAIN_EXAMPLES)]
     Train {
-        /// A TOML model file (default: the digits MLP; see docs/model-files.md and models/).
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// The data set: `digits` (embedded 8×8), `mnist` (the embedded 10,000-image subset)
-        /// or `idx:IMAGES,LABELS` (IDX files, raw or gzip).
-        #[arg(long, default_value = "digits")]
-        data: spinn_dl::DataSource,
-        /// Epochs to train (default: the model file's `epochs`, else 15).
-        #[arg(long)]
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Epochs to train (default: the model file's `epochs`, else 15; with --resume, the
+        /// checkpoint's).
+        #[arg(long, value_parser = parse_count::<usize>)]
         epochs: Option<usize>,
         /// Samples per batch (overrides the model's).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_count::<usize>)]
         batch_size: Option<usize>,
         /// SGD learning rate (overrides the model's).
         #[arg(long)]
         learning_rate: Option<f64>,
-        /// Numeric mode (overrides the model's): f32 or fixed (s16.15).
-        #[arg(long, value_enum)]
-        numeric: Option<NumericArg>,
-        /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N` (default: the model
-        /// file's `machine`, else spinn5).
-        #[arg(long)]
-        machine: Option<String>,
-        /// Seed of the initial weights, the train/test split and the batch order (overrides
-        /// the model's).
-        #[arg(long)]
-        seed: Option<u64>,
         /// Initial weights from a Keras-layout `.npz` (`{layer}/kernel`, `{layer}/bias`).
         #[arg(long)]
         weights_in: Option<PathBuf>,
         /// Write the trained weights as a Keras-layout `.npz`.
         #[arg(long)]
         weights_out: Option<PathBuf>,
-        /// Fraction of the data held out as the test set (seeded shuffle first).
-        #[arg(long, default_value_t = 0.2)]
-        test_fraction: f64,
         /// Do not train the golden reference alongside.
         #[arg(long)]
         no_golden: bool,
-        /// Do not draw the progress bar (on standard error).
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Write a CSV line per batch (epoch, batch, samples, loss, machine cycles) to this file.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Write a checkpoint (weights and optimiser state) into --out every N epochs.
+        #[arg(long, value_parser = parse_count::<usize>)]
+        checkpoint_every: Option<usize>,
+        /// Continue from a checkpoint written by --checkpoint-every: the same model, data and
+        /// settings, to the same result as an uninterrupted run.
+        #[arg(long, conflicts_with_all = ["model", "numeric", "seed", "batch_size", "learning_rate", "data", "test_fraction"])]
+        resume: Option<PathBuf>,
+    },
+    /// Evaluate trained weights on the machine: loss, accuracy and confusion matrix (on the
+    /// test samples `train` held out, by default).
+    #[command(after_help = EVAL_EXAMPLES)]
+    Eval {
+        #[command(flatten)]
+        forward: ForwardArgs,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Predict with trained weights on the machine: a CSV line per sample (index, label,
+    /// predicted class, the output probabilities).
+    #[command(after_help = PREDICT_EXAMPLES)]
+    Predict {
+        #[command(flatten)]
+        forward: ForwardArgs,
+        /// Write the CSV to this file instead of standard output.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Do not report progress on standard error.
         #[arg(long)]
         no_progress: bool,
     },
+    /// Place and route a model on a machine without running it: cores per chip, each
+    /// partition's key range, each chip's routing-table entries before and after minimisation.
+    #[command(after_help = ROUTE_EXAMPLES)]
+    Route {
+        /// A TOML model file (default: the digits MLP; see docs/model-files.md and models/).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N` (default: the model
+        /// file's `machine`, else spinn5).
+        #[arg(long)]
+        machine: Option<String>,
+        /// Numeric mode (overrides the model's): f32 or fixed (s16.15).
+        #[arg(long, value_enum)]
+        numeric: Option<NumericArg>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Write report.json and tables.png (cores and table entries per chip) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+const TRAIN_EXAMPLES: &str = "Examples:
+  spinn train --epochs 1 --out runs/digits
+  spinn train --model models/digits-cnn.toml --epochs 1 --no-golden
+  spinn train --numeric fixed --epochs 2 --checkpoint-every 1 --out runs/fixed --log runs/fixed/batches.csv
+  spinn train --resume runs/fixed/checkpoint-epoch-1.ckpt --weights-out runs/fixed/resumed.npz";
+const EVAL_EXAMPLES: &str = "Examples:
+  spinn train --epochs 1 --weights-out runs/eval/weights.npz
+  spinn eval --weights-in runs/eval/weights.npz
+  spinn eval --weights-in runs/eval/weights.npz --split all --json";
+const PREDICT_EXAMPLES: &str = "Examples:
+  spinn train --epochs 1 --weights-out runs/predict/weights.npz
+  spinn predict --weights-in runs/predict/weights.npz --samples 5
+  spinn predict --weights-in runs/predict/weights.npz --csv runs/predict/predictions.csv";
+const ROUTE_EXAMPLES: &str = "Examples:
+  spinn route
+  spinn route --model models/mnist-resnet.toml --out runs/route
+  spinn route --machine spinn3 --json";
+const EXPORT_EXAMPLES: &str = "Examples:
+  spinn export-verilog --entries 64 --out router.v
+  spinn export-verilog --table banked --entries 1024 --out router1k.v";
+const WAVEFORM_EXAMPLES: &str = "Examples:
+  spinn waveform --out traces/router.vcd";
+const SYNTH_EXAMPLES: &str = "Examples:
+  spinn synth --entries 16
+  spinn synth --entries 16 --pnr";
+const TRAFFIC_EXAMPLES: &str = "Examples:
+  spinn traffic --machine spinn5 --rate 0.005 --cycles 20000
+  spinn traffic --machine 8x8 --pattern multicast --fanout 4 --rate 0.002 --json
+  spinn traffic --machine spinn5 --rate 0.005 --cycles 5000 --out runs/traffic";
+const LIFE_EXAMPLES: &str = "Examples:
+  spinn life --machine spinn3 --tiles 3x3 --generations 3
+  spinn life --gap 2000";
+
+/// The model a command runs, with the settings a command line may override.
+#[derive(clap::Args, Debug, Clone)]
+struct ModelArgs {
+    /// A TOML model file (default: the digits MLP; see docs/model-files.md and models/).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Numeric mode (overrides the model's): f32 or fixed (s16.15).
+    #[arg(long, value_enum)]
+    numeric: Option<NumericArg>,
+    /// `spinn3`, `spinn5`, `WxH`, `boards:N` or `boards-nowrap:N` (default: the model
+    /// file's `machine`, else spinn5).
+    #[arg(long)]
+    machine: Option<String>,
+    /// Seed of the initial weights, the train/test split and the batch order (overrides
+    /// the model's).
+    #[arg(long, value_parser = parse_count::<u64>)]
+    seed: Option<u64>,
+}
+
+/// The data set and how it is split.
+#[derive(clap::Args, Debug, Clone)]
+struct DataArgs {
+    /// The data set: `digits` (embedded 8×8), `mnist` (the embedded 10,000-image subset)
+    /// or `idx:IMAGES,LABELS` (IDX files, raw or gzip).
+    #[arg(long, default_value = "digits")]
+    data: spinn_dl::DataSource,
+    /// Fraction of the data held out as the test set (seeded shuffle first).
+    #[arg(long, default_value_t = 0.2)]
+    test_fraction: f64,
+}
+
+/// Where a report goes.
+#[derive(clap::Args, Debug, Clone)]
+struct ReportArgs {
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write report.json and PNG plots into this directory (created if missing).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Do not draw progress on standard error.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// What `eval` and `predict` share.
+#[derive(clap::Args, Debug, Clone)]
+struct ForwardArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The trained weights (a Keras-layout `.npz`, as `train --weights-out` writes).
+    #[arg(long)]
+    weights_in: PathBuf,
+    /// Which samples: those `train` held out for testing, those it trained on, or all.
+    #[arg(long, value_enum, default_value_t = SplitArg::Test)]
+    split: SplitArg,
+    /// Only the first N samples of the split.
+    #[arg(long, value_parser = parse_count::<usize>)]
+    samples: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SplitArg {
+    Test,
+    Train,
+    All,
+}
+
+impl ModelArgs {
+    fn choice(&self) -> setup::ModelChoice {
+        setup::ModelChoice {
+            model: self.model.clone(),
+            numeric: self.numeric.map(NumericArg::mode),
+            seed: self.seed,
+            machine: self.machine.clone(),
+            ..setup::ModelChoice::default()
+        }
+    }
+}
+
+impl ForwardArgs {
+    fn resolve(&self, progress: bool) -> evaluate::ForwardArgs {
+        evaluate::ForwardArgs {
+            model: self.model.choice(),
+            data: self.data.data.clone(),
+            test_fraction: self.data.test_fraction,
+            weights_in: self.weights_in.clone(),
+            split: match self.split {
+                SplitArg::Test => setup::Split::Test,
+                SplitArg::Train => setup::Split::Train,
+                SplitArg::All => setup::Split::All,
+            },
+            samples: self.samples,
+            progress,
+        }
+    }
+}
+
+/// A whole number of something, with a clear word for a negative one.
+fn parse_count<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    if text.starts_with('-') {
+        return Err(format!(
+            "`{text}` is negative; expected a whole number, 0 or more"
+        ));
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a whole number (0 or more, in range)"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum NumericArg {
     F32,
     Fixed,
+}
+
+impl NumericArg {
+    fn mode(self) -> spinn_dl::NumericMode {
+        match self {
+            NumericArg::F32 => spinn_dl::NumericMode::F32,
+            NumericArg::Fixed => spinn_dl::NumericMode::Fixed,
+        }
+    }
 }
 
 fn parse_pair(text: &str) -> Result<(usize, usize), String> {
@@ -287,21 +505,77 @@ enum FamilyArg {
     Ecp5,
 }
 
+/// The command line as clap defines it, with negative numbers accepted as values everywhere
+/// (`--rate -0.1` reaches the value check and is refused by it, by name).
+fn command() -> clap::Command {
+    Cli::command().mut_subcommands(|sub| {
+        sub.mut_args(|arg| {
+            if arg.get_action().takes_values() {
+                arg.allow_negative_numbers(true)
+            } else {
+                arg
+            }
+        })
+    })
+}
+
+fn parse(args: Vec<String>) -> Result<Cli, clap::Error> {
+    let matches = command().try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// The examples every command's `--help` ends with, as `(command, example lines)`: each runs as
+/// printed (the command-line tests run them).
+pub fn help_examples() -> Vec<(String, Vec<String>)> {
+    command()
+        .get_subcommands()
+        .map(|sub| {
+            let examples = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("spinn ").map(str::to_string))
+                .collect();
+            (sub.get_name().to_string(), examples)
+        })
+        .collect()
+}
+
+/// An error as one line: its causes after it, each once (a cause whose text the line already
+/// holds, as when a message quotes its source, is not repeated).
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 /// Runs the command line `args` (program name first), writing reports to `out`.
 pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args) {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
             write!(out, "{err}")?;
             return Ok(());
         }
         Err(err) => {
+            // One line: clap's first (the rest is usage and a pointer to --help), without the
+            // "error: " the binary adds itself.
             let text = err.render().to_string();
-            let text = text.trim_end();
-            // The binary prefixes errors with "error: " itself.
-            return Err(anyhow::anyhow!(text
+            let first = text.lines().next().unwrap_or("").trim();
+            return Err(anyhow::anyhow!(first
                 .strip_prefix("error: ")
-                .unwrap_or(text)
+                .unwrap_or(first)
                 .to_string()));
         }
     };
@@ -318,6 +592,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             router,
             family,
             pnr,
+            no_progress,
         } => {
             let config = router.config()?;
             if pnr && (family != FamilyArg::Ice40) {
@@ -327,7 +602,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 FamilyArg::Ice40 => spinn_verif::synth::Family::Ice40,
                 FamilyArg::Ecp5 => spinn_verif::synth::Family::Ecp5,
             };
-            commands::synth(&config, family, pnr, out)
+            commands::synth(&config, family, pnr, !no_progress, out)
         }
         Command::Traffic {
             machine,
@@ -342,6 +617,8 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             vcd,
             trace_chips,
             trace_cycles,
+            out: dir,
+            no_progress,
         } => {
             let pattern = match pattern {
                 PatternArg::Uniform => spinn_model::traffic::Pattern::Uniform,
@@ -366,7 +643,15 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 chips: trace_chips,
                 window: trace_cycles,
             });
-            commands::traffic(&machine, &cfg, json, trace, out)
+            commands::traffic(
+                &machine,
+                &cfg,
+                json,
+                trace,
+                dir.as_deref(),
+                !no_progress,
+                out,
+            )
         }
         Command::Life {
             machine,
@@ -377,6 +662,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             seed,
             engine,
             no_reinjection,
+            no_progress,
         } => {
             let config = spinn_runtime::apps::life::LifeConfig {
                 tiles_x: tiles.0,
@@ -392,6 +678,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 &config,
                 engine == EngineArg::Rtl,
                 !no_reinjection,
+                !no_progress,
                 out,
             )
         }
@@ -401,33 +688,61 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             epochs,
             batch_size,
             learning_rate,
-            numeric,
-            machine,
-            seed,
             weights_in,
             weights_out,
-            test_fraction,
             no_golden,
-            no_progress,
+            report,
+            log,
+            checkpoint_every,
+            resume,
         } => train::run(
             &train::TrainArgs {
-                model,
-                data,
+                model: setup::ModelChoice {
+                    batch_size,
+                    learning_rate,
+                    ..model.choice()
+                },
+                data: data.data,
                 epochs,
-                batch_size,
-                learning_rate,
-                numeric: numeric.map(|n| match n {
-                    NumericArg::F32 => spinn_dl::NumericMode::F32,
-                    NumericArg::Fixed => spinn_dl::NumericMode::Fixed,
-                }),
-                machine,
-                seed,
                 weights_in,
                 weights_out,
-                test_fraction,
+                test_fraction: data.test_fraction,
                 golden: !no_golden,
-                progress: !no_progress,
+                progress: !report.no_progress,
+                out: report.out,
+                log,
+                checkpoint_every,
+                resume,
+                json: report.json,
             },
+            out,
+        ),
+        Command::Eval { forward, report } => evaluate::eval(
+            &forward.resolve(!report.no_progress),
+            report.json,
+            report.out.as_deref(),
+            out,
+        ),
+        Command::Predict {
+            forward,
+            csv,
+            no_progress,
+        } => evaluate::predict_csv(&forward.resolve(!no_progress), csv.as_deref(), out),
+        Command::Route {
+            model,
+            machine,
+            numeric,
+            json,
+            out: dir,
+        } => route::route(
+            &setup::ModelChoice {
+                model,
+                machine,
+                numeric: numeric.map(NumericArg::mode),
+                ..setup::ModelChoice::default()
+            },
+            json,
+            dir.as_deref(),
             out,
         ),
     }

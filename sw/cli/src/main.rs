@@ -3,7 +3,7 @@
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Err(err) = spinn_cli::run(args, &mut std::io::stdout()) {
-        eprintln!("error: {err:#}");
+        eprintln!("error: {}", spinn_cli::error_line(&err));
         std::process::exit(1);
     }
 }

@@ -2,10 +2,13 @@
 //! with the golden reference beside it (an observer from `verif`), a progress bar, per-epoch
 //! figures and a final report.
 
+use crate::report::OutDir;
+use crate::setup::{quantised, ModelChoice, Resolved, DEFAULT_EPOCHS};
 use anyhow::Context;
+use serde_json::json;
 use spinn_dl::machine::MachineOptions;
-use spinn_dl::train::{fit, BatchRecord, EpochSummary, Network, Observer, Stop};
-use spinn_dl::{load_npz, save_npz, DataSource, ModelFile, ModelSpec, NumericMode, Op};
+use spinn_dl::train::{fit_epochs, BatchRecord, EpochSummary, Network, Observer, Stop};
+use spinn_dl::{save_npz, Checkpoint, DataSource, ModelFile, ModelSpec, NumericMode, Op, Weights};
 use spinn_verif::training::GoldenObserver;
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,45 +17,26 @@ use std::time::{Duration, Instant};
 /// What `spinn train` was asked for.
 #[derive(Debug, Clone)]
 pub struct TrainArgs {
-    pub model: Option<PathBuf>,
+    pub model: ModelChoice,
     pub data: DataSource,
-    /// `None`: the model file's `epochs`, or 15.
+    /// `None`: the model file's `epochs` (or the checkpoint's), or 15.
     pub epochs: Option<usize>,
-    pub batch_size: Option<usize>,
-    pub learning_rate: Option<f64>,
-    pub numeric: Option<NumericMode>,
-    /// `None`: the model file's machine, or SpiNN-5.
-    pub machine: Option<String>,
-    pub seed: Option<u64>,
     pub weights_in: Option<PathBuf>,
     pub weights_out: Option<PathBuf>,
     /// Fraction of the data held out for testing.
     pub test_fraction: f64,
     pub golden: bool,
     pub progress: bool,
-}
-
-/// Epochs when neither the command line nor the model file says.
-const DEFAULT_EPOCHS: usize = 15;
-
-/// The model file's (or the default) spec with the command line's overrides, and the machine
-/// and epochs the file names.
-fn model(args: &TrainArgs) -> anyhow::Result<(ModelSpec, Option<String>, Option<usize>)> {
-    let (base, machine, epochs) = match &args.model {
-        Some(path) => {
-            let file = ModelFile::read(path)?;
-            (file.spec, file.machine, file.epochs)
-        }
-        None => (ModelSpec::digits_default(), None, None),
-    };
-    let spec = base
-        .with_training(
-            base.optimizer().with(args.learning_rate, args.batch_size),
-            args.numeric.unwrap_or(base.numeric()),
-            args.seed.unwrap_or(base.seed()),
-        )
-        .context("the model with the command line's settings")?;
-    Ok((spec, machine, epochs))
+    /// Write `report.json`, the plots and the trained weights here.
+    pub out: Option<PathBuf>,
+    /// A per-batch CSV log.
+    pub log: Option<PathBuf>,
+    /// Write a checkpoint into `out` after every this many epochs.
+    pub checkpoint_every: Option<usize>,
+    /// Continue from this checkpoint.
+    pub resume: Option<PathBuf>,
+    /// Print the report as JSON instead of text.
+    pub json: bool,
 }
 
 /// One line per model: each layer's name, output shape and activation, inputs named where a
@@ -143,155 +127,450 @@ impl Observer for Console<'_> {
     }
 }
 
+/// The run's start: the model, its settings and weights (from the command line, or from the
+/// checkpoint being resumed), the epochs done and the epochs to reach.
+struct Start {
+    resolved: Resolved,
+    data: DataSource,
+    test_fraction: f64,
+    weights: Weights,
+    velocities: Option<Weights>,
+    epochs_done: usize,
+    epochs: usize,
+}
+
+fn start(args: &TrainArgs) -> anyhow::Result<Start> {
+    let Some(path) = &args.resume else {
+        let resolved = args.model.resolve()?;
+        let weights = crate::setup::weights(&resolved.spec, args.weights_in.as_ref())?;
+        let epochs = args
+            .epochs
+            .or(resolved.file_epochs)
+            .unwrap_or(DEFAULT_EPOCHS);
+        return Ok(Start {
+            resolved,
+            data: args.data.clone(),
+            test_fraction: args.test_fraction,
+            weights,
+            velocities: None,
+            epochs_done: 0,
+            epochs,
+        });
+    };
+    let checkpoint = Checkpoint::load(path)?;
+    let data: DataSource = checkpoint
+        .data
+        .parse()
+        .with_context(|| format!("the data set named in checkpoint {}", path.display()))?;
+    let epochs = args
+        .epochs
+        .or(checkpoint.model.epochs)
+        .unwrap_or(DEFAULT_EPOCHS);
+    if epochs < checkpoint.epochs_done {
+        anyhow::bail!(
+            "--epochs {epochs} is fewer than the {} epochs checkpoint {} has done",
+            checkpoint.epochs_done,
+            path.display()
+        );
+    }
+    // The checkpoint's model and settings, on the machine it names unless told otherwise.
+    let choice = ModelChoice {
+        machine: args.model.machine.clone(),
+        ..ModelChoice::default()
+    };
+    Ok(Start {
+        resolved: crate::setup::resolve_file(checkpoint.model, &choice)?,
+        data,
+        test_fraction: checkpoint.test_fraction,
+        weights: checkpoint.weights,
+        velocities: checkpoint.velocities,
+        epochs_done: checkpoint.epochs_done,
+        epochs,
+    })
+}
+
+/// Writes a checkpoint after every `every` epochs (and after the last).
+struct Checkpointer {
+    dir: PathBuf,
+    every: usize,
+    last: usize,
+    model: ModelFile,
+    data: String,
+    test_fraction: f64,
+    written: Vec<PathBuf>,
+    error: Option<anyhow::Error>,
+}
+
+impl Checkpointer {
+    fn path(&self, epoch: usize) -> PathBuf {
+        self.dir.join(format!("checkpoint-epoch-{epoch}.ckpt"))
+    }
+}
+
+impl Observer for Checkpointer {
+    fn batch(&mut self, _network: &Network, _record: &BatchRecord<'_>) -> Result<(), Stop> {
+        Ok(())
+    }
+
+    fn epoch(&mut self, network: &Network, e: &EpochSummary) {
+        if self.error.is_some() || !(e.epoch.is_multiple_of(self.every) || e.epoch == self.last) {
+            return;
+        }
+        let checkpoint = Checkpoint {
+            model: self.model.clone(),
+            epochs_done: e.epoch,
+            data: self.data.clone(),
+            test_fraction: self.test_fraction,
+            weights: network.weights(),
+            velocities: network.velocities(),
+        };
+        let path = self.path(e.epoch);
+        match checkpoint.save(&path) {
+            Ok(()) => self.written.push(path),
+            Err(err) => self.error = Some(err.into()),
+        }
+    }
+}
+
+/// The per-batch CSV of `--log`.
+struct BatchLog {
+    writer: std::io::BufWriter<std::fs::File>,
+    path: PathBuf,
+    cycles: u64,
+    seconds_per_cycle: f64,
+    error: Option<std::io::Error>,
+}
+
+impl Observer for BatchLog {
+    fn batch(&mut self, _network: &Network, r: &BatchRecord<'_>) -> Result<(), Stop> {
+        self.cycles += r.cycles;
+        if self.error.is_none() {
+            if let Err(err) = writeln!(
+                self.writer,
+                "{},{},{},{:.9},{},{},{:.9}",
+                r.epoch,
+                r.batch,
+                r.indices.len(),
+                r.loss,
+                r.cycles,
+                self.cycles,
+                self.cycles as f64 * self.seconds_per_cycle
+            ) {
+                self.error = Some(err);
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (spec, file_machine, file_epochs) = model(args)?;
-    let epochs = args.epochs.or(file_epochs).unwrap_or(DEFAULT_EPOCHS);
-    let machine_text = args
-        .machine
-        .clone()
-        .or(file_machine)
-        .unwrap_or_else(|| "spinn5".to_string());
-    let (topology, machine_name) = crate::commands::parse_machine(&machine_text)?;
+    if args.checkpoint_every == Some(0) {
+        anyhow::bail!("--checkpoint-every must be at least 1 epoch");
+    }
+    if args.checkpoint_every.is_some() && args.out.is_none() {
+        anyhow::bail!("--checkpoint-every needs --out DIR to write the checkpoints into");
+    }
+    if args.resume.is_some() && args.weights_in.is_some() {
+        anyhow::bail!("--resume takes the weights from the checkpoint; drop --weights-in");
+    }
+    let Start {
+        resolved,
+        data: source,
+        test_fraction,
+        weights,
+        velocities,
+        epochs_done,
+        epochs,
+    } = start(args)?;
+    let spec = resolved.spec.clone();
+    // Every output is checked before the work starts, so a long run is not lost at its end.
     if let Some(path) = &args.weights_out {
         crate::commands::check_writable(path)?;
     }
-    let weights = match &args.weights_in {
-        Some(path) => load_npz(path, &spec)
-            .with_context(|| format!("initial weights from {}", path.display()))?,
-        None => spec.init_weights(),
+    let out_dir = args.out.as_deref().map(OutDir::prepare).transpose()?;
+    let mut log = match &args.log {
+        Some(path) => {
+            crate::commands::check_writable(path)?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            writeln!(
+                writer,
+                "epoch,batch,samples,loss,machine_cycles,total_machine_cycles,total_machine_seconds"
+            )
+            .with_context(|| format!("writing {}", path.display()))?;
+            Some(BatchLog {
+                writer,
+                path: path.clone(),
+                cycles: 0,
+                seconds_per_cycle: 1.0 / spinn_runtime::CostTable::arm968().router_hz as f64,
+                error: None,
+            })
+        }
+        None => None,
     };
-    let data = args
-        .data
-        .load()
-        .with_context(|| format!("the data set {}", args.data))?;
-    let (train_set, test_set) = data
-        .split(args.test_fraction, spec.seed())
-        .with_context(|| format!("splitting {} into training and test sets", args.data))?;
-    spinn_dl::train::check_data(&spec, "train", &train_set)?;
+    let data = crate::setup::load_data(&source, test_fraction, spec.seed())?;
+    spinn_dl::train::check_data(&spec, "train", &data.train)?;
     let optimizer = spec.optimizer();
-    // In fixed point the rates become s16.15 constants: say what is really used.
-    let quantised = |v: f64| match spec.numeric() {
-        NumericMode::Fixed => NumericMode::Fixed.quantised(v),
-        NumericMode::F32 => v,
+    let used_rate = quantised(&spec, optimizer.learning_rate());
+    let used_momentum = optimizer.momentum().map(|m| quantised(&spec, m));
+    let mut text: Box<dyn Write> = if args.json {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(&mut *out)
     };
-    writeln!(out, "model: {}", describe(&spec))?;
+    writeln!(text, "model: {}", describe(&spec))?;
     writeln!(
-        out,
+        text,
         "training: {} loss, SGD lr {}{} batch {}{}, {}, seed {}",
         spec.loss().name(),
         optimizer.learning_rate(),
-        if quantised(optimizer.learning_rate()) != optimizer.learning_rate() {
-            format!(" (used as {})", quantised(optimizer.learning_rate()))
+        if used_rate != optimizer.learning_rate() {
+            format!(" (used as {used_rate})")
         } else {
             String::new()
         },
         optimizer.batch_size(),
-        optimizer.momentum().map_or(String::new(), |m| {
-            if quantised(m) == m {
-                format!(" momentum {m}")
-            } else {
-                format!(" momentum {m} (used as {})", quantised(m))
-            }
-        }),
+        match (optimizer.momentum(), used_momentum) {
+            (Some(m), Some(u)) if u != m => format!(" momentum {m} (used as {u})"),
+            (Some(m), _) => format!(" momentum {m}"),
+            (None, _) => String::new(),
+        },
         spec.numeric().name(),
         spec.seed()
     )?;
     writeln!(
-        out,
-        "data: {}, {} training and {} test samples; machine: {machine_name}",
-        args.data,
-        train_set.n_samples(),
-        test_set.n_samples()
+        text,
+        "data: {source}, {} training and {} test samples; machine: {}",
+        data.train.n_samples(),
+        data.test.n_samples(),
+        resolved.machine_name
     )?;
-    let mut network = Network::new(&spec, &weights, &MachineOptions::on(topology))
+    if epochs_done > 0 {
+        writeln!(
+            text,
+            "resumed after epoch {epochs_done} of {epochs} from {}",
+            args.resume.as_ref().expect("invariant: resumed").display()
+        )?;
+    }
+    let options = MachineOptions::on(resolved.topology.clone());
+    let mut network = Network::resume(&spec, &weights, velocities.as_ref(), &options)
         .context("mapping the model onto the machine")?;
     let golden = if args.golden {
-        Some(GoldenObserver::new(&spec, &weights).context("the golden reference")?)
+        Some(
+            GoldenObserver::resume(&spec, &weights, velocities.as_ref())
+                .context("the golden reference")?,
+        )
     } else {
         None
     };
+    let mut checkpointer = match (&out_dir, args.checkpoint_every) {
+        (Some(dir), Some(every)) => Some(Checkpointer {
+            dir: dir.path().to_path_buf(),
+            every,
+            last: epochs,
+            model: ModelFile {
+                spec: spec.clone(),
+                machine: Some(resolved.machine_text.clone()),
+                epochs: Some(epochs),
+            },
+            data: source.to_string(),
+            test_fraction,
+            written: Vec::new(),
+            error: None,
+        }),
+        _ => None,
+    };
     let mut console = Console {
-        out: &mut *out,
+        out: &mut *text,
         epochs,
         bar: args.progress,
         numeric: spec.numeric(),
         golden,
     };
-    let report = fit(
+    let mut observers: Vec<&mut dyn Observer> = vec![&mut console];
+    if let Some(c) = checkpointer.as_mut() {
+        observers.push(c);
+    }
+    if let Some(l) = log.as_mut() {
+        observers.push(l);
+    }
+    let report = fit_epochs(
         &mut network,
-        &train_set,
-        Some(&test_set),
-        epochs,
-        &mut console,
+        &data.train,
+        Some(&data.test),
+        epochs_done + 1..=epochs,
+        &mut observers,
     )
     .context("training")?;
-    let golden = console.golden;
+    drop(observers);
+    let golden = console.golden.take();
+    drop(console);
+    drop(text);
+    let mut written = Vec::new();
+    if let Some(l) = log.as_mut() {
+        if let Some(err) = l.error.take() {
+            return Err(err).with_context(|| format!("writing {}", l.path.display()));
+        }
+        l.writer
+            .flush()
+            .with_context(|| format!("writing {}", l.path.display()))?;
+        written.push(l.path.clone());
+    }
+    if let Some(c) = checkpointer.as_mut() {
+        if let Some(err) = c.error.take() {
+            return Err(err.context("writing a checkpoint"));
+        }
+        written.extend(c.written.iter().cloned());
+    }
     if let Some(path) = &args.weights_out {
         save_npz(path, &report.weights)
             .with_context(|| format!("writing the trained weights to {}", path.display()))?;
-        writeln!(out, "weights written to {}", path.display())?;
+        written.push(path.clone());
     }
     let r = &report.machine;
     let host = started.elapsed().as_secs_f64();
     let golden_host = golden.as_ref().map_or(Duration::ZERO, GoldenObserver::host);
-    writeln!(out, "--- report")?;
-    writeln!(
-        out,
-        "test accuracy:      {}",
-        report.final_epoch().and_then(|e| e.test.as_ref()).map_or(
-            "n/a (no epochs)".into(),
-            |t| format!("{:.2}%", 100.0 * t.accuracy)
-        )
-    )?;
-    writeln!(
-        out,
-        "machine time:       {:.3} s simulated ({:.3} s training, {} router cycles)",
-        r.seconds, report.training_machine_seconds, r.cycles
-    )?;
-    writeln!(
-        out,
-        "machine speed:      {:.0} training samples/s",
-        report.machine_samples_per_second()
-    )?;
-    writeln!(
-        out,
-        "host time:          {host:.2} s ({:.2} s in machine training batches, {:.2} s in the golden reference)",
-        report.machine_host.as_secs_f64(),
-        golden_host.as_secs_f64()
-    )?;
-    writeln!(
-        out,
-        "packets:            {} sent, {} delivered, {} dropped, {} dumped, {} re-injected",
-        r.packets_sent, r.delivered, r.dropped, r.dumped, r.reinjected
-    )?;
-    writeln!(
-        out,
-        "routing:            largest table {} entries after minimisation",
-        r.largest_table
-    )?;
-    writeln!(
-        out,
-        "cores:              {} used, peak DTCM {} of 65536 bytes",
-        r.cores_used, r.peak_dtcm_bytes
-    )?;
-    writeln!(out, "energy:             {:.3} J", r.energy_joules)?;
     let check = golden.as_ref().map(GoldenObserver::check);
-    let verdict = match (check, spec.numeric()) {
-        (None, _) => "not compared (--no-golden)".to_string(),
-        (Some(g), NumericMode::Fixed) => format!(
-            "{} ({} batches, every weight and loss compared after each)",
-            if g.exact { "yes, bit-exact" } else { "NO" },
-            g.batches_compared
-        ),
-        (Some(g), NumericMode::F32) => format!(
-            "{} (max |machine - golden| / max(1, |golden|) = {:.2e} over {} batches, tolerance 1e-5)",
-            if g.matches(NumericMode::F32) { "yes" } else { "NO" },
-            g.worst_relative,
-            g.batches_compared
-        ),
+    let test_accuracy = report
+        .final_epoch()
+        .and_then(|e| e.test.as_ref())
+        .map(|t| t.accuracy);
+    let chip_loads = network.chip_loads();
+    let link_loads = network.link_loads();
+    let layout = crate::report::layout_of(&resolved.topology, &resolved.machine_text);
+    let golden_json = match check {
+        None => serde_json::Value::Null,
+        Some(g) => json!({
+            "batches_compared": g.batches_compared,
+            "bit_exact": g.exact,
+            "max_relative_difference": g.worst_relative,
+            "matches": g.matches(spec.numeric()),
+        }),
     };
-    writeln!(out, "matches golden:     {verdict}")?;
+    let json_report = json!({
+        "command": "train",
+        "model": describe(&spec),
+        "numeric": spec.numeric().name(),
+        "loss": spec.loss().name(),
+        "learning_rate": optimizer.learning_rate(),
+        "learning_rate_used": used_rate,
+        "momentum": optimizer.momentum(),
+        "momentum_used": used_momentum,
+        "batch_size": optimizer.batch_size(),
+        "seed": spec.seed(),
+        "data": source.to_string(),
+        "training_samples": data.train.n_samples(),
+        "test_samples": data.test.n_samples(),
+        "machine": resolved.machine_name,
+        "epochs": epochs,
+        "resumed_after_epoch": epochs_done,
+        "per_epoch": report.epochs.iter().map(|e| json!({
+            "epoch": e.epoch,
+            "loss": e.loss,
+            "train_accuracy": e.train_accuracy,
+            "test_loss": e.test.as_ref().map(|t| t.loss),
+            "test_accuracy": e.test.as_ref().map(|t| t.accuracy),
+        })).collect::<Vec<_>>(),
+        "test_accuracy": test_accuracy,
+        "machine_seconds": r.seconds,
+        "training_machine_seconds": report.training_machine_seconds,
+        "router_cycles": r.cycles,
+        "machine_samples_per_second": report.machine_samples_per_second(),
+        "host_seconds": host,
+        "host_seconds_machine_batches": report.machine_host.as_secs_f64(),
+        "host_seconds_golden": golden_host.as_secs_f64(),
+        "packets": crate::report::packets_json(r),
+        "largest_table": r.largest_table,
+        "cores_used": r.cores_used,
+        "peak_dtcm_bytes": r.peak_dtcm_bytes,
+        "energy_joules": r.energy_joules,
+        "golden": golden_json,
+        "router_load": crate::report::chip_loads_json(&chip_loads),
+        "links": link_loads.as_deref().map(|l| crate::report::link_loads_json(l, r.cycles)),
+    });
+    if let Some(dir) = &out_dir {
+        let weights_path = dir.path().join("weights.npz");
+        save_npz(&weights_path, &report.weights).with_context(|| {
+            format!("writing the trained weights to {}", weights_path.display())
+        })?;
+        written.push(weights_path);
+        let curves = crate::report::epoch_curves(&report.epochs);
+        written.push(dir.write("loss.png", &curves.loss)?);
+        written.push(dir.write("accuracy.png", &curves.accuracy)?);
+        written.push(dir.write(
+            "router-load.png",
+            &crate::report::router_load_png(&resolved.machine_name, &chip_loads, layout),
+        )?);
+        if let Some(links) = &link_loads {
+            written.push(dir.write(
+                "links.png",
+                &crate::report::links_png(&resolved.machine_name, links, r.cycles, layout),
+            )?);
+        }
+        written.push(dir.write_json("report.json", &json_report)?);
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&json_report)?)?;
+    } else {
+        writeln!(out, "--- report")?;
+        writeln!(
+            out,
+            "test accuracy:      {}",
+            test_accuracy.map_or("n/a (no epochs)".into(), |a| format!("{:.2}%", 100.0 * a))
+        )?;
+        writeln!(
+            out,
+            "machine time:       {:.3} s simulated ({:.3} s training, {} router cycles)",
+            r.seconds, report.training_machine_seconds, r.cycles
+        )?;
+        writeln!(
+            out,
+            "machine speed:      {:.0} training samples/s",
+            report.machine_samples_per_second()
+        )?;
+        writeln!(
+            out,
+            "host time:          {host:.2} s ({:.2} s in machine training batches, {:.2} s in the golden reference)",
+            report.machine_host.as_secs_f64(),
+            golden_host.as_secs_f64()
+        )?;
+        writeln!(
+            out,
+            "packets:            {} sent, {} delivered, {} dropped, {} dumped, {} re-injected",
+            r.packets_sent, r.delivered, r.dropped, r.dumped, r.reinjected
+        )?;
+        writeln!(
+            out,
+            "routing:            largest table {} entries after minimisation",
+            r.largest_table
+        )?;
+        writeln!(
+            out,
+            "cores:              {} used, peak DTCM {} of 65536 bytes",
+            r.cores_used, r.peak_dtcm_bytes
+        )?;
+        writeln!(out, "energy:             {:.3} J", r.energy_joules)?;
+        let verdict = match (check, spec.numeric()) {
+            (None, _) => "not compared (--no-golden)".to_string(),
+            (Some(g), NumericMode::Fixed) => format!(
+                "{} ({} batches, every weight and loss compared after each)",
+                if g.exact { "yes, bit-exact" } else { "NO" },
+                g.batches_compared
+            ),
+            (Some(g), NumericMode::F32) => format!(
+                "{} (max |machine - golden| / max(1, |golden|) = {:.2e} over {} batches, tolerance 1e-5)",
+                if g.matches(NumericMode::F32) { "yes" } else { "NO" },
+                g.worst_relative,
+                g.batches_compared
+            ),
+        };
+        writeln!(out, "matches golden:     {verdict}")?;
+        for path in &written {
+            writeln!(out, "wrote {}", path.display())?;
+        }
+    }
     if r.dropped > 0 {
         anyhow::bail!("{} packets were dropped", r.dropped);
     }

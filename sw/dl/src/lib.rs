@@ -29,6 +29,7 @@
 //! * Everything random (initial weights, shuffles) comes from a seeded `SplitMix64`, so the
 //!   same seed gives the same numbers on every platform.
 
+pub mod checkpoint;
 pub mod data;
 pub mod graph;
 pub mod machine;
@@ -39,6 +40,7 @@ pub mod ops;
 pub mod shape;
 pub mod train;
 
+pub use checkpoint::{Checkpoint, CheckpointError};
 pub use data::{
     digits, mnist, parse_digits_csv, parse_idx, read_idx, shuffled_indices, DataError, DataSource,
     Dataset,

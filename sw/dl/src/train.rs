@@ -103,6 +103,16 @@ impl Network {
         on_either!(self, on => on.report())
     }
 
+    /// Every router's load so far, in the machine's chip order.
+    pub fn chip_loads(&self) -> Vec<spinn_model::ChipLoad> {
+        on_either!(self, on => on.chip_loads())
+    }
+
+    /// Every link's busy cycles so far.
+    pub fn link_loads(&self) -> Option<Vec<spinn_model::LinkLoad>> {
+        on_either!(self, on => on.link_loads())
+    }
+
     pub fn plan(&self) -> &crate::machine::Plan {
         on_either!(self, on => on.plan())
     }

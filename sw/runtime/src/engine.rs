@@ -2,7 +2,7 @@
 //! links, whichever engine provides them (the fast model here; the RTL fabric in `rtl_engine`).
 
 use spinn_arch::N_COUNTERS;
-use spinn_model::{CoreEndpoints, DumpRegisters, EndpointEvent, Fabric, FabricStats};
+use spinn_model::{CoreEndpoints, DumpRegisters, EndpointEvent, Fabric, FabricStats, LinkLoad};
 
 pub trait Engine {
     /// The next cycle to simulate.
@@ -23,6 +23,10 @@ pub trait Engine {
     fn take_dump(&mut self, chip: usize) -> DumpRegisters;
     fn counters(&self, chip: usize) -> [u32; N_COUNTERS];
     fn stats(&self) -> FabricStats;
+    /// Every link's busy cycles, if the engine keeps them.
+    fn link_loads(&self) -> Option<Vec<LinkLoad>> {
+        None
+    }
 }
 
 /// The fast model with receive buffers on the core ports.
@@ -90,6 +94,9 @@ impl Engine for FastEngine {
     #[inline]
     fn stats(&self) -> FabricStats {
         self.0.stats()
+    }
+    fn link_loads(&self) -> Option<Vec<LinkLoad>> {
+        Some(self.0.link_loads())
     }
 }
 
@@ -162,5 +169,8 @@ impl Engine for MachineEngine {
     #[inline]
     fn stats(&self) -> FabricStats {
         dispatch!(self, e => e.stats())
+    }
+    fn link_loads(&self) -> Option<Vec<LinkLoad>> {
+        dispatch!(self, e => e.link_loads())
     }
 }

@@ -30,7 +30,7 @@ use spinn_arch::{
     ChipCoord, CoreId, Counter, McEntry, RouterControl, WaitTime, CORES_PER_CHIP, N_COUNTERS,
 };
 use spinn_model::calendar::CalendarQueue;
-use spinn_model::{EndpointEvent, Fabric, LinkTiming, P2pRoutes, RouterSetup};
+use spinn_model::{ChipLoad, EndpointEvent, Fabric, LinkLoad, LinkTiming, P2pRoutes, RouterSetup};
 use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
@@ -1023,6 +1023,29 @@ impl Machine {
             core_busy_cycles: cores.busy_cycles,
             energy_joules,
         }
+    }
+
+    /// Every router's load so far, in the machine's chip order; a dump counts as dropped where
+    /// the monitor could not re-inject it (or re-injection is off).
+    pub fn chip_loads(&self) -> Vec<ChipLoad> {
+        (0..self.topology.n_chips())
+            .map(|c| {
+                let counters = self.engine.counters(c);
+                let mut load = ChipLoad::from_counters(self.topology.chip_at(c), &counters);
+                if self.config.reinjection {
+                    let m = &self.monitors[c].stats;
+                    load.dropped = counters[Counter::DumpOverflow.index()] as u64
+                        + m.queue_full
+                        + m.undeliverable;
+                }
+                load
+            })
+            .collect()
+    }
+
+    /// Every link's busy cycles so far, if the engine keeps them (the fast model does).
+    pub fn link_loads(&self) -> Option<Vec<LinkLoad>> {
+        self.engine.link_loads()
     }
 
     /// Per-core totals of `vertex`.

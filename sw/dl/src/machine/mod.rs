@@ -17,4 +17,7 @@ pub use arith::{is_fused, Arith, Fixed, F32};
 pub use layout::{Layout, Spread};
 pub use plan::{plan, Plan, PlanConfig, PlanError};
 pub use ports::Mode;
-pub use session::{BatchOutcome, MachineError, MachineOptions, OnMachine, Parameters, Waiting};
+pub use session::{
+    map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine, Parameters,
+    Waiting,
+};

@@ -8,7 +8,7 @@
 //! a partly filled sample slot or an unfinished gradient reduction and what it is missing,
 //! instead of waiting for ever.
 
-use super::arith::{is_fused, Arith};
+use super::arith::{is_fused, Arith, Fixed, F32};
 use super::cores::block::{BlockCore, BlockWiring};
 use super::cores::feeder::{FedSample, Feeder, FeederWiring};
 use super::cores::loss::{LossCore, LossWiring};
@@ -196,6 +196,15 @@ pub fn map_model(
     })
 }
 
+/// [`map_model`] with the keys for sums that the model's numeric mode uses: the mapping a
+/// network of `spec` is loaded with.
+pub fn map_spec(spec: &ModelSpec, options: &MachineOptions) -> Result<Mapped, MachineError> {
+    match spec.numeric() {
+        crate::model::NumericMode::F32 => map_model(spec, options, F32::SUM_KEYS),
+        crate::model::NumericMode::Fixed => map_model(spec, options, Fixed::SUM_KEYS),
+    }
+}
+
 /// A network loaded on the machine, in numeric mode `A` (which must be the model's).
 pub struct OnMachine<A: Arith> {
     spec: ModelSpec,
@@ -354,6 +363,16 @@ impl<A: Arith> OnMachine<A> {
 
     pub fn report(&self) -> MachineReport {
         self.machine.report()
+    }
+
+    /// Every router's load so far, in the machine's chip order.
+    pub fn chip_loads(&self) -> Vec<spinn_model::ChipLoad> {
+        self.machine.chip_loads()
+    }
+
+    /// Every link's busy cycles so far.
+    pub fn link_loads(&self) -> Option<Vec<spinn_model::LinkLoad>> {
+        self.machine.link_loads()
     }
 
     fn name(&self, v: VertexId) -> &str {
