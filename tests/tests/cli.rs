@@ -331,7 +331,7 @@ fn life_runs_on_the_machine_and_reports_what_it_cost() {
 
 #[test]
 fn life_refuses_bad_input_by_name() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["life", "--tiles", "2x5"],
             "tiles across must be at least 3, got 2",
@@ -343,7 +343,27 @@ fn life_refuses_bad_input_by_name() {
         ),
         (
             &["life", "--machine", "spinn3", "--tiles", "10x10"],
-            "the graph has 100 vertices but the machine has only 68 free",
+            "got 10x10 tiles for 68 application cores",
+        ),
+        (
+            &[
+                "life",
+                "--tiles",
+                "18446744073709551615x18446744073709551615",
+            ],
+            "the tiles must be at most one per application core of the machine",
+        ),
+        (
+            &["life", "--tiles", "100000x100000"],
+            "got 100000x100000 tiles for 816 application cores",
+        ),
+        (
+            &["life", "--tile-size", "18446744073709551615x2"],
+            "a tile must be at most 16384 cells",
+        ),
+        (
+            &["life", "--gap", "18446744073709551615"],
+            "the send gap must be at most 1000000000 core cycles",
         ),
     ];
     for (args, message) in cases {

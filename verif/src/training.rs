@@ -23,7 +23,9 @@ use thiserror::Error;
 pub const F32_TOLERANCE: f64 = 1e-5;
 
 /// The bound the fixed-point reference's overflow proof uses (512.0).
-pub const FIXED_LIMITS: FixedLimits = FixedLimits { max_abs: 1 << 24 };
+pub const FIXED_LIMITS: FixedLimits = FixedLimits {
+    max_abs: spinn_dl::FIXED_MAX_ABS,
+};
 
 /// How the machine compared with the reference so far.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -162,6 +164,11 @@ impl Observer for GoldenObserver {
         };
         self.host += started.elapsed();
         let loss = loss.map_err(|e| Stop(format!("the golden reference: {e}")))?;
+        if !loss.is_finite() {
+            return Err(Stop(format!(
+                "training diverged: the golden reference's loss is {loss}"
+            )));
+        }
         self.check.batches_compared += 1;
         self.check.exact &= loss.to_bits() == record.loss.to_bits();
         match (network.parameters(), &self.golden) {

@@ -614,12 +614,19 @@ fn the_watchdog_names_the_cores_a_lossy_batch_left_waiting() {
         samples,
         finished,
         waiting,
+        losses,
         ..
     } = &err
     else {
         panic!("expected a stall, got {err:?}");
     };
     assert_eq!(*samples, 8);
+    // The watchdog says what the fabric lost, which explains the stall.
+    assert_eq!(losses.dropped, r.dropped, "{message}");
+    assert!(
+        message.contains(&format!("{} dropped", r.dropped)),
+        "{message}"
+    );
     assert!(finished < samples);
     assert!(!waiting.is_empty(), "{message}");
     for w in waiting {

@@ -52,19 +52,95 @@ pub fn export_verilog(
     Ok(())
 }
 
+/// The most traffic cycles `spinn waveform` simulates: its VCD grows by a few hundred bytes a
+/// cycle.
+pub const MAX_WAVEFORM_CYCLES: u64 = 100_000;
+
+/// The largest VCD a command writes.
+pub const MAX_VCD_BYTES: u64 = 256 << 20;
+
+/// Where the failure of a [`GuardedSink`] is kept for the command to report.
+type SinkFailure = std::rc::Rc<std::cell::RefCell<Option<String>>>;
+
+/// A VCD file that never fails the simulator writing into it (rust-hdl's VCD writer panics on
+/// a write error): the first error, or going past `limit` bytes, is kept and every later write
+/// is dropped; the command reports it after the run.
+struct GuardedSink {
+    file: BufWriter<std::fs::File>,
+    written: u64,
+    limit: u64,
+    failure: SinkFailure,
+}
+
+impl GuardedSink {
+    fn fail(&mut self, why: String) {
+        self.failure.borrow_mut().get_or_insert(why);
+    }
+}
+
+impl Write for GuardedSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failure.borrow().is_some() {
+            return Ok(buf.len());
+        }
+        if self.written + buf.len() as u64 > self.limit {
+            self.fail(format!(
+                "the VCD would pass the {} MiB limit",
+                self.limit >> 20
+            ));
+            return Ok(buf.len());
+        }
+        match self.file.write_all(buf) {
+            Ok(()) => self.written += buf.len() as u64,
+            Err(err) => self.fail(err.to_string()),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failure.borrow().is_none() {
+            if let Err(err) = self.file.flush() {
+                self.fail(err.to_string());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for GuardedSink {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
 pub fn waveform(
     config: &RouterConfig,
     cycles: u64,
     path: &Path,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    if cycles > MAX_WAVEFORM_CYCLES {
+        anyhow::bail!(
+            "--cycles {cycles} is more than the {MAX_WAVEFORM_CYCLES} a waveform simulates \
+             (its VCD grows with every cycle)"
+        );
+    }
     create_parent(path)?;
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut rtl = config::simulate(config)?;
-    rtl.trace_to(Box::new(BufWriter::new(file)));
+    let failure = SinkFailure::default();
+    rtl.trace_to(Box::new(GuardedSink {
+        file: BufWriter::new(file),
+        written: 0,
+        limit: MAX_VCD_BYTES,
+        failure: failure.clone(),
+    }));
     let log = contention_scenario(&mut *rtl, cycles);
     rtl.finish_trace();
+    if let Some(why) = failure.borrow_mut().take() {
+        anyhow::bail!("writing the waveform to {}: {why}", path.display());
+    }
     writeln!(out, "router: {}", config)?;
     for event in &log.events {
         writeln!(out, "cycle {:>4}: {}", event.cycle, event.what)?;
@@ -222,13 +298,19 @@ pub fn traffic(
     let (machine, name) = parse_machine(machine_text)?;
     let out_dir = out_dir.map(crate::report::OutDir::prepare).transpose()?;
     let trace_path = trace.as_ref().map(|t| t.path.clone());
+    let trace_failure = SinkFailure::default();
     let trace = match trace {
         Some(t) => {
             create_parent(&t.path)?;
             let file = std::fs::File::create(&t.path)
                 .with_context(|| format!("creating {}", t.path.display()))?;
             Some(spinn_model::traffic::TrafficTrace {
-                writer: Box::new(BufWriter::new(file)),
+                writer: Box::new(GuardedSink {
+                    file: BufWriter::new(file),
+                    written: 0,
+                    limit: MAX_VCD_BYTES,
+                    failure: trace_failure.clone(),
+                }),
                 chips: t.chips,
                 window: t.window,
             })
@@ -242,6 +324,10 @@ pub fn traffic(
         );
     }
     let r = spinn_model::traffic::run_traffic_traced(&machine, cfg, trace)?;
+    if let Some(why) = trace_failure.borrow_mut().take() {
+        let path = trace_path.as_ref().expect("invariant: only a trace fails");
+        anyhow::bail!("writing the waveform to {}: {why}", path.display());
+    }
     let pattern = cfg.pattern.to_string();
     let ns_per_traversal = r.host_seconds * 1e9 / r.router_traversals.max(1) as f64;
     let report = serde_json::json!({
@@ -445,6 +531,15 @@ pub fn life(
         "cores: {} events lost to full queues, {} send failures; energy {:.4} J",
         r.queue_overflows, r.send_failures, r.energy_joules
     )?;
+    if !res.matches && res.stop == spinn_runtime::StopReason::TimeLimit {
+        anyhow::bail!(
+            "the run reached its limit of {:.3} s of machine time after {} of {} generations \
+             (a smaller --gap or fewer --generations finish within it)",
+            r.seconds,
+            res.generations_done,
+            config.generations
+        );
+    }
     if !res.matches {
         anyhow::bail!(
             "the machine's grid differs from the host's after {} of {} generations ({} packets \

@@ -331,7 +331,12 @@ fn bad_input_is_one_line_on_stderr_and_a_failure() {
     .expect("write");
     std::fs::write(dir.join("images.idx"), [0u8, 0, 8, 4, 0, 0, 0, 0]).expect("write");
     std::fs::write(dir.join("labels.idx"), [0u8, 0, 8, 1, 0, 0, 0, 0]).expect("write");
-    let cases: [(&[&str], &str); 8] = [
+    // Weights beyond the s16.15 bound (512.0), which fixed point would saturate silently.
+    let spec = spinn_dl::ModelSpec::digits_default();
+    let mut weights = spec.init_weights();
+    weights.layers[1].kernel[7] = 1e6;
+    spinn_dl::save_npz(&dir.join("huge.npz"), &weights).expect("write");
+    let cases: [(&[&str], &str); 12] = [
         (&["train", "--model", "bad.toml"], "bad.toml"),
         (&["train", "--model", "missing.toml"], "missing.toml"),
         (
@@ -346,6 +351,22 @@ fn bad_input_is_one_line_on_stderr_and_a_failure() {
         (&["train", "--machine", "boards:0"], "--machine boards:0: "),
         (&["train", "--epochs", "-1"], "`-1` is negative"),
         (&["traffic", "--rate", "-0.5", "--no-progress"], "-0.5"),
+        (
+            &["train", "--numeric", "fixed", "--weights-in", "huge.npz"],
+            "kernel[7] = 1000000 is beyond the s16.15 bound ±512",
+        ),
+        (
+            &["train", "--learning-rate", "30", "--no-progress"],
+            "training diverged at epoch 1, batch ",
+        ),
+        (
+            &["waveform", "--out", "/dev/full"],
+            "No space left on device",
+        ),
+        (
+            &["waveform", "--cycles", "1000000000"],
+            "--cycles 1000000000 is more than the 100000",
+        ),
     ];
     for (args, expected) in cases {
         let out = spinn(&dir, args);

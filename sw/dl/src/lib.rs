@@ -47,7 +47,8 @@ pub use data::{
 };
 pub use graph::{Graph, GraphError, LayerSpec, Node, NodeId};
 pub use model::{
-    LayerWeights, Loss, ModelBuilder, ModelError, ModelSpec, NumericMode, Optimizer, Weights,
+    first_beyond, LayerWeights, Loss, ModelBuilder, ModelError, ModelSpec, NumericMode, Optimizer,
+    Weights, FIXED_MAX_ABS,
 };
 pub use model_file::{read_model_file, Location, ModelFile, ModelFileError};
 pub use npz::{

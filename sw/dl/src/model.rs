@@ -147,6 +147,27 @@ impl NumericMode {
 /// representable.
 const FIXED_FRAC_BITS: u32 = 15;
 
+/// The declared magnitude bound `M` of fixed-point training (`docs/numerics.md` §Overflow
+/// bound), as an s16.15 value: `1 << 24` is 512.0. Every layer input, weight, bias and `δz`
+/// stays within `±M`, which is what makes every `i64` sum exact; the golden reference checks
+/// it at run time and weights given to a fixed-point network are checked against it.
+pub const FIXED_MAX_ABS: i32 = 1 << 24;
+
+/// The first value of `weights` beyond `±bound` (as a real number): `(layer, array, index,
+/// value)`.
+pub fn first_beyond(weights: &Weights, bound: f64) -> Option<(String, &'static str, usize, f32)> {
+    weights.layers.iter().find_map(|layer| {
+        let beyond = |values: &[f32]| {
+            values
+                .iter()
+                .position(|v| v.is_nan() || f64::from(v.abs()) > bound)
+        };
+        beyond(&layer.kernel)
+            .map(|i| (layer.name.clone(), "kernel", i, layer.kernel[i]))
+            .or_else(|| beyond(&layer.bias).map(|i| (layer.name.clone(), "bias", i, layer.bias[i])))
+    })
+}
+
 /// A validated model: its graph, loss, optimiser, numeric mode and the seed of its initial
 /// weights.
 ///

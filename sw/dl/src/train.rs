@@ -280,6 +280,13 @@ impl FitReport {
 pub enum FitError {
     #[error("on the machine: {0}")]
     Machine(#[from] MachineError),
+    /// The loss or the outputs stopped being numbers (a learning rate too large, say).
+    #[error("training diverged at epoch {epoch}, batch {batch}: {detail}")]
+    Diverged {
+        epoch: usize,
+        batch: usize,
+        detail: String,
+    },
     #[error("stopped after epoch {epoch}, batch {batch}: {reason}")]
     Stopped {
         epoch: usize,
@@ -403,6 +410,12 @@ pub fn predict(network: &mut Network, data: &Dataset) -> Result<Vec<Vec<f32>>, F
     Ok(outputs)
 }
 
+/// A batch loss this many times the run's first (or 1, if that is larger: a run resumed from
+/// trained weights starts low and its batch losses vary far more than its first) is taken as
+/// divergence: training lowers the loss, and a loss that has grown this far (cross-entropy
+/// clips, so it stays finite) means the weights are running away.
+pub const DIVERGED_LOSS_FACTOR: f64 = 3.0;
+
 /// Trains `network` for `epochs` epochs on `train`, evaluating on `test` after each, calling
 /// `observer` after every batch and epoch.
 pub fn fit(
@@ -436,6 +449,8 @@ pub fn fit_epochs(
     let mut training_cycles = 0u64;
     let mut summaries = Vec::new();
     let n_epochs = epochs.clone().count();
+    // The first batch's loss of this call: the yardstick for divergence.
+    let mut first_loss: Option<f64> = None;
     for epoch in epochs {
         let order = shuffled_indices(n, spec.seed().wrapping_add(epoch as u64));
         let batches = n.div_ceil(batch);
@@ -446,7 +461,32 @@ pub fn fit_epochs(
             let y: Vec<&[f32]> = ys.iter().map(Vec::as_slice).collect();
             let before = network.report().cycles;
             let started = Instant::now();
-            let out = network.train_batch(&x, &y)?;
+            let diverged = |detail: String| FitError::Diverged {
+                epoch,
+                batch: b + 1,
+                detail,
+            };
+            let out = match network.train_batch(&x, &y) {
+                Err(MachineError::NonFinite { sample }) => {
+                    return Err(diverged(format!(
+                        "the machine's outputs are not numbers from sample {sample} of the batch on"
+                    )))
+                }
+                other => other?,
+            };
+            if let Some(loss) = out.loss {
+                let first = *first_loss.get_or_insert(loss);
+                if !loss.is_finite() {
+                    return Err(diverged(format!("the machine's loss is {loss}")));
+                }
+                if loss > DIVERGED_LOSS_FACTOR * first.max(1.0) {
+                    return Err(diverged(format!(
+                        "the machine's batch loss {loss:.4} is more than {DIVERGED_LOSS_FACTOR} \
+                         times the first batch's {first:.4} or 1, whichever is larger (is the \
+                         learning rate too large?)"
+                    )));
+                }
+            }
             machine_host += started.elapsed();
             let cycles = network.report().cycles - before;
             training_cycles += cycles;

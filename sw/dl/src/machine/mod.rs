@@ -18,6 +18,6 @@ pub use layout::{Layout, Spread};
 pub use plan::{plan, Plan, PlanConfig, PlanError};
 pub use ports::Mode;
 pub use session::{
-    map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine, Parameters,
-    Waiting,
+    map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine,
+    PacketLosses, Parameters, Waiting,
 };

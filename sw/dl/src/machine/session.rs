@@ -101,15 +101,39 @@ pub enum MachineError {
          holds; split it"
     )]
     BatchTooLarge { samples: usize, capacity: usize },
-    #[error("{}", stall_message(.finished, .samples, .reason, .waiting))]
+    #[error("{}", stall_message(.finished, .samples, .reason, .waiting, .losses))]
     Stalled {
         samples: usize,
         finished: usize,
         reason: StopReason,
         waiting: Vec<Waiting>,
+        /// The fabric's losses so far, which usually explain a stall.
+        losses: PacketLosses,
     },
     #[error("the network's outputs are not numbers from sample {sample} of the batch on")]
     NonFinite { sample: usize },
+    #[error(
+        "{what} of layer {layer}: {array}[{index}] = {value} is beyond the s16.15 bound \
+         ±{bound} of fixed-point training (docs/numerics.md)"
+    )]
+    BeyondFixedBound {
+        what: &'static str,
+        layer: String,
+        array: &'static str,
+        index: usize,
+        value: f32,
+        bound: f64,
+    },
+}
+
+/// What the fabric lost or delayed by the time the watchdog fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PacketLosses {
+    pub dumped: u64,
+    pub reinjected: u64,
+    pub dropped: u64,
+    pub send_failures: u64,
+    pub queue_overflows: u64,
 }
 
 fn stall_message(
@@ -117,6 +141,7 @@ fn stall_message(
     samples: &usize,
     reason: &StopReason,
     waiting: &[Waiting],
+    losses: &PacketLosses,
 ) -> String {
     let why = match reason {
         StopReason::Quiescent => "the machine went quiet",
@@ -124,7 +149,14 @@ fn stall_message(
         StopReason::HostRequest => "the host stopped it",
     };
     let mut s = format!(
-        "watchdog: the batch stalled with {finished} of {samples} samples finished ({why})"
+        "watchdog: the batch stalled with {finished} of {samples} samples finished ({why}; \
+         {} packets dumped, {} re-injected, {} dropped, {} send failures, {} events lost to \
+         full queues so far)",
+        losses.dumped,
+        losses.reinjected,
+        losses.dropped,
+        losses.send_failures,
+        losses.queue_overflows
     );
     if waiting.is_empty() {
         s.push_str("; no core holds a partly received sample");
@@ -312,6 +344,25 @@ impl<A: Arith> OnMachine<A> {
                 machine: A::MODE.name(),
             });
         }
+        if spec.numeric() == crate::model::NumericMode::Fixed {
+            // s16.15 would saturate such a value silently; the numeric contract refuses it.
+            let bound = f64::from(crate::model::FIXED_MAX_ABS) / 32768.0;
+            let given = [("weights", Some(weights)), ("velocities", velocities)];
+            for (what, values) in given {
+                if let Some((layer, array, index, value)) =
+                    values.and_then(|w| crate::model::first_beyond(w, bound))
+                {
+                    return Err(MachineError::BeyondFixedBound {
+                        what,
+                        layer,
+                        array,
+                        index,
+                        value,
+                        bound,
+                    });
+                }
+            }
+        }
         let Mapped {
             plan,
             layout,
@@ -468,11 +519,19 @@ impl<A: Arith> OnMachine<A> {
         }
         let loss_arrived = mode == Mode::Predict || words.iter().all(Option::is_some);
         if finished != n || outputs.len() != n || !loss_arrived || self.update_pending() {
+            let r = self.machine.report();
             return Err(MachineError::Stalled {
                 samples: n,
                 finished,
                 reason,
                 waiting: self.waiting(),
+                losses: PacketLosses {
+                    dumped: r.dumped,
+                    reinjected: r.reinjected,
+                    dropped: r.dropped,
+                    send_failures: r.send_failures,
+                    queue_overflows: r.queue_overflows,
+                },
             });
         }
         let loss = match words {

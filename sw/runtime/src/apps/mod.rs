@@ -74,6 +74,13 @@ pub struct LifeOutcome {
 }
 
 /// Runs `config`'s game of life on `topology` and checks it against the host's.
+/// The most cells one tile may have.
+const MAX_TILE_CELLS: usize = 16384;
+
+/// The longest gap between two sends: beyond it a generation's machine time would overflow
+/// the cost model's millicycle arithmetic.
+const MAX_SEND_GAP_CYCLES: u64 = 1_000_000_000;
+
 pub fn run_life(
     topology: &spinn_arch::Machine,
     config: &LifeConfig,
@@ -97,6 +104,38 @@ pub fn run_life(
             what: "a tile",
             expected: "at least 1x1 cells",
             got: format!("{}x{}", config.tile_width, config.tile_height),
+        });
+    }
+    // One tile per application core: a grid of more tiles cannot be placed, and its cells
+    // would not fit the host's memory either.
+    let cores = topology.n_chips() * (spinn_arch::CORES_PER_CHIP - 1);
+    let tiles = config.tiles_x.checked_mul(config.tiles_y);
+    if tiles.is_none_or(|t| t > cores) {
+        return Err(AppError::BadConfig {
+            what: "the tiles",
+            expected: "at most one per application core of the machine",
+            got: format!(
+                "{}x{} tiles for {cores} application cores",
+                config.tiles_x, config.tiles_y
+            ),
+        });
+    }
+    if config
+        .tile_width
+        .checked_mul(config.tile_height)
+        .is_none_or(|cells| cells > MAX_TILE_CELLS)
+    {
+        return Err(AppError::BadConfig {
+            what: "a tile",
+            expected: "at most 16384 cells (a core's DTCM holds its cells and halo)",
+            got: format!("{}x{} cells", config.tile_width, config.tile_height),
+        });
+    }
+    if config.send_gap_cycles > MAX_SEND_GAP_CYCLES {
+        return Err(AppError::BadConfig {
+            what: "the send gap",
+            expected: "at most 1000000000 core cycles (5 s at 200 MHz)",
+            got: config.send_gap_cycles.to_string(),
         });
     }
     let (tx, ty) = (config.tiles_x, config.tiles_y);
