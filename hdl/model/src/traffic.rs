@@ -281,6 +281,17 @@ pub fn run_traffic_traced(
     cfg: &TrafficConfig,
     trace: Option<TrafficTrace>,
 ) -> Result<TrafficReport, TrafficError> {
+    run_traffic_with_progress(machine, cfg, trace, &mut |_, _| {})
+}
+
+/// [`run_traffic_traced`], calling `progress(cycles done, cycles)` as the run goes (every few
+/// hundred cycles).
+pub fn run_traffic_with_progress(
+    machine: &Machine,
+    cfg: &TrafficConfig,
+    trace: Option<TrafficTrace>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<TrafficReport, TrafficError> {
     if !(cfg.rate > 0.0 && cfg.rate <= 1.0) {
         return Err(TrafficError::Rate(cfg.rate));
     }
@@ -354,6 +365,7 @@ pub fn run_traffic_traced(
             latencies.push((d.cycle - injected_at[seq]) as u32);
         }
         t = end;
+        progress(t, cfg.cycles);
     }
     report.injected = injected_at.len() as u64;
     report.delivered = latencies.len() as u64;

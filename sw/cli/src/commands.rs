@@ -317,13 +317,15 @@ pub fn traffic(
         }
         None => None,
     };
-    if progress {
-        eprintln!(
-            "simulating {} cycles of {} traffic on {name}...",
-            cfg.cycles, cfg.pattern
-        );
-    }
-    let r = spinn_model::traffic::run_traffic_traced(&machine, cfg, trace)?;
+    let mut bar = crate::progress::Bar::new(progress);
+    let r = spinn_model::traffic::run_traffic_with_progress(
+        &machine,
+        cfg,
+        trace,
+        &mut |done, total| bar.draw("traffic", done, total, "cycles", ""),
+    );
+    bar.clear();
+    let r = r?;
     if let Some(why) = trace_failure.borrow_mut().take() {
         let path = trace_path.as_ref().expect("invariant: only a trace fails");
         anyhow::bail!("writing the waveform to {}: {why}", path.display());

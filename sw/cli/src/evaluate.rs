@@ -7,7 +7,7 @@ use crate::setup::{ModelChoice, Split};
 use anyhow::Context;
 use serde_json::json;
 use spinn_dl::machine::MachineOptions;
-use spinn_dl::train::{argmax, evaluate, predict, Network};
+use spinn_dl::train::{argmax, evaluate_with_progress, predict, Network};
 use spinn_dl::{DataSource, Dataset};
 use std::io::Write;
 use std::path::PathBuf;
@@ -54,13 +54,6 @@ fn load(args: &ForwardArgs) -> anyhow::Result<Loaded> {
         &MachineOptions::on(resolved.topology.clone()),
     )
     .context("mapping the model onto the machine")?;
-    if args.progress {
-        eprintln!(
-            "running {} samples forward on {}...",
-            samples.n_samples(),
-            resolved.machine_name
-        );
-    }
     Ok(Loaded {
         network,
         samples,
@@ -93,7 +86,12 @@ pub fn eval(
         machine_text,
         topology,
     } = load(args)?;
-    let e = evaluate(&mut network, &samples).context("evaluating on the machine")?;
+    let mut bar = crate::progress::Bar::new(args.progress);
+    let e = evaluate_with_progress(&mut network, &samples, &mut |done, total| {
+        bar.draw("eval", done as u64, total as u64, "samples", "")
+    })
+    .context("evaluating on the machine")?;
+    bar.clear();
     let r = network.report();
     let report = json!({
         "command": "eval",

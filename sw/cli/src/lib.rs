@@ -17,6 +17,7 @@
 
 mod commands;
 mod evaluate;
+mod progress;
 mod report;
 mod route;
 mod setup;

@@ -69,7 +69,7 @@ pub fn describe(spec: &ModelSpec) -> String {
 struct Console<'a> {
     out: &'a mut dyn Write,
     epochs: usize,
-    bar: bool,
+    bar: crate::progress::Bar,
     numeric: NumericMode,
     golden: Option<GoldenObserver>,
 }
@@ -79,30 +79,18 @@ impl Observer for Console<'_> {
         if let Some(golden) = self.golden.as_mut() {
             golden.batch(network, r)?;
         }
-        if self.bar {
-            let width = 30;
-            let done = r.batch * width / r.batches;
-            let mut stderr = std::io::stderr();
-            let _ = write!(
-                stderr,
-                "\repoch {}/{} [{}{}] batch {}/{} loss {:.4}  ",
-                r.epoch,
-                self.epochs,
-                "#".repeat(done),
-                ".".repeat(width - done),
-                r.batch,
-                r.batches,
-                r.loss
-            );
-            let _ = stderr.flush();
-        }
+        self.bar.draw(
+            &format!("epoch {}/{}", r.epoch, self.epochs),
+            r.batch as u64,
+            r.batches as u64,
+            "batches",
+            &format!("loss {:.4}", r.loss),
+        );
         Ok(())
     }
 
     fn epoch(&mut self, _network: &Network, e: &EpochSummary) {
-        if self.bar {
-            let _ = write!(std::io::stderr(), "\r{:70}\r", "");
-        }
+        self.bar.clear();
         let golden = match self.golden.as_ref().map(GoldenObserver::check) {
             None => String::new(),
             Some(g) if self.numeric == NumericMode::Fixed => format!(
@@ -385,7 +373,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut console = Console {
         out: &mut *text,
         epochs,
-        bar: args.progress,
+        bar: crate::progress::Bar::new(args.progress),
         numeric: spec.numeric(),
         golden,
     };

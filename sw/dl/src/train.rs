@@ -362,6 +362,15 @@ pub fn argmax(outputs: &[f32]) -> usize {
 /// The test set's (or any labelled set's) mean loss, accuracy and confusion matrix, in
 /// batches of the optimiser's batch size.
 pub fn evaluate(network: &mut Network, data: &Dataset) -> Result<Evaluation, FitError> {
+    evaluate_with_progress(network, data, &mut |_, _| {})
+}
+
+/// [`evaluate`], calling `progress(samples done, samples)` after every batch.
+pub fn evaluate_with_progress(
+    network: &mut Network,
+    data: &Dataset,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Evaluation, FitError> {
     check_data(network.spec(), "evaluated", data)?;
     let batch = network.spec().optimizer().batch_size();
     let classes = data.n_classes;
@@ -380,6 +389,7 @@ pub fn evaluate(network: &mut Network, data: &Dataset) -> Result<Evaluation, Fit
             confusion[label][predicted] += 1;
             correct += usize::from(label == predicted);
         }
+        progress(chunk.last().map_or(0, |&i| i + 1), data.n_samples());
     }
     let n = data.n_samples() as f64;
     Ok(Evaluation {
