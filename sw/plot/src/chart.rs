@@ -23,10 +23,7 @@ pub(crate) fn line_chart(
     width: u32,
     height: u32,
 ) -> Vec<u8> {
-    let (w, h) = layout::clamp_size(width, height);
-    let m = Metrics::of(w, h);
-    let mut canvas = Canvas::new(w, h, colour::WHITE);
-    layout::draw_title(&mut canvas, &m, title);
+    let (mut canvas, m, w, h) = layout::titled_canvas(width, height, title);
 
     let s = m.text;
     let (pad, line) = (m.pad, m.line());

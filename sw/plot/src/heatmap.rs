@@ -58,10 +58,7 @@ pub(crate) fn chip_heatmap(
     width: u32,
     height: u32,
 ) -> Vec<u8> {
-    let (w, h) = layout::clamp_size(width, height);
-    let m = Metrics::of(w, h);
-    let mut canvas = Canvas::new(w, h, colour::WHITE);
-    layout::draw_title(&mut canvas, &m, title);
+    let (mut canvas, m, w, h) = layout::titled_canvas(width, height, title);
     for (idx, panel) in panels.iter().enumerate().take(MAX_PANELS) {
         let pl = panel_layout(w, h, panels.len(), idx);
         if pl.title.width() < 1 {

@@ -56,6 +56,16 @@ impl Metrics {
 }
 
 /// Draws `title` centred at the top of the page, shrunk or shortened to fit its width.
+/// How every plot starts: a white canvas of the clamped size, its metrics, and `title` drawn;
+/// returns the canvas, the metrics and the clamped width and height.
+pub(crate) fn titled_canvas(width: u32, height: u32, title: &str) -> (Canvas, Metrics, u32, u32) {
+    let (w, h) = clamp_size(width, height);
+    let m = Metrics::of(w, h);
+    let mut canvas = Canvas::new(w, h, colour::WHITE);
+    draw_title(&mut canvas, &m, title);
+    (canvas, m, w, h)
+}
+
 pub(crate) fn draw_title(canvas: &mut Canvas, m: &Metrics, title: &str) {
     let page = canvas.bounds();
     let (text, scale) = font::fit(title, page.width() - 2 * m.pad, m.title);

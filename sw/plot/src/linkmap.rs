@@ -13,7 +13,7 @@ use crate::canvas::{Canvas, Rect};
 use crate::colour::{self, Rgb};
 use crate::font;
 use crate::lattice::{self, Fit};
-use crate::layout::{self, Metrics};
+use crate::layout;
 use crate::{ChipLayout, LinkLoad};
 
 /// Chip cells are this fraction of a full cell, leaving room between them for the arrows.
@@ -31,10 +31,7 @@ pub(crate) fn link_map(
     width: u32,
     height: u32,
 ) -> Vec<u8> {
-    let (w, h) = layout::clamp_size(width, height);
-    let m = Metrics::of(w, h);
-    let mut canvas = Canvas::new(w, h, colour::WHITE);
-    layout::draw_title(&mut canvas, &m, title);
+    let (mut canvas, m, w, h) = layout::titled_canvas(width, height, title);
 
     let line = m.line();
     let labels_y = h as i64 - m.pad - line;
