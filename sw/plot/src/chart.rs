@@ -15,7 +15,9 @@ use crate::layout::{self, Metrics};
 use crate::ticks::{Ticks, LIMIT};
 use crate::Series;
 
-pub(crate) fn line_chart(
+/// A line chart with axes, tick labels (nice round numbers), axis labels, a title and a legend
+/// naming each series, each series in its own distinct colour with point markers.
+pub fn line_chart(
     title: &str,
     x_label: &str,
     y_label: &str,

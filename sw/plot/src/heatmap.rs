@@ -50,7 +50,13 @@ pub(crate) fn panel_layout(width: u32, height: u32, n_panels: usize, idx: usize)
     }
 }
 
-pub(crate) fn chip_heatmap(
+/// A heatmap: one cell (hexagon or square) per chip in `chips`, coloured by value on a
+/// perceptual dark-to-bright scale, zero drawn in a neutral grey, cells outlined.
+///
+/// Panels sit side by side, each with its own title and its own colour bar labelled with its
+/// smallest and largest non-zero value (plus a zero swatch when some value is zero); the
+/// overall title is above them.
+pub fn chip_heatmap(
     title: &str,
     chips: &[(u32, u32)],
     layout: ChipLayout,
@@ -133,7 +139,12 @@ fn draw_key(canvas: &mut Canvas, m: &Metrics, pl: &PanelLayout, scale: &ValueSca
     }
 }
 
-pub(crate) fn heatmap_cell_centres(
+/// Where `chip_heatmap` draws each chip's cell in panel `panel` of `n_panels`: the pixel holding
+/// the cell's centre (x, y from the top-left), one per chip in order.
+///
+/// It uses the heatmap's own geometry, so the points are exact, for tests and image maps.
+/// Empty when `panel >= n_panels`.
+pub fn heatmap_cell_centres(
     chips: &[(u32, u32)],
     layout: ChipLayout,
     n_panels: usize,

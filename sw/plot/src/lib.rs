@@ -49,6 +49,10 @@ mod layout;
 mod linkmap;
 mod ticks;
 
+pub use chart::line_chart;
+pub use heatmap::{chip_heatmap, heatmap_cell_centres};
+pub use linkmap::link_map;
+
 #[cfg(test)]
 mod tests;
 
@@ -59,19 +63,6 @@ pub struct Series {
     pub name: String,
     /// `(x, y)` points, joined in order; a non-finite point leaves a gap.
     pub points: Vec<(f64, f64)>,
-}
-
-/// A line chart with axes, tick labels (nice round numbers), axis labels, a title and a legend
-/// naming each series, each series in its own distinct colour with point markers.
-pub fn line_chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-    width: u32,
-    height: u32,
-) -> Vec<u8> {
-    chart::line_chart(title, x_label, y_label, series, width, height)
 }
 
 /// How chips are arranged on the page.
@@ -96,39 +87,6 @@ pub struct Panel {
     pub values: Vec<f64>,
 }
 
-/// A heatmap: one cell (hexagon or square) per chip in `chips`, coloured by value on a
-/// perceptual dark-to-bright scale, zero drawn in a neutral grey, cells outlined.
-///
-/// Panels sit side by side, each with its own title and its own colour bar labelled with its
-/// smallest and largest non-zero value (plus a zero swatch when some value is zero); the
-/// overall title is above them.
-pub fn chip_heatmap(
-    title: &str,
-    chips: &[(u32, u32)],
-    layout: ChipLayout,
-    panels: &[Panel],
-    width: u32,
-    height: u32,
-) -> Vec<u8> {
-    heatmap::chip_heatmap(title, chips, layout, panels, width, height)
-}
-
-/// Where `chip_heatmap` draws each chip's cell in panel `panel` of `n_panels`: the pixel holding
-/// the cell's centre (x, y from the top-left), one per chip in order.
-///
-/// It uses the heatmap's own geometry, so the points are exact, for tests and image maps.
-/// Empty when `panel >= n_panels`.
-pub fn heatmap_cell_centres(
-    chips: &[(u32, u32)],
-    layout: ChipLayout,
-    n_panels: usize,
-    panel: usize,
-    width: u32,
-    height: u32,
-) -> Vec<(u32, u32)> {
-    heatmap::heatmap_cell_centres(chips, layout, n_panels, panel, width, height)
-}
-
 /// The load on one directed link.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkLoad {
@@ -138,21 +96,4 @@ pub struct LinkLoad {
     pub to: (u32, u32),
     /// The fraction of the link's capacity in use, 0..=1 (clamped; NaN skips the link).
     pub utilisation: f64,
-}
-
-/// Link utilisation drawn on the chip layout: chips as small neutral cells and each directed
-/// link as an arrow from its chip towards its neighbour, offset to its right so both directions
-/// show, coloured by utilisation (with a 0–100 % colour bar).
-///
-/// A link whose neighbour is not adjacent in the drawing (a torus wrap-around) is a short stub
-/// leaving the chip in the link's direction; links from chips not in `chips` are not drawn.
-pub fn link_map(
-    title: &str,
-    chips: &[(u32, u32)],
-    layout: ChipLayout,
-    links: &[LinkLoad],
-    width: u32,
-    height: u32,
-) -> Vec<u8> {
-    linkmap::link_map(title, chips, layout, links, width, height)
 }

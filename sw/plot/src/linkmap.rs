@@ -23,7 +23,13 @@ const CLEARANCE: f64 = 0.3;
 /// A stub reaches this many pitches from its chip centre.
 const STUB_REACH: f64 = 0.62;
 
-pub(crate) fn link_map(
+/// Link utilisation drawn on the chip layout: chips as small neutral cells and each directed
+/// link as an arrow from its chip towards its neighbour, offset to its right so both directions
+/// show, coloured by utilisation (with a 0–100 % colour bar).
+///
+/// A link whose neighbour is not adjacent in the drawing (a torus wrap-around) is a short stub
+/// leaving the chip in the link's direction; links from chips not in `chips` are not drawn.
+pub fn link_map(
     title: &str,
     chips: &[(u32, u32)],
     layout: ChipLayout,
