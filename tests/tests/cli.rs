@@ -234,6 +234,7 @@ fn traffic_refuses_bad_input_by_name() {
         (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N"),
         (vec!["--machine", "4x4", "--vcd", "/dev/null", "--trace-chips", "99"], "cannot trace chip 99: the machine has chips 0 to 15"),
         (vec!["--machine", "2x2", "--pattern", "multicast", "--fanout", "5"], "multicast fanout 5 is more than the 3 other chips"),
+        (vec!["--cycles", "1000000000000"], "1000000000000 cycles at 0.005 packets/chip/cycle on 48 chips would inject about 2.400e11 packets, more than the 250000000 a run measures"),
         (vec!["--wait1", "0x1ff"], "invalid value '0x1ff' for '--wait1 <WAIT1>': `0x1ff` is not a byte (0-255, or 0x00-0xff)"),
     ] {
         let mut argv = vec!["traffic"];

@@ -66,7 +66,22 @@ pub enum TrafficError {
     TraceChip { chip: usize, chips: usize },
     #[error("writing the waveform: {0}")]
     Trace(String),
+    #[error(
+        "{cycles} cycles at {rate} packets/chip/cycle on {chips} chips would inject about \
+         {expected:.3e} packets, more than the {MAX_PACKETS} a run measures (the report keeps \
+         each packet's injection time and latency); run fewer cycles"
+    )]
+    TooManyPackets {
+        cycles: u64,
+        rate: f64,
+        chips: usize,
+        expected: f64,
+    },
 }
+
+/// The most packets one run injects (expected): a packet's injection cycle and latency take
+/// 12 bytes until the run ends, so this bounds the run's memory to about 3 GB.
+pub const MAX_PACKETS: u64 = 250_000_000;
 
 /// What a traffic run measured.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -299,6 +314,15 @@ pub fn run_traffic_with_progress(
     if n < 2 {
         return Err(TrafficError::TooSmall {
             pattern: cfg.pattern,
+        });
+    }
+    let expected = cfg.rate * n as f64 * cfg.cycles as f64;
+    if expected > MAX_PACKETS as f64 {
+        return Err(TrafficError::TooManyPackets {
+            cycles: cfg.cycles,
+            rate: cfg.rate,
+            chips: n,
+            expected,
         });
     }
     let started = std::time::Instant::now();
