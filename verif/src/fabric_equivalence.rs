@@ -9,11 +9,9 @@
 //! Cycle 0 is the first traffic cycle: the RTL is reset and configured through its
 //! configuration port before it; the model starts configured.
 
-use spinn_arch::{
-    McEntry, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP, DEFAULT_P2P_COORD_BITS, N_COUNTERS,
-};
+use spinn_arch::{McEntry, P2pRoute, RouteSet, RouterControl, CORES_PER_CHIP, N_COUNTERS};
 use spinn_model::{DumpRegisters, Fabric, LinkTiming, P2pRoutes, RouterSetup};
-use spinn_rtl::config::{simulate_fabric, FabricConfig};
+use spinn_rtl::config::{simulate_fabric, FabricConfig, FABRIC_P2P_ENTRIES, FABRIC_TABLE_ENTRIES};
 use spinn_rtl::fabric::{FabricInputs, FabricOutputs};
 use spinn_rtl::ConfigTarget;
 use std::collections::VecDeque;
@@ -40,9 +38,11 @@ pub struct SinkBlock {
 pub struct FabricScenario {
     pub config: FabricConfig,
     pub control: RouterControl,
-    /// Per chip, entries in priority order (at most 16).
+    /// Per chip, entries in priority order, entry `i` written at index `i`. The RTL ignores
+    /// writes past its [`FABRIC_TABLE_ENTRIES`], so the model gets only the entries below.
     pub tables: Vec<Vec<McEntry>>,
-    /// Per chip, P2P entries to write (index into the 64-entry table).
+    /// Per chip, P2P entries to write (index into the [`FABRIC_P2P_ENTRIES`]-entry table;
+    /// writes at or past its end are ignored by both engines).
     pub p2p: Vec<Vec<(usize, P2pRoute)>>,
     pub fixed_routes: Vec<RouteSet>,
     /// Indices into the fabric's directed links; each kills the link both ways.
@@ -62,10 +62,13 @@ pub struct FabricTrace {
     pub counters: Vec<[u32; N_COUNTERS]>,
 }
 
+/// The P2P table the RTL holds after `writes`: one at an index past the table is ignored.
 fn p2p_codes(writes: &[(usize, P2pRoute)]) -> Vec<u8> {
-    let mut codes = vec![P2pRoute::Drop.code(); 1 << (2 * DEFAULT_P2P_COORD_BITS)];
+    let mut codes = vec![P2pRoute::Drop.code(); FABRIC_P2P_ENTRIES];
     for &(idx, route) in writes {
-        codes[idx] = route.code();
+        if let Some(code) = codes.get_mut(idx) {
+            *code = route.code();
+        }
     }
     codes
 }
@@ -114,7 +117,11 @@ pub fn model_fabric(s: &FabricScenario) -> Fabric {
     let mut fabric = Fabric::new(machine, timing, |chip| {
         let i = reference.chip_index(chip).expect("invariant: same chips");
         RouterSetup {
-            table: s.tables[i].clone(),
+            table: s.tables[i]
+                .iter()
+                .take(FABRIC_TABLE_ENTRIES)
+                .copied()
+                .collect(),
             p2p: P2pRoutes::Table(p2p_codes(&s.p2p[i])),
             fixed_route: s.fixed_routes[i].bits(),
             control: s.control,
@@ -225,9 +232,13 @@ pub fn run_rtl_traced(s: &FabricScenario, trace: Option<Box<dyn std::io::Write>>
                  key: u32,
                  mask: u32,
                  data: u32| {
+        // An index the 16-bit port cannot carry is past every table: the write is left out.
+        let Ok(index) = u16::try_from(index) else {
+            return;
+        };
         let mut inputs = idle.clone();
         inputs.cfg_write[chip] = true;
-        (inputs.cfg_target, inputs.cfg_index) = (target as u8, index as u16);
+        (inputs.cfg_target, inputs.cfg_index) = (target as u8, index);
         (inputs.cfg_key, inputs.cfg_mask, inputs.cfg_data) = (key, mask, data);
         rtl.cycle(&inputs);
     };

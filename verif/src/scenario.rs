@@ -9,8 +9,8 @@
 //! returns an event log so the command line can say what happened when.
 
 use spinn_arch::{
-    CoreId, Counter, DumpStatus, LinkDir, McEntry, OutputPort, Packet, RouteSet, RouterControl,
-    WaitTime, N_COUNTERS,
+    CoreId, Counter, DumpHeader, DumpStatus, LinkDir, McEntry, OutputPort, Packet, RouteSet,
+    RouterControl, WaitTime, N_COUNTERS,
 };
 use spinn_rtl::{RouterDriver, RouterInputs, RouterOutputs};
 
@@ -97,12 +97,8 @@ pub fn contention_scenario(rtl: &mut dyn RouterDriver, cycles: u64) -> ScenarioL
         }
         // The monitor: take a dumped packet, clear the status, re-inject when the stage is empty.
         if last.dump_interrupt && pending_reinject.is_none() {
-            let header = last.dump_header;
-            let mut bus = (header & 0xff) as u128 | (last.dump_key as u128) << 8;
-            if header & 2 != 0 {
-                bus |= (last.dump_payload as u128) << 40;
-            }
-            let pkt = Packet::from_bus(bus);
+            let header = DumpHeader::decode(last.dump_header);
+            let pkt = header.packet(last.dump_key, last.dump_payload);
             let status = DumpStatus(last.dump_status);
             log.events.push(ScenarioEvent {
                 cycle: rtl.cycles() - start,
@@ -112,7 +108,7 @@ pub fn contention_scenario(rtl: &mut dyn RouterDriver, cycles: u64) -> ScenarioL
                     status.overflow()
                 ),
             });
-            pending_reinject = Some((pkt, (header >> 8) as u8, last.dump_outputs));
+            pending_reinject = Some((pkt, header.source, last.dump_outputs));
             inputs.cfg_write = true;
             inputs.cfg_target = spinn_rtl::ConfigTarget::DumpClear as u8;
         } else if let Some((pkt, source, route)) =

@@ -1,7 +1,10 @@
 //! Seeded random stimulus for co-simulation: a reset, a configuration burst, then traffic on
 //! every input with back-pressure on the outputs long enough to expire wait1 and wait2, so that
 //! emergency routing, dumps and dump overflows all happen. Occasional dump clears, table
-//! rewrites, re-injections, control changes and a second reset are mixed in.
+//! rewrites, re-injections, control changes and a second reset are mixed in. Some MC and P2P
+//! writes, in the burst and among the rewrites, have an index at or beyond the table's size:
+//! every table build ignores them, and if one wrapped onto entry `index mod size` it would change
+//! where traffic goes (the stray entries' keys come from the traffic's key pool).
 //!
 //! The stimulus is open-loop (it does not look at the router's ready signals): the Verilog and
 //! the rust-hdl model see the same inputs whatever they do, which is what equivalence needs.
@@ -69,6 +72,23 @@ fn random_packet(rng: &mut SplitMix64, pool: &[u32; 4]) -> Packet {
     }
 }
 
+/// Indices that no table of `size` entries holds: just past the end, the largest index the
+/// port carries, and one at random in between.
+fn out_of_range_indices(rng: &mut SplitMix64, size: usize) -> [u16; 4] {
+    let random = size as u64 + rng.below((1 << 16) - size as u64);
+    [size, size + 1, 0xffff, random as usize]
+        .map(|i| u16::try_from(i).expect("invariant: indices below 2^16"))
+}
+
+/// An index for a table rewrite: usually in range, one time in four out of it.
+fn rewrite_index(rng: &mut SplitMix64, size: usize) -> u16 {
+    if rng.chance(25) {
+        out_of_range_indices(rng, size)[rng.below(4) as usize]
+    } else {
+        rng.below(size as u64) as u16
+    }
+}
+
 /// Per-input state: the packet offered and for how many more cycles.
 #[derive(Clone, Copy, Default)]
 struct Source {
@@ -103,8 +123,28 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
             e.route().bits(),
         ));
     }
+    for idx in out_of_range_indices(&mut rng, cfg.table_entries) {
+        let e = random_entry(&mut rng, &pool);
+        res.push(RouterInputs::config_write(
+            ConfigTarget::McEntry,
+            idx,
+            e.key(),
+            e.mask(),
+            e.route().bits(),
+        ));
+    }
     for _ in 0..8 {
         let idx = rng.below(cfg.p2p_entries as u64) as u16;
+        let code = P2pRoute::from_code(rng.below(8) as u8).code();
+        res.push(RouterInputs::config_write(
+            ConfigTarget::P2pEntry,
+            idx,
+            0,
+            0,
+            code as u32,
+        ));
+    }
+    for idx in out_of_range_indices(&mut rng, cfg.p2p_entries) {
         let code = P2pRoute::from_code(rng.below(8) as u8).code();
         res.push(RouterInputs::config_write(
             ConfigTarget::P2pEntry,
@@ -179,7 +219,7 @@ pub fn random_stimulus(cfg: StimulusConfig) -> Vec<RouterInputs> {
                 let e = random_entry(&mut rng, &pool);
                 inputs.cfg_write = true;
                 inputs.cfg_target = ConfigTarget::McEntry as u8;
-                inputs.cfg_index = rng.below(cfg.table_entries as u64) as u16;
+                inputs.cfg_index = rewrite_index(&mut rng, cfg.table_entries);
                 (inputs.cfg_key, inputs.cfg_mask, inputs.cfg_data) =
                     (e.key(), e.mask(), e.route().bits());
             }

@@ -79,3 +79,53 @@ proptest! {
         check_sleeping(s)?;
     }
 }
+
+/// Out-of-range configuration writes on the RTL fabric: every table padded to the RTL's size
+/// with cleared entries and followed by a copy of each entry with another route (where a
+/// wrapped write would land on the entry itself) and an entry matching every key, and P2P
+/// writes just past the table, at the largest index the port carries and past it. Both engines
+/// route exactly as without them.
+#[test]
+fn out_of_range_table_writes_change_nothing_on_either_fabric() {
+    use proptest::strategy::ValueTree;
+    use spinn_arch::{McEntry, P2pRoute, RouteSet};
+    use spinn_rtl::config::{FABRIC_P2P_ENTRIES, FABRIC_TABLE_ENTRIES};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for (kind, n) in [(FabricKind::Torus2x2, 12), (FabricKind::Spinn3, 6)] {
+        for _ in 0..n {
+            let s = arb_fabric_scenario(kind)
+                .new_tree(&mut runner)
+                .expect("a scenario")
+                .current();
+            let mut stray = s.clone();
+            for (table, p2p) in stray.tables.iter_mut().zip(&mut stray.p2p) {
+                let copies: Vec<McEntry> = table
+                    .iter()
+                    .map(|e| {
+                        McEntry::new(e.key(), e.mask(), RouteSet::from_bits(!e.route().bits()))
+                            .expect("invariant: the entry's own key and mask")
+                    })
+                    .collect();
+                table.resize(FABRIC_TABLE_ENTRIES, McEntry::CLEARED);
+                table.extend(copies);
+                // And one that would catch every packet the table misses.
+                table.push(
+                    McEntry::new(0, 0, RouteSet::from_bits(0x3f)).expect("invariant: a zero key"),
+                );
+                let past: Vec<(usize, P2pRoute)> = p2p
+                    .iter()
+                    .map(|&(i, r)| (FABRIC_P2P_ENTRIES + i, P2pRoute::from_code(r.code() ^ 1)))
+                    .collect();
+                p2p.extend(past);
+                p2p.extend([(0xffff, P2pRoute::Monitor), (1 << 16, P2pRoute::Monitor)]);
+            }
+            let want = run_model(&s);
+            let model = run_model(&stray);
+            let rtl = run_rtl(&stray);
+            assert_eq!(compare(&model, &want), None, "{kind:?}: model");
+            if let Some(diff) = compare(&rtl, &want) {
+                panic!("{kind:?}: the RTL with out-of-range writes differs: {diff}\n{s:?}");
+            }
+        }
+    }
+}

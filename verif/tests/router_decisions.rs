@@ -1,13 +1,14 @@
 //! Every routing decision of the hand-stepped RTL router equals the plain-Rust reference, over
 //! random tables (overlapping entries, don't-care masks, cleared entries), P2P tables, fixed
 //! routes and packets of every type from every input, default routes and re-injection
-//! included. `PROPTEST_CASES` raises the case count (at least 1,000 for the 16-entry router).
+//! included, each table also written out of range (which the RTL ignores and the reference
+//! refuses). `PROPTEST_CASES` raises the case count (at least 1,000 for the 16-entry router).
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use spinn_arch::{
-    Counter, EmergencyRotation, InputPort, OutputPort, Packet, RouterControl, LINKS_PER_CHIP,
-    N_COUNTERS,
+    Counter, EmergencyRotation, InputPort, McEntry, OutputPort, P2pRoute, Packet, RouteSet,
+    RouterControl, LINKS_PER_CHIP, N_COUNTERS,
 };
 use spinn_rtl::config::{self, RouterConfig};
 use spinn_rtl::{RouterInputs, RouterOutputs};
@@ -59,6 +60,27 @@ fn check(
     for (idx, route) in &case.p2p {
         rtl.set_p2p(*idx, *route);
         state.p2p[*idx] = *route;
+    }
+    // Out-of-range writes, which every table build ignores as the reference's tables refuse
+    // them: a copy of each entry with another route where a wrapped write would land on it
+    // (`index mod size`), and P2P codes likewise.
+    let size = config.table.entries();
+    for (idx, entry) in case.entries.iter().enumerate() {
+        if let Some(entry) = entry {
+            let other = RouteSet::from_bits(!entry.route().bits());
+            let stray = McEntry::new(entry.key(), entry.mask(), other)
+                .expect("invariant: the entry's own key and mask");
+            for at in [size + idx, 0xffff - (size - 1 - idx)] {
+                rtl.write_entry(at, stray);
+                prop_assert!(state.table.set(at, stray).is_err());
+            }
+        }
+    }
+    for (idx, route) in &case.p2p {
+        let other = P2pRoute::from_code(route.code() ^ 1);
+        let at = config.p2p_entries + idx;
+        rtl.set_p2p(at, other);
+        prop_assert!(state.p2p.get(at).is_none());
     }
     rtl.set_fixed_route(case.fixed_route);
     state.fixed_route = case.fixed_route;

@@ -17,8 +17,8 @@ pub use entry::{EntryError, McEntry, McTable};
 pub use geom::{CoreId, LinkDir, CORES_PER_CHIP, DTCM_BYTES, LINKS_PER_CHIP, SDRAM_BYTES};
 pub use packet::{Emergency, Packet, PacketError, PacketType};
 pub use registers::{
-    p2p_index, Counter, DumpStatus, EmergencyRotation, P2pRoute, RouterControl, WaitTime,
-    DEFAULT_P2P_COORD_BITS, N_COUNTERS,
+    p2p_index, Counter, DumpHeader, DumpStatus, EmergencyRotation, P2pRoute, RouterControl,
+    WaitTime, DEFAULT_P2P_COORD_BITS, N_COUNTERS,
 };
 pub use route::{InputPort, OutputPort, RouteSet, N_INPUT_PORTS, N_OUTPUT_PORTS};
 pub use topology::{ChipCoord, Machine, TopologyError, Wrap, MAX_AXIS_CHIPS};

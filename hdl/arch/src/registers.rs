@@ -1,6 +1,7 @@
 //! Router registers and their encodings (`spec/hardware.md` §2.6, §2.7, §3.2, §3.5, §4.1).
 
 use crate::geom::{CoreId, LinkDir, CORES_PER_CHIP};
+use crate::packet::Packet;
 use crate::route::RouteSet;
 
 /// An 8-bit wait1/wait2 setting: mantissa M in `[3:0]`, exponent E in `[7:4]`.
@@ -200,9 +201,7 @@ impl Counter {
 
 /// The dump status register: `[23:0]` outputs involved in any dump since the last clear (sticky),
 /// `[30]` overflow (a dump arrived while one was unread), `[31]` a dump is held.
-/// The dump header register holds the control byte in `[7:0]`, the input port in `[12:8]` and,
-/// in `[13]`, whether the packet was on the last leg of an emergency route (its pending link
-/// would have carried ER = 3; a re-injection must restore that).
+/// The dump header register beside it is [`DumpHeader`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DumpStatus(pub u32);
 
@@ -217,6 +216,72 @@ impl DumpStatus {
 
     pub fn sticky_outputs(self) -> RouteSet {
         RouteSet::from_bits(self.0)
+    }
+}
+
+/// The dump header register (DHDR, `spec/hardware.md` §2.6 and §3.4): what a monitor needs,
+/// besides the key, payload and outputs, to re-inject a dumped packet (§3.6).
+///
+/// | bits      | field                                                              |
+/// |-----------|--------------------------------------------------------------------|
+/// | `[7:0]`   | the dumped packet's header (control) byte                          |
+/// | `[12:8]`  | the input port it arrived on (0–5 links, 6–23 cores)               |
+/// | `[13]`    | it was on the last leg of an emergency route                       |
+/// | `[15:14]` | zero                                                               |
+///
+/// Bit 13 is set when the packet's pending link would have carried ER = 3; the packet itself is
+/// dumped with ER = 0, so a re-injection must restore ER = 3 for the next router to route it as
+/// if it came straight from the detour's start.
+/// The chip's DHDR packs the same facts differently (control byte in `[23:16]`, the Rx route in
+/// `[26:24]`, time phase and error bits; `spec/hardware.md` §2.6, from FEC-extra.h
+/// `router_packet_header_t`) and has no last-leg bit; this router keeps the 16-bit layout above,
+/// which the RTL `OutputStage` writes with [`DumpHeader::SOURCE_SHIFT`] and
+/// [`DumpHeader::EMERGENCY_LAST`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DumpHeader {
+    pub packet_header: u8,
+    /// The input port, a 5-bit field: [`DumpHeader::encode`] keeps its low 5 bits, as the
+    /// register does.
+    pub source: u8,
+    pub emergency_last: bool,
+}
+
+impl DumpHeader {
+    /// Position of the input port field.
+    pub const SOURCE_SHIFT: u32 = 8;
+    /// Width of the input port field.
+    pub const SOURCE_BITS: u32 = 5;
+    /// The last-leg flag, bit 13.
+    pub const EMERGENCY_LAST: u16 = 1 << 13;
+
+    const SOURCE_MASK: u16 = (1 << Self::SOURCE_BITS) - 1;
+
+    #[inline]
+    pub fn encode(self) -> u16 {
+        self.packet_header as u16
+            | (self.source as u16 & Self::SOURCE_MASK) << Self::SOURCE_SHIFT
+            | if self.emergency_last {
+                Self::EMERGENCY_LAST
+            } else {
+                0
+            }
+    }
+
+    /// Decodes the register; bits 14 and 15 are ignored.
+    #[inline]
+    pub fn decode(word: u16) -> DumpHeader {
+        DumpHeader {
+            packet_header: word as u8,
+            source: (word >> Self::SOURCE_SHIFT & Self::SOURCE_MASK) as u8,
+            emergency_last: word & Self::EMERGENCY_LAST != 0,
+        }
+    }
+
+    /// The dumped packet, rebuilt from this header and the dump key and payload registers: the
+    /// payload counts only when the header's payload flag says the packet had one, and the
+    /// header byte (parity bit and ER field included) is kept as it was dumped.
+    pub fn packet(self, key: u32, payload: u32) -> Packet {
+        Packet::from_bus(self.packet_header as u128 | (key as u128) << 8 | (payload as u128) << 40)
     }
 }
 
@@ -288,6 +353,82 @@ mod tests {
                 // The last router treats it as arriving on the opposite of `d`.
                 assert_eq!(rot.apply(second.opposite()), d.opposite());
             }
+        }
+    }
+
+    #[test]
+    fn dump_header_round_trips_every_value() {
+        for packet_header in 0..=u8::MAX {
+            for source in 0..1u8 << DumpHeader::SOURCE_BITS {
+                for emergency_last in [false, true] {
+                    let h = DumpHeader {
+                        packet_header,
+                        source,
+                        emergency_last,
+                    };
+                    assert_eq!(DumpHeader::decode(h.encode()), h, "{h:?}");
+                }
+            }
+        }
+        // Every register value decodes to the fields that encode it again, bits 14 and 15 aside.
+        for word in 0..=u16::MAX {
+            assert_eq!(
+                DumpHeader::decode(word).encode(),
+                word & 0x3fff,
+                "{word:#06x}"
+            );
+        }
+    }
+
+    #[test]
+    fn dump_header_fields_sit_where_the_rtl_writes_them() {
+        // The RTL `OutputStage`: header byte `[7:0]`, 5-bit input port `[12:8]`, flag 0x2000.
+        assert_eq!(DumpHeader::SOURCE_SHIFT, 8);
+        assert_eq!(DumpHeader::SOURCE_BITS, 5);
+        assert_eq!(DumpHeader::EMERGENCY_LAST, 0x2000);
+        let field = |packet_header, source, emergency_last| {
+            DumpHeader {
+                packet_header,
+                source,
+                emergency_last,
+            }
+            .encode()
+        };
+        assert_eq!(field(0xa5, 0, false), 0x00a5);
+        assert_eq!(field(0, 1, false), 0x0100);
+        assert_eq!(field(0, 23, false), 0x1700);
+        assert_eq!(field(0, 0x1f, false), 0x1f00);
+        assert_eq!(field(0, 0, true), 0x2000);
+        assert_eq!(field(0x02, 6 + 1, true), 0x2702);
+        // Only five bits of the port are kept, as in the 5-bit register field.
+        assert_eq!(field(0, 0x25, false), 0x0500);
+        assert_eq!(
+            DumpHeader::decode(0xffff),
+            DumpHeader {
+                packet_header: 0xff,
+                source: 0x1f,
+                emergency_last: true,
+            }
+        );
+    }
+
+    #[test]
+    fn a_dumped_packet_is_rebuilt_from_its_header_key_and_payload() {
+        use crate::packet::Emergency;
+        for pkt in [
+            Packet::mc(0x1234_5678),
+            Packet::mc(0x1234_5678).with_payload(0xdead_beef),
+            Packet::fr(7).with_emergency(Emergency::LastHop),
+            Packet::p2p(0x0102, 0x0304, 1).with_payload(9),
+            Packet::nn(3, true, 0x42).with_parity_error(),
+        ] {
+            let h = DumpHeader {
+                packet_header: pkt.header(),
+                source: 4,
+                emergency_last: false,
+            };
+            let payload = pkt.payload().unwrap_or(0x5555_5555);
+            assert_eq!(h.packet(pkt.key(), payload), pkt, "{pkt}");
         }
     }
 

@@ -7,7 +7,7 @@
 //! registered state and this cycle's inputs, then the clock edge. The caller passes the inputs
 //! as bitmasks, so a router with nothing to do costs nothing and the fabric can skip it.
 
-use spinn_arch::{ChipCoord, LinkDir, McEntry, RouterControl, N_COUNTERS};
+use spinn_arch::{ChipCoord, DumpHeader, LinkDir, McEntry, RouterControl, N_COUNTERS};
 
 /// Input ports: 0–5 links, 6–23 cores, 24 the monitor's re-injection port.
 pub const REINJECT_INPUT: usize = 24;
@@ -64,6 +64,7 @@ impl Stage {
 /// The dump registers (`docs/hardware.md`, ports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DumpRegisters {
+    /// The register value, laid out as [`DumpHeader`].
     pub header: u16,
     pub key: u32,
     pub payload: u32,
@@ -153,6 +154,11 @@ impl P2pRoutes {
 /// The routing state software configures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouterSetup {
+    /// The multicast table as loaded: entry `i` is what the RTL holds after a write at index
+    /// `i`. The model takes whole tables, so there is no index to be out of range; a loader of
+    /// a router with a capacity rejects a longer table (`LoadError::TableTooLarge` in the
+    /// runtime), and one replaying configuration writes keeps only the in-range ones, since
+    /// the RTL ignores the rest.
     pub table: Vec<McEntry>,
     pub p2p: P2pRoutes,
     pub fixed_route: u32,
@@ -546,9 +552,12 @@ impl Router {
                     events |= 1 << 11;
                 } else {
                     self.dump = DumpRegisters {
-                        header: (st.packet as u8) as u16
-                            | (st.source as u16) << 8
-                            | ((st.er_last != 0) as u16) << 13,
+                        header: DumpHeader {
+                            packet_header: st.packet as u8,
+                            source: st.source,
+                            emergency_last: st.er_last != 0,
+                        }
+                        .encode(),
                         key: (st.packet >> 8) as u32,
                         payload: (st.packet >> 40) as u32,
                         outputs: undelivered,

@@ -265,8 +265,15 @@ impl FabricKind {
     }
 }
 
-/// A built RTL fabric: routers with 16-entry register tables and 64-entry P2P tables, links
-/// taking `short_transit`/`long_transit` cycles for 40/72-bit packets (at least 2).
+/// Multicast entries of every router in the built RTL fabrics (`build.rs` instantiates
+/// `MulticastRouter<16, 64>`): a write at a higher index is ignored.
+pub const FABRIC_TABLE_ENTRIES: usize = 16;
+/// P2P entries of every router in the built RTL fabrics (8 × 8 chips).
+pub const FABRIC_P2P_ENTRIES: usize = 1 << (2 * spinn_arch::DEFAULT_P2P_COORD_BITS);
+
+/// A built RTL fabric: routers with [`FABRIC_TABLE_ENTRIES`]-entry register tables and
+/// [`FABRIC_P2P_ENTRIES`]-entry P2P tables, links taking `short_transit`/`long_transit` cycles
+/// for 40/72-bit packets (at least 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FabricConfig {
     pub kind: FabricKind,

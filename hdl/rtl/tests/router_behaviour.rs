@@ -3,8 +3,8 @@
 //! Routing decisions themselves are fuzzed against the reference in `spinn-verif`.
 
 use spinn_arch::{
-    CoreId, Counter, DumpStatus, Emergency, LinkDir, McEntry, OutputPort, P2pRoute, Packet,
-    RouteSet, RouterControl, WaitTime,
+    CoreId, Counter, DumpHeader, DumpStatus, Emergency, LinkDir, McEntry, OutputPort, P2pRoute,
+    Packet, RouteSet, RouterControl, WaitTime,
 };
 use spinn_rtl::config::{self, RouterConfig};
 use spinn_rtl::{RouterDriver, RouterInputs, RouterOutputs, RouterParams};
@@ -183,8 +183,17 @@ fn wait2_expiry_dumps_what_is_still_pending() {
     assert_eq!(last.dump_outputs, RouteSet::link(LinkDir::E).bits());
     assert_eq!(last.dump_key, 0x7);
     assert_eq!(last.dump_payload, 0xabcd);
-    assert_eq!(last.dump_header & 0xff, packet.header() as u16);
-    assert_eq!(last.dump_header >> 8, 6 + 1, "input port of core 1");
+    let header = DumpHeader::decode(last.dump_header);
+    assert_eq!(
+        header,
+        DumpHeader {
+            packet_header: packet.header(),
+            source: 6 + 1,
+            emergency_last: false,
+        },
+        "header byte, input port of core 1"
+    );
+    assert_eq!(header.packet(last.dump_key, last.dump_payload), packet);
     assert!(last.dump_interrupt);
     assert_eq!(last.count[Counter::DumpedMc.index()], 1);
     assert!(last.output_stage_empty);
@@ -193,7 +202,7 @@ fn wait2_expiry_dumps_what_is_still_pending() {
     let mut inputs = RouterInputs::idle();
     inputs.reinject_valid = true;
     inputs.reinject_packet = packet.to_bus();
-    inputs.reinject_source = (last.dump_header >> 8) as u8;
+    inputs.reinject_source = header.source;
     inputs.reinject_route = last.dump_outputs;
     assert!(rtl.cycle(&inputs).reinject_ready);
     rtl.cycle(&RouterInputs::idle());
@@ -202,6 +211,57 @@ fn wait2_expiry_dumps_what_is_still_pending() {
     assert_eq!(
         Packet::from_bus(out.link_out_packet[LinkDir::E.index()]),
         packet
+    );
+}
+
+#[test]
+fn a_dump_on_the_last_leg_of_a_detour_is_flagged_in_the_dump_header() {
+    let mut rtl = router();
+    // From W with ER = 2: forwarded clockwise on N with ER = 3, without a lookup. N is blocked:
+    // no second detour (wait1 = 5), then wait2 = 3 and the dump.
+    let packet = Packet::mc(0x7)
+        .with_payload(0x1234)
+        .with_emergency(Emergency::FirstHop);
+    let blocked = blocking(&[OutputPort::Link(LinkDir::N)]);
+    let mut inputs = blocked.clone();
+    inputs.link_in_valid[LinkDir::W.index()] = true;
+    inputs.link_in_packet[LinkDir::W.index()] = packet.to_bus();
+    assert!(rtl.cycle(&inputs).link_in_ready[LinkDir::W.index()]);
+    let trace: Vec<RouterOutputs> = (0..14).map(|_| rtl.cycle(&blocked)).collect();
+    let onward = Packet::from_bus(trace[1].link_out_packet[LinkDir::N.index()]);
+    assert!(link_valid(&trace[1], LinkDir::N));
+    assert_eq!(onward.emergency(), Emergency::LastHop);
+    let last = trace.last().expect("cycles");
+    assert!(DumpStatus(last.dump_status).dumped());
+    assert_eq!(last.count[Counter::EmergencyRouted.index()], 0);
+    // Bit 13 says the pending link carried ER = 3; the packet itself is dumped with ER = 0.
+    let header = DumpHeader::decode(last.dump_header);
+    let normal = Packet::mc(0x7).with_payload(0x1234);
+    assert_eq!(
+        header,
+        DumpHeader {
+            packet_header: normal.header(),
+            source: LinkDir::W.index() as u8,
+            emergency_last: true,
+        }
+    );
+    assert_eq!(last.dump_header & DumpHeader::EMERGENCY_LAST, 0x2000);
+    assert_eq!(header.packet(last.dump_key, last.dump_payload), normal);
+    assert_eq!(last.dump_outputs, RouteSet::link(LinkDir::N).bits());
+
+    // The monitor restores ER = 3: N carries it on as the last leg again.
+    let mut inputs = RouterInputs::idle();
+    inputs.reinject_valid = true;
+    inputs.reinject_packet = normal.with_emergency(Emergency::LastHop).to_bus();
+    inputs.reinject_source = header.source;
+    inputs.reinject_route = last.dump_outputs;
+    assert!(rtl.cycle(&inputs).reinject_ready);
+    rtl.cycle(&RouterInputs::idle());
+    let out = rtl.cycle(&RouterInputs::idle());
+    assert!(link_valid(&out, LinkDir::N));
+    assert_eq!(
+        Packet::from_bus(out.link_out_packet[LinkDir::N.index()]),
+        normal.with_emergency(Emergency::LastHop)
     );
 }
 

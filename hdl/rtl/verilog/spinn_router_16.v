@@ -5767,6 +5767,7 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     localparam  mark_last_hop = 72'h30;
     localparam  dumped_flag = 32'h80000000;
     localparam  last_leg_flag = 16'h2000;
+    localparam  source_shift = 16'h8;
     localparam  overflow_flag = 32'h40000000;
     
     // Stub signals
@@ -6021,9 +6022,9 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
                         event_bits = (event_bits & ~(1 << (32'hb)) | ((1'b1) << (32'hb)));
                     end
                     else begin
-                        dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << 32'h8);
+                        dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << source_shift);
                         if (|er_last$q) begin
-                            dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << 32'h8) | last_leg_flag;
+                            dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << source_shift) | last_leg_flag;
                         end
                         dumped_key$d = packet$q[(32'h8)+:(32)];
                         dumped_payload$d = packet$q[(32'h28)+:(32)];

@@ -27,7 +27,8 @@ use crate::engine::{Engine, FastEngine, MachineEngine};
 use crate::event::{Callbacks, Event, Priority, N_TASK_QUEUES, QUEUE_USABLE_SLOTS, SEND_CAPACITY};
 use crate::memory::{Budget, MemoryError, DTCM_BYTES, SDRAM_BYTES};
 use spinn_arch::{
-    ChipCoord, CoreId, Counter, McEntry, RouterControl, WaitTime, CORES_PER_CHIP, N_COUNTERS,
+    ChipCoord, CoreId, Counter, DumpHeader, Emergency, McEntry, RouterControl, WaitTime,
+    CORES_PER_CHIP, N_COUNTERS,
 };
 use spinn_model::calendar::CalendarQueue;
 use spinn_model::{ChipLoad, EndpointEvent, Fabric, LinkLoad, LinkTiming, P2pRoutes, RouterSetup};
@@ -929,25 +930,17 @@ impl Machine {
             return;
         }
         monitor.stats.dumps_read += 1;
-        if std::env::var("DBG").is_ok() {
-            eprintln!(
-                "dump t={t} chip={} key={:#x} outputs={:#x} header={:#x}",
-                self.topology.chip_at(chip),
-                registers.key,
-                registers.outputs,
-                registers.header
-            );
+        let header = DumpHeader::decode(registers.header);
+        let dumped = header.packet(registers.key, registers.payload);
+        let packet = if header.emergency_last {
+            // The last leg of an emergency route (dumped with ER = 0): ER = 3 makes the next
+            // router route it as if it came straight from the detour's start.
+            dumped.with_emergency(Emergency::LastHop)
+        } else {
+            dumped
         }
-        let mut packet = (registers.header & 0xff) as u128 | (registers.key as u128) << 8;
-        if registers.header & 0b10 != 0 {
-            packet |= (registers.payload as u128) << 40;
-        }
-        if registers.header >> 13 & 1 == 1 {
-            // The last leg of an emergency route: ER = 3 makes the next router route it as if it
-            // came straight from the detour's start (two header bits: parity unchanged).
-            packet |= 0x30;
-        }
-        let source = (registers.header >> 8) as u8;
+        .to_bus();
+        let source = header.source;
         // A link the monitor knows to be dead (or absent) would never take the packet: an
         // emergency detour's last leg over one would be dumped and re-injected for ever.
         let outputs = registers.outputs & !(self.dead_links[chip] as u32);

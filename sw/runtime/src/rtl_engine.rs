@@ -17,7 +17,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// Multicast entries per router in the generated RTL fabrics.
-pub const RTL_TABLE_ENTRIES: usize = 16;
+pub const RTL_TABLE_ENTRIES: usize = spinn_rtl::config::FABRIC_TABLE_ENTRIES;
 
 /// Cycles without a packet entering or leaving after which a fabric whose output stages are all
 /// empty is taken to be idle: longer than a 72-bit link transit plus the router pipeline.

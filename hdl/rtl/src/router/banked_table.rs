@@ -7,7 +7,9 @@
 //! and the scan stops there.
 //!
 //! Ports:
-//! * write port as `RegisterTable` (one cycle per entry).
+//! * write port as `RegisterTable` (one cycle per entry); a write whose index is not below
+//!   `BANKS · 2^DEPTH_BITS` is ignored, as in every table build (the bank and address bits alone
+//!   would wrap it onto entry `index mod size`).
 //! * `lookup_valid`, `lookup_key` (in): a key to look up, held until its result is taken.
 //! * `result_valid`, `hit`, `route` (out, registered); `result_taken` (in) frees the table.
 //!
@@ -47,6 +49,8 @@ pub struct BankedTable<const BANKS: usize, const DEPTH_BITS: usize> {
     bank_mask: Constant<Bits<16>>,
     bank_shift: Constant<Bits<4>>,
     last_step: Constant<Bits<DEPTH_BITS>>,
+    index_limit: Constant<Bits<16>>,
+    write_in_range: Signal<Local, Bit>,
     bank_select: Signal<Local, Bits<16>>,
     write_address: Signal<Local, Bits<DEPTH_BITS>>,
     write_key_complement: Signal<Local, Bits<32>>,
@@ -61,6 +65,10 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Default for BankedTable<BANKS,
         assert!(
             BANKS.is_power_of_two(),
             "invariant: the bank count is a power of two"
+        );
+        assert!(
+            (BANKS << DEPTH_BITS) < 1 << 16,
+            "invariant: the table size fits the 16-bit write index"
         );
         let cleared: BTreeMap<Bits<DEPTH_BITS>, TableWord> = (0..1u64 << DEPTH_BITS)
             .map(|a| (a.into(), TableWord::default()))
@@ -88,6 +96,8 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Default for BankedTable<BANKS,
             bank_mask: Constant::new(((BANKS - 1) as u64).into()),
             bank_shift: Constant::new((BANKS.trailing_zeros() as u64).into()),
             last_step: Constant::new(Bits::<DEPTH_BITS>::mask()),
+            index_limit: Constant::new(((BANKS << DEPTH_BITS) as u64).into()),
+            write_in_range: Default::default(),
             bank_select: Default::default(),
             write_address: Default::default(),
             write_key_complement: Default::default(),
@@ -103,6 +113,7 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Logic for BankedTable<BANKS, D
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, scanning, done, step, found, found_route);
+        self.write_in_range.next = self.write_index.val() < self.index_limit.val();
         self.bank_select.next = self.write_index.val() & self.bank_mask.val();
         self.write_address.next = self
             .write_index
@@ -126,8 +137,9 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Logic for BankedTable<BANKS, D
             self.bank[b].read_address.next = self.read_address.val();
             self.bank[b].write_address.next = self.write_address.val();
             self.bank[b].write_data.next = self.write_word.val();
-            self.bank[b].write_enable.next =
-                self.write_enable.val() & (self.bank_select.val().index() == b);
+            self.bank[b].write_enable.next = self.write_enable.val()
+                & self.write_in_range.val()
+                & (self.bank_select.val().index() == b);
             if !self.scan_hit.val()
                 & ((self.lookup_key.val() & self.bank[b].read_data.val().get_bits::<32>(32))
                     == !self.bank[b].read_data.val().get_bits::<32>(0))

@@ -28,9 +28,17 @@
 //! `out_ready`, which sustains one packet per cycle), `out_valid`/`out_ready` (24-bit vectors,
 //! links then cores), `link_packet[l]` (the packet with the ER field of that link's copy),
 //! `core_packet`, the dump registers, `events` (counter increments for dumps, emergency routes
-//! and overflows, in `spinn_arch::Counter` order) and `busy`.
+//! and overflows, in `spinn_arch::Counter` order) and `busy`. The dump header is laid out as
+//! `spinn_arch::DumpHeader`, whose field positions the kernel takes as constants.
 
 use rust_hdl::prelude::*;
+use spinn_arch::DumpHeader;
+
+// `in_source` and the cast that places it in the dump header are 5 bits wide.
+const _: () = assert!(
+    DumpHeader::SOURCE_BITS == 5,
+    "the input port field is 5 bits"
+);
 
 #[derive(LogicBlock)]
 pub struct OutputStage {
@@ -83,6 +91,7 @@ pub struct OutputStage {
     mark_last_hop: Constant<Bits<72>>,
     dumped_flag: Constant<Bits<32>>,
     last_leg_flag: Constant<Bits<16>>,
+    source_shift: Constant<Bits<16>>,
     overflow_flag: Constant<Bits<32>>,
     wait_setting: Signal<Local, Bits<8>>,
     mantissa: Signal<Local, Bits<20>>,
@@ -151,7 +160,8 @@ impl OutputStage {
             // ER = 3: set header bits 5:4; two more set bits leave parity as it is.
             mark_last_hop: Constant::new(0x30.into()),
             dumped_flag: Constant::new(0x8000_0000.into()),
-            last_leg_flag: Constant::new(0x2000.into()),
+            last_leg_flag: Constant::new((DumpHeader::EMERGENCY_LAST as u64).into()),
+            source_shift: Constant::new((DumpHeader::SOURCE_SHIFT as u64).into()),
             overflow_flag: Constant::new(0x4000_0000.into()),
             wait_setting: Default::default(),
             mantissa: Default::default(),
@@ -274,11 +284,13 @@ impl Logic for OutputStage {
                     } else {
                         self.dumped_header.d.next =
                             bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
-                                | (bit_cast::<16, 5>(self.source.q.val()) << 8);
+                                | (bit_cast::<16, 5>(self.source.q.val())
+                                    << self.source_shift.val());
                         if self.er_last.q.val().any() {
                             self.dumped_header.d.next =
                                 bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
-                                    | (bit_cast::<16, 5>(self.source.q.val()) << 8)
+                                    | (bit_cast::<16, 5>(self.source.q.val())
+                                        << self.source_shift.val())
                                     | self.last_leg_flag.val();
                         }
                         self.dumped_key.d.next = self.packet.q.val().get_bits::<32>(8);

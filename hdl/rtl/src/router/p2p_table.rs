@@ -5,7 +5,9 @@
 //! `C = coord_bits`, so `ENTRIES = 4^C` covers a 2^C × 2^C machine (the chip has C = 8).
 //!
 //! Ports:
-//! * write port `write_enable`, `write_index`, `write_code`: replaced at the clock edge.
+//! * write port `write_enable`, `write_index`, `write_code`: replaced at the clock edge; an
+//!   index not below `ENTRIES` selects no entry, so the write is ignored (reads, by contrast,
+//!   take every chip id modulo the table as above).
 //! * `read_chip` (in) → `read_code` (out): combinational.
 //!
 //! Codes are stored XOR 6 so that the power-up value of the registers is 6 (drop), the value

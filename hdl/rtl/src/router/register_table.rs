@@ -3,7 +3,8 @@
 //!
 //! Ports:
 //! * write port `write_enable`, `write_index`, `write_key`, `write_mask`, `write_route`:
-//!   the entry is replaced at the clock edge.
+//!   the entry is replaced at the clock edge; an index not below `ENTRIES` selects no entry,
+//!   so the write is ignored.
 //! * lookup: `lookup_key` (in) → `hit`, `route` (out), combinational; lowest matching index
 //!   wins, `(key & mask) == entry_key`. The handshake is the one of `BankedTable`, so both
 //!   tables plug into the same router top: `result_valid` follows `lookup_valid` in the same

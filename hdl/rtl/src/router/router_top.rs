@@ -22,8 +22,10 @@
 //!   0 MC entry `cfg_index` ← (`cfg_key`, `cfg_mask`, `cfg_data[23:0]`),
 //!   1 control register ← `cfg_data` (layout of `spinn_arch::RouterControl`),
 //!   2 P2P entry `cfg_index` ← `cfg_data[2:0]`, 3 fixed-route register ← `cfg_data[23:0]`,
-//!   4 clear the dump status (the monitor's read of DSTAT).
-//! * dump registers `dump_header` (`[7:0]` header, `[12:8]` input port), `dump_key`,
+//!   4 clear the dump status (the monitor's read of DSTAT). An MC or P2P write whose
+//!   `cfg_index` is not below the table's size is ignored, in every table build.
+//! * dump registers `dump_header` (`spinn_arch::DumpHeader`: `[7:0]` header, `[12:8]` input
+//!   port, `[13]` on the last leg of an emergency route), `dump_key`,
 //!   `dump_payload`, `dump_outputs`, `dump_status` (`spinn_arch::DumpStatus`), and
 //!   `dump_interrupt` = status bit 31 and control bit 2.
 //! * `count[12]`: diagnostic counters (`spinn_arch::Counter`); `output_stage_empty`.
