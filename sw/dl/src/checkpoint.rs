@@ -18,7 +18,7 @@ use crate::data::{read_limited, LimitedReadError};
 use crate::model::Weights;
 use crate::model_file::{ModelFile, ModelFileError};
 use crate::npz::{read_npz, write_npz, NpzError};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -61,10 +61,7 @@ pub enum CheckpointError {
     #[error("not a checkpoint (not a zip archive): {message}")]
     NotZip { message: String },
     #[error("checkpoint entry {entry}: {message}")]
-    Entry {
-        entry: &'static str,
-        message: String,
-    },
+    Entry { entry: String, message: String },
     #[error("checkpoint format {found} is not the {CHECKPOINT_FORMAT} this build reads")]
     Format { found: i64 },
     #[error("checkpoint model: {0}")]
@@ -96,7 +93,7 @@ impl Checkpoint {
             test_fraction: self.test_fraction,
         };
         let meta = toml::to_string(&meta).map_err(|err| CheckpointError::Entry {
-            entry: META,
+            entry: META.into(),
             message: err.to_string(),
         })?;
         let npz = |entry: &'static str, weights: &Weights| {
@@ -110,23 +107,12 @@ impl Checkpoint {
         if let Some(v) = &self.velocities {
             entries.push((VELOCITIES, npz(VELOCITIES, v)?));
         }
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored)
-            .last_modified_time(zip::DateTime::default());
-        for (entry, bytes) in entries {
-            zip.start_file(entry, options)
-                .and_then(|()| zip.write_all(&bytes).map_err(zip::result::ZipError::from))
-                .map_err(|err| CheckpointError::Entry {
-                    entry,
-                    message: err.to_string(),
-                })?;
-        }
-        let cursor = zip.finish().map_err(|err| CheckpointError::Entry {
-            entry: "central directory",
-            message: err.to_string(),
-        })?;
-        Ok(cursor.into_inner())
+        crate::npz::stored_zip(
+            entries
+                .iter()
+                .map(|(name, bytes)| (*name, bytes.as_slice())),
+        )
+        .map_err(|(entry, message)| CheckpointError::Entry { entry, message })
     }
 
     /// Reads a checkpoint from the bytes of its archive, checking every entry.
@@ -141,7 +127,7 @@ impl Checkpoint {
                 Err(zip::result::ZipError::FileNotFound) if !required => return Ok(None),
                 Err(err) => {
                     return Err(CheckpointError::Entry {
-                        entry: name,
+                        entry: name.into(),
                         message: err.to_string(),
                     })
                 }
@@ -152,14 +138,14 @@ impl Checkpoint {
                 .take(MAX_CHECKPOINT_BYTES)
                 .read_to_end(&mut out)
                 .map_err(|err| CheckpointError::Entry {
-                    entry: name,
+                    entry: name.into(),
                     message: err.to_string(),
                 })?;
             Ok(Some(out))
         };
         let text = |entry: &'static str, bytes: Vec<u8>| {
             String::from_utf8(bytes).map_err(|err| CheckpointError::Entry {
-                entry,
+                entry: entry.into(),
                 message: err.to_string(),
             })
         };
@@ -168,7 +154,7 @@ impl Checkpoint {
         let weights = entry(WEIGHTS, true)?.expect("invariant: required");
         let velocities = entry(VELOCITIES, false)?;
         let meta: Meta = toml::from_str(&meta).map_err(|err| CheckpointError::Entry {
-            entry: META,
+            entry: META.into(),
             message: err.message().to_string(),
         })?;
         if meta.format != CHECKPOINT_FORMAT as i64 {
@@ -180,7 +166,7 @@ impl Checkpoint {
             .ok()
             .filter(|&done| done <= total)
             .ok_or_else(|| CheckpointError::Entry {
-                entry: META,
+                entry: META.into(),
                 message: format!(
                     "epochs_done = {} is not between 0 and the model's {total} epochs",
                     meta.epochs_done
@@ -188,7 +174,7 @@ impl Checkpoint {
             })?;
         if !(meta.test_fraction > 0.0 && meta.test_fraction < 1.0) {
             return Err(CheckpointError::Entry {
-                entry: META,
+                entry: META.into(),
                 message: format!("test_fraction = {} is not in (0, 1)", meta.test_fraction),
             });
         }

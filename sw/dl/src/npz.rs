@@ -242,32 +242,43 @@ pub fn write_npz(weights: &Weights) -> Result<Vec<u8>, NpzError> {
             });
         }
     }
+    let mut entries = Vec::with_capacity(2 * weights.layers.len());
+    for it in &weights.layers {
+        entries.push((
+            format!("{}.npy", kernel_name(&it.name)),
+            encode_npy(&it.kernel_shape, &it.kernel),
+        ));
+        entries.push((
+            format!("{}.npy", bias_name(&it.name)),
+            encode_npy(&[it.bias.len()], &it.bias),
+        ));
+    }
+    stored_zip(
+        entries
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+    )
+    .map_err(|(entry, message)| NpzError::Entry { entry, message })
+}
+
+/// A zip archive of `entries` (name, contents), stored uncompressed with a fixed timestamp so
+/// that the same entries give the same bytes; a failure names the entry (or the central
+/// directory) and why.
+pub(crate) fn stored_zip<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<Vec<u8>, (String, String)> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default());
-    for it in &weights.layers {
-        let arrays = [
-            (
-                kernel_name(&it.name),
-                encode_npy(&it.kernel_shape, &it.kernel),
-            ),
-            (bias_name(&it.name), encode_npy(&[it.bias.len()], &it.bias)),
-        ];
-        for (name, npy) in arrays {
-            let entry = format!("{name}.npy");
-            zip.start_file(entry.as_str(), options)
-                .and_then(|()| zip.write_all(&npy).map_err(zip::result::ZipError::from))
-                .map_err(|err| NpzError::Entry {
-                    entry,
-                    message: err.to_string(),
-                })?;
-        }
+    for (entry, bytes) in entries {
+        zip.start_file(entry, options)
+            .and_then(|()| zip.write_all(bytes).map_err(zip::result::ZipError::from))
+            .map_err(|err| (entry.to_string(), err.to_string()))?;
     }
-    let cursor = zip.finish().map_err(|err| NpzError::Entry {
-        entry: "central directory".to_string(),
-        message: err.to_string(),
-    })?;
+    let cursor = zip
+        .finish()
+        .map_err(|err| ("central directory".to_string(), err.to_string()))?;
     Ok(cursor.into_inner())
 }
 
