@@ -129,6 +129,9 @@ struct Start {
 
 fn start(args: &TrainArgs) -> anyhow::Result<Start> {
     let Some(path) = &args.resume else {
+        if args.epochs == Some(0) {
+            anyhow::bail!("--epochs 0 trains nothing; give at least 1");
+        }
         let resolved = args.model.resolve()?;
         let weights = crate::setup::weights(&resolved.spec, args.weights_in.as_ref())?;
         let epochs = args
@@ -397,13 +400,19 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     drop(console);
     drop(text);
     let mut written = Vec::new();
+    // The trained weights go out first: a log or checkpoint that failed to write must not
+    // lose them.
+    if let Some(path) = &args.weights_out {
+        save_npz(path, &report.weights)
+            .with_context(|| format!("writing the trained weights to {}", path.display()))?;
+        written.push(path.clone());
+    }
     if let Some(l) = log.as_mut() {
-        if let Some(err) = l.error.take() {
-            return Err(err).with_context(|| format!("writing {}", l.path.display()));
-        }
-        l.writer
-            .flush()
-            .with_context(|| format!("writing {}", l.path.display()))?;
+        let flushed = match l.error.take() {
+            Some(err) => Err(err),
+            None => l.writer.flush(),
+        };
+        flushed.with_context(|| format!("writing the batch log {}", l.path.display()))?;
         written.push(l.path.clone());
     }
     if let Some(c) = checkpointer.as_mut() {
@@ -411,11 +420,6 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             return Err(err.context("writing a checkpoint"));
         }
         written.extend(c.written.iter().cloned());
-    }
-    if let Some(path) = &args.weights_out {
-        save_npz(path, &report.weights)
-            .with_context(|| format!("writing the trained weights to {}", path.display()))?;
-        written.push(path.clone());
     }
     let r = &report.machine;
     let host = started.elapsed().as_secs_f64();

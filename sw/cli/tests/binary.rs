@@ -336,7 +336,7 @@ fn bad_input_is_one_line_on_stderr_and_a_failure() {
     let mut weights = spec.init_weights();
     weights.layers[1].kernel[7] = 1e6;
     spinn_dl::save_npz(&dir.join("huge.npz"), &weights).expect("write");
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 14] = [
         (&["train", "--model", "bad.toml"], "bad.toml"),
         (&["train", "--model", "missing.toml"], "missing.toml"),
         (
@@ -358,6 +358,11 @@ fn bad_input_is_one_line_on_stderr_and_a_failure() {
         (
             &["train", "--learning-rate", "30", "--no-progress"],
             "training diverged at epoch 1, batch ",
+        ),
+        (&["train", "--epochs", "0"], "--epochs 0 trains nothing"),
+        (
+            &["train", "--resume", "huge.npz"],
+            "this is not a checkpoint written by --checkpoint-every",
         ),
         (
             &["waveform", "--out", "/dev/full"],

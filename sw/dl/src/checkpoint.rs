@@ -125,6 +125,14 @@ impl Checkpoint {
             let mut file = match archive.by_name(name) {
                 Ok(file) => file,
                 Err(zip::result::ZipError::FileNotFound) if !required => return Ok(None),
+                Err(zip::result::ZipError::FileNotFound) => {
+                    return Err(CheckpointError::Entry {
+                        entry: name.into(),
+                        message: "missing: this is not a checkpoint written by \
+                                  --checkpoint-every (a weights file goes to --weights-in)"
+                            .into(),
+                    })
+                }
                 Err(err) => {
                     return Err(CheckpointError::Entry {
                         entry: name.into(),
