@@ -73,6 +73,16 @@ struct GuardedSink {
 }
 
 impl GuardedSink {
+    /// `file`, writing at most [`MAX_VCD_BYTES`]; a failure is kept in `failure`.
+    fn new(file: std::fs::File, failure: &SinkFailure) -> GuardedSink {
+        GuardedSink {
+            file: BufWriter::new(file),
+            written: 0,
+            limit: MAX_VCD_BYTES,
+            failure: failure.clone(),
+        }
+    }
+
     fn fail(&mut self, why: String) {
         self.failure.borrow_mut().get_or_insert(why);
     }
@@ -130,12 +140,7 @@ pub fn waveform(
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut rtl = config::simulate(config)?;
     let failure = SinkFailure::default();
-    rtl.trace_to(Box::new(GuardedSink {
-        file: BufWriter::new(file),
-        written: 0,
-        limit: MAX_VCD_BYTES,
-        failure: failure.clone(),
-    }));
+    rtl.trace_to(Box::new(GuardedSink::new(file, &failure)));
     let log = contention_scenario(&mut *rtl, cycles);
     rtl.finish_trace();
     if let Some(why) = failure.borrow_mut().take() {
@@ -305,12 +310,7 @@ pub fn traffic(
             let file = std::fs::File::create(&t.path)
                 .with_context(|| format!("creating {}", t.path.display()))?;
             Some(spinn_model::traffic::TrafficTrace {
-                writer: Box::new(GuardedSink {
-                    file: BufWriter::new(file),
-                    written: 0,
-                    limit: MAX_VCD_BYTES,
-                    failure: trace_failure.clone(),
-                }),
+                writer: Box::new(GuardedSink::new(file, &trace_failure)),
                 chips: t.chips,
                 window: t.window,
             })
@@ -358,7 +358,7 @@ pub fn traffic(
     });
     let mut written = Vec::new();
     if let Some(dir) = &out_dir {
-        let layout = crate::report::layout_of(&machine, machine_text);
+        let layout = crate::report::layout_of(machine_text);
         written.push(dir.write(
             "router-load.png",
             &crate::report::router_load_png(&name, &r.chip_loads, layout),

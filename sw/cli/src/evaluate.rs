@@ -32,7 +32,6 @@ struct Loaded {
     samples: Dataset,
     machine_name: String,
     machine_text: String,
-    topology: spinn_arch::Machine,
 }
 
 fn load(args: &ForwardArgs) -> anyhow::Result<Loaded> {
@@ -59,7 +58,6 @@ fn load(args: &ForwardArgs) -> anyhow::Result<Loaded> {
         samples,
         machine_name: resolved.machine_name,
         machine_text: resolved.machine_text,
-        topology: resolved.topology,
     })
 }
 
@@ -84,7 +82,6 @@ pub fn eval(
         samples,
         machine_name,
         machine_text,
-        topology,
     } = load(args)?;
     let mut bar = crate::progress::Bar::new(args.progress);
     let e = evaluate_with_progress(&mut network, &samples, &mut |done, total| {
@@ -93,6 +90,7 @@ pub fn eval(
     .context("evaluating on the machine")?;
     bar.clear();
     let r = network.report();
+    let chip_loads = network.chip_loads();
     let report = json!({
         "command": "eval",
         "model": crate::train::describe(network.spec()),
@@ -110,14 +108,17 @@ pub fn eval(
         "packets": crate::report::packets_json(&r),
         "cores_used": r.cores_used,
         "energy_joules": r.energy_joules,
-        "router_load": crate::report::chip_loads_json(&network.chip_loads()),
+        "router_load": crate::report::chip_loads_json(&chip_loads),
     });
     let mut written = Vec::new();
     if let Some(dir) = &out_dir {
-        let layout = crate::report::layout_of(&topology, &machine_text);
         written.push(dir.write(
             "router-load.png",
-            &crate::report::router_load_png(&machine_name, &network.chip_loads(), layout),
+            &crate::report::router_load_png(
+                &machine_name,
+                &chip_loads,
+                crate::report::layout_of(&machine_text),
+            ),
         )?);
         written.push(dir.write_json("report.json", &report)?);
     }

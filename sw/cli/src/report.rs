@@ -50,10 +50,11 @@ impl OutDir {
     }
 }
 
-/// How a machine's chips are drawn: boards on their hexagonal lattice, plain tori as a grid.
-pub fn layout_of(topology: &spinn_arch::Machine, machine_text: &str) -> ChipLayout {
-    let boards = machine_text.starts_with("spinn") || machine_text.starts_with("boards");
-    if boards && topology.n_chips() > 0 {
+/// How a machine's chips are drawn, from the machine as `--machine` names it: boards
+/// (`spinn3`, `spinn5`, `boards:N`, `boards-nowrap:N`) on their hexagonal lattice, plain tori
+/// (`WxH`) as a grid.
+pub fn layout_of(machine_text: &str) -> ChipLayout {
+    if machine_text.starts_with("spinn") || machine_text.starts_with("boards") {
         ChipLayout::Hexagonal
     } else {
         ChipLayout::Grid

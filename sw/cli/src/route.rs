@@ -96,7 +96,7 @@ pub fn route(
     });
     let mut written = Vec::new();
     if let Some(dir) = &out_dir {
-        let layout = crate::report::layout_of(topology, &resolved.machine_text);
+        let layout = crate::report::layout_of(&resolved.machine_text);
         let coords: Vec<(u32, u32)> = chips
             .iter()
             .map(|(c, ..)| (c.x as u32, c.y as u32))

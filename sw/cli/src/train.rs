@@ -228,7 +228,8 @@ struct BatchLog {
     writer: std::io::BufWriter<std::fs::File>,
     path: PathBuf,
     cycles: u64,
-    seconds_per_cycle: f64,
+    /// The machine's costs, which turn cycles into seconds.
+    costs: spinn_runtime::CostTable,
     error: Option<std::io::Error>,
 }
 
@@ -245,7 +246,7 @@ impl Observer for BatchLog {
                 r.loss,
                 r.cycles,
                 self.cycles,
-                self.cycles as f64 * self.seconds_per_cycle
+                self.costs.seconds(self.cycles)
             ) {
                 self.error = Some(err);
             }
@@ -280,6 +281,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         crate::commands::check_writable(path)?;
     }
     let out_dir = args.out.as_deref().map(OutDir::prepare).transpose()?;
+    let options = MachineOptions::on(resolved.topology.clone());
     let mut log = match &args.log {
         Some(path) => {
             crate::commands::check_writable(path)?;
@@ -295,7 +297,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 writer,
                 path: path.clone(),
                 cycles: 0,
-                seconds_per_cycle: 1.0 / spinn_runtime::CostTable::arm968().router_hz as f64,
+                costs: options.machine.costs.clone(),
                 error: None,
             })
         }
@@ -345,7 +347,6 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             args.resume.as_ref().expect("invariant: resumed").display()
         )?;
     }
-    let options = MachineOptions::on(resolved.topology.clone());
     let mut network = Network::resume(&spec, &weights, velocities.as_ref(), &options)
         .context("mapping the model onto the machine")?;
     let golden = if args.golden {
@@ -431,7 +432,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map(|t| t.accuracy);
     let chip_loads = network.chip_loads();
     let link_loads = network.link_loads();
-    let layout = crate::report::layout_of(&resolved.topology, &resolved.machine_text);
+    let layout = crate::report::layout_of(&resolved.machine_text);
     let golden_json = match check {
         None => serde_json::Value::Null,
         Some(g) => json!({

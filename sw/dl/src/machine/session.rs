@@ -346,7 +346,7 @@ impl<A: Arith> OnMachine<A> {
         }
         if spec.numeric() == crate::model::NumericMode::Fixed {
             // s16.15 would saturate such a value silently; the numeric contract refuses it.
-            let bound = f64::from(crate::model::FIXED_MAX_ABS) / 32768.0;
+            let bound = super::arith::from_fixed(crate::model::FIXED_MAX_ABS);
             let given = [("weights", Some(weights)), ("velocities", velocities)];
             for (what, values) in given {
                 if let Some((layer, array, index, value)) =
