@@ -17,13 +17,13 @@
 //! original entries as the original does.
 
 use crate::error::CheckError;
-use crate::graph::{MachineGraph, VertexId};
+use crate::graph::{MachineGraph, PartitionId, VertexId};
 use crate::keys::KeyAllocation;
+use crate::parallel::map_chunks;
 use crate::place::Placements;
 use crate::tables::{RoutingEntry, RoutingTables};
 use crate::ternary::Pattern;
 use spinn_arch::{ChipCoord, CoreId, InputPort, Machine, McEntry, OutputPort, RouteSet};
-use std::collections::BTreeMap;
 
 /// What the checker covered, for reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,34 +42,18 @@ pub fn lookup_pattern(
     pattern: Pattern,
     out: &mut Vec<(Pattern, Option<RouteSet>)>,
 ) {
-    let mut pending = vec![(pattern, 0)];
-    let mut rest = Vec::new();
-    while let Some((piece, start)) = pending.pop() {
-        let hit = table[start..]
-            .iter()
-            .enumerate()
-            .find_map(|(offset, entry)| {
-                let entry_pattern = Pattern::new(entry.key(), entry.mask());
-                piece
-                    .intersection(entry_pattern)
-                    .map(|matched| (start + offset, entry_pattern, matched, entry.route()))
-            });
-        match hit {
-            None => out.push((piece, None)),
-            Some((idx, entry_pattern, matched, route)) => {
-                out.push((matched, Some(route)));
-                // The keys this entry does not match carry on down the table; no earlier entry
-                // matched any key of `piece`.
-                rest.clear();
-                piece.subtract(entry_pattern, &mut rest);
-                pending.extend(rest.iter().map(|&p| (p, idx + 1)));
-            }
-        }
-    }
+    let mut scratch = LookupScratch {
+        candidates: (0..table.len() as u32).collect(),
+        ..LookupScratch::default()
+    };
+    lookup_in(table, pattern, &mut scratch, out);
 }
 
-/// Follows every partition's keys through `tables` and fails on the first key that does not
-/// reach exactly its targets.
+/// Follows every partition's keys through `tables` and fails on the first key (in partition
+/// order) that does not reach exactly its targets.
+///
+/// Partitions are independent, so they are checked on all cores; the summary and the error
+/// reported are those of a run on one thread.
 pub fn check(
     machine: &Machine,
     graph: &MachineGraph,
@@ -77,127 +61,564 @@ pub fn check(
     keys: &KeyAllocation,
     tables: &RoutingTables,
 ) -> Result<CheckSummary, CheckError> {
-    let mut summary = CheckSummary::default();
-    let mut pieces = Vec::new();
-    for (id, partition) in graph.partitions() {
-        let label = || graph.partition_label(id);
-        let block = keys
-            .get(id)
-            .ok_or_else(|| CheckError::NoKeyBlock { partition: label() })?;
-        let placed = |v: VertexId| {
-            placements.get(v).ok_or_else(|| CheckError::Unplaced {
-                partition: label(),
-                vertex: graph.vertex(v).name.clone(),
-            })
-        };
-        let source = placed(partition.source)?;
-        let mut targets: BTreeMap<(ChipCoord, CoreId), VertexId> = BTreeMap::new();
-        for &target in &partition.targets {
-            let at = placed(target)?;
-            targets.insert((at.chip, at.core), target);
+    let index = IndexedTables::new(machine, keys, tables);
+    let chunks = map_chunks(graph.n_partitions(), CHECK_CHUNK, |range| {
+        let mut scratch = Scratch::new(machine.n_chips());
+        let mut summary = CheckSummary::default();
+        for id in range {
+            let id = PartitionId(id as u32);
+            check_partition(
+                machine,
+                graph,
+                placements,
+                keys,
+                &index,
+                id,
+                &mut scratch,
+                &mut summary,
+            )?;
+            summary.n_partitions += 1;
         }
+        Ok(summary)
+    });
+    let mut summary = CheckSummary::default();
+    for chunk in chunks {
+        let part = chunk?;
+        summary.n_partitions += part.n_partitions;
+        summary.n_lookups += part.n_lookups;
+        summary.n_deliveries += part.n_deliveries;
+    }
+    Ok(summary)
+}
 
-        // The real keys as disjoint aligned patterns; a piece's real keys are its
-        // intersections with these.
-        let real = Pattern::cover_range(block.base, block.n_keys);
-        let lowest_real = |p: Pattern| {
-            real.iter()
-                .filter_map(|r| r.intersection(p))
-                .map(Pattern::lowest_key)
-                .min()
+/// Partitions per unit of parallel work: enough to amortise taking a chunk, few enough to
+/// balance the threads.
+const CHECK_CHUNK: usize = 512;
+
+/// Per-thread working memory of the checker, reused from partition to partition.
+struct Scratch {
+    /// Per dense chip index (plus one slot for a source chip that is not live): the partition
+    /// stamp of the latest arrival and the index of the chip's last arrival in `arrivals`.
+    heads: Vec<(u32, u32)>,
+    /// The patterns that have arrived, each linked to the previous one at the same chip.
+    arrivals: Vec<(Pattern, u32)>,
+    pending: Vec<(Pattern, ChipCoord, InputPort)>,
+    pieces: Vec<(Pattern, Option<RouteSet>)>,
+    lookup: LookupScratch,
+    /// Per target core, the patterns delivered to it.
+    delivered: Vec<((ChipCoord, CoreId), Pattern)>,
+}
+
+/// Marks the end of a chip's chain of arrivals.
+const NO_ARRIVAL: u32 = u32::MAX;
+
+impl Scratch {
+    fn new(n_chips: usize) -> Scratch {
+        Scratch {
+            heads: vec![(u32::MAX, NO_ARRIVAL); n_chips + 1],
+            arrivals: Vec::new(),
+            pending: Vec::new(),
+            pieces: Vec::new(),
+            lookup: LookupScratch::default(),
+            delivered: Vec::new(),
+        }
+    }
+}
+
+/// Follows one partition's keys; adds its lookups and deliveries to `summary`.
+#[allow(clippy::too_many_arguments)]
+fn check_partition(
+    machine: &Machine,
+    graph: &MachineGraph,
+    placements: &Placements,
+    keys: &KeyAllocation,
+    index: &IndexedTables,
+    id: PartitionId,
+    scratch: &mut Scratch,
+    summary: &mut CheckSummary,
+) -> Result<(), CheckError> {
+    let partition = graph.partition(id);
+    let label = || graph.partition_label(id);
+    let block = keys
+        .get(id)
+        .ok_or_else(|| CheckError::NoKeyBlock { partition: label() })?;
+    let placed = |v: VertexId| {
+        placements.get(v).ok_or_else(|| CheckError::Unplaced {
+            partition: label(),
+            vertex: graph.vertex(v).name.clone(),
+        })
+    };
+    let source = placed(partition.source)?;
+    // Sorted by core; a core holding two targets counts once, as the later vertex.
+    let mut targets: Vec<((ChipCoord, CoreId), VertexId)> =
+        Vec::with_capacity(partition.targets.len());
+    for &target in &partition.targets {
+        let at = placed(target)?;
+        targets.push(((at.chip, at.core), target));
+    }
+    targets.reverse();
+    targets.sort_by_key(|t| t.0);
+    targets.dedup_by_key(|t| t.0);
+
+    // The real keys as disjoint aligned patterns; a piece's real keys are its intersections
+    // with these.
+    let real = Pattern::cover_range(block.base, block.n_keys);
+    let lowest_real = |p: Pattern| {
+        real.iter()
+            .filter_map(|r| r.intersection(p))
+            .map(Pattern::lowest_key)
+            .min()
+    };
+    // Which arrival chain a chip's patterns are on: live chips by dense index, a source chip
+    // outside the machine in the spare last slot (no link reaches such a chip).
+    let stamp = id.0;
+    let slot_of = |chip: ChipCoord| machine.chip_index(chip).unwrap_or(machine.n_chips());
+    let Scratch {
+        heads,
+        arrivals,
+        pending,
+        pieces,
+        lookup,
+        delivered,
+    } = scratch;
+    arrivals.clear();
+    delivered.clear();
+    pending.clear();
+    let whole = Pattern::new(block.base & block.mask, block.mask);
+    pending.push((whole, source.chip, InputPort::Core(source.core)));
+    while let Some((pattern, chip, came_from)) = pending.pop() {
+        let slot = slot_of(chip);
+        let (head_stamp, head) = heads[slot];
+        // The chain runs newest first; the error names the key shared with the earliest
+        // arrival that shares one.
+        let mut at = if head_stamp == stamp {
+            head
+        } else {
+            NO_ARRIVAL
         };
-        // Per chip, the patterns that have arrived there; per target core, the number of real
-        // keys delivered.
-        let mut arrived: BTreeMap<ChipCoord, Vec<Pattern>> = BTreeMap::new();
-        let mut delivered: BTreeMap<(ChipCoord, CoreId), Vec<Pattern>> = BTreeMap::new();
-        let whole = Pattern::new(block.base & block.mask, block.mask);
-        let mut pending = vec![(whole, source.chip, InputPort::Core(source.core))];
-        while let Some((pattern, chip, came_from)) = pending.pop() {
-            let before = arrived.entry(chip).or_default();
-            if let Some(key) = before
-                .iter()
-                .filter_map(|p| p.intersection(pattern))
-                .find_map(lowest_real)
-            {
-                return Err(CheckError::Loop {
-                    partition: label(),
-                    key,
-                    chip,
-                });
+        let mut looped = None;
+        while at != NO_ARRIVAL {
+            let (before, previous) = arrivals[at as usize];
+            if let Some(key) = before.intersection(pattern).and_then(lowest_real) {
+                looped = Some(key);
             }
-            before.push(pattern);
-            summary.n_lookups += 1;
-            pieces.clear();
-            lookup_pattern(tables.entries(chip), pattern, &mut pieces);
-            for &(piece, route) in &pieces {
-                // Keys the source never sends may go anywhere.
-                let Some(key) = lowest_real(piece) else {
-                    continue;
-                };
-                let route = match (route, came_from) {
-                    (Some(route), _) => route,
-                    (None, InputPort::Link(link)) => RouteSet::link(link.opposite()),
-                    (None, InputPort::Core(_)) => {
-                        return Err(CheckError::Dropped {
-                            partition: label(),
-                            key,
-                            chip,
-                        })
-                    }
-                };
-                for port in route.iter() {
-                    match port {
-                        OutputPort::Link(link) => {
-                            let far = machine.neighbour(chip, link).ok_or_else(|| {
-                                CheckError::BadLink {
+            at = previous;
+        }
+        if let Some(key) = looped {
+            return Err(CheckError::Loop {
+                partition: label(),
+                key,
+                chip,
+            });
+        }
+        let previous = if head_stamp == stamp {
+            head
+        } else {
+            NO_ARRIVAL
+        };
+        heads[slot] = (stamp, arrivals.len() as u32);
+        arrivals.push((pattern, previous));
+        summary.n_lookups += 1;
+        pieces.clear();
+        index.lookup(machine, id, chip, pattern, lookup, pieces);
+        for &(piece, route) in pieces.iter() {
+            // Keys the source never sends may go anywhere.
+            let Some(key) = lowest_real(piece) else {
+                continue;
+            };
+            let route = match (route, came_from) {
+                (Some(route), _) => route,
+                (None, InputPort::Link(link)) => RouteSet::link(link.opposite()),
+                (None, InputPort::Core(_)) => {
+                    return Err(CheckError::Dropped {
+                        partition: label(),
+                        key,
+                        chip,
+                    })
+                }
+            };
+            for port in route.iter() {
+                match port {
+                    OutputPort::Link(link) => {
+                        let far =
+                            machine
+                                .neighbour(chip, link)
+                                .ok_or_else(|| CheckError::BadLink {
                                     partition: label(),
                                     key,
                                     chip,
                                     link,
-                                }
-                            })?;
-                            pending.push((piece, far, InputPort::Link(link.opposite())));
+                                })?;
+                        pending.push((piece, far, InputPort::Link(link.opposite())));
+                    }
+                    OutputPort::Core(core) => {
+                        if targets
+                            .binary_search_by_key(&(chip, core), |t| t.0)
+                            .is_err()
+                        {
+                            return Err(CheckError::ExtraCore {
+                                partition: label(),
+                                key,
+                                chip,
+                                core,
+                            });
                         }
-                        OutputPort::Core(core) => {
-                            if !targets.contains_key(&(chip, core)) {
-                                return Err(CheckError::ExtraCore {
-                                    partition: label(),
-                                    key,
-                                    chip,
-                                    core,
-                                });
-                            }
-                            summary.n_deliveries += 1;
-                            delivered.entry((chip, core)).or_default().push(piece);
-                        }
+                        summary.n_deliveries += 1;
+                        delivered.push(((chip, core), piece));
                     }
                 }
             }
         }
+    }
 
-        // Each chip received disjoint patterns and routes each key once, so the patterns a
-        // core received are disjoint: it has every real key exactly when their real keys add
-        // up to `n_keys`.
-        for (&(chip, core), &vertex) in &targets {
-            let got = delivered.get(&(chip, core)).map_or(&[][..], Vec::as_slice);
-            let n_got: u64 = got
-                .iter()
-                .flat_map(|p| real.iter().filter_map(|r| r.intersection(*p)))
-                .map(Pattern::n_keys)
-                .sum();
-            if n_got < u64::from(block.n_keys) {
-                return Err(CheckError::MissedTarget {
-                    partition: label(),
-                    key: first_missing(block.base, block.n_keys, got),
-                    vertex: graph.vertex(vertex).name.clone(),
-                    chip,
-                    core,
-                });
+    // Each chip received disjoint patterns and routes each key once, so the patterns a core
+    // received are disjoint: it has every real key exactly when their real keys add up to
+    // `n_keys`.
+    delivered.sort_by_key(|d| d.0);
+    let mut got = Vec::new();
+    for &((chip, core), vertex) in &targets {
+        let from = delivered.partition_point(|d| d.0 < (chip, core));
+        let to = delivered.partition_point(|d| d.0 <= (chip, core));
+        got.clear();
+        got.extend(delivered[from..to].iter().map(|d| d.1));
+        let n_got: u64 = got
+            .iter()
+            .flat_map(|p| real.iter().filter_map(|r| r.intersection(*p)))
+            .map(Pattern::n_keys)
+            .sum();
+        if n_got < u64::from(block.n_keys) {
+            return Err(CheckError::MissedTarget {
+                partition: label(),
+                key: first_missing(block.base, block.n_keys, &got),
+                vertex: graph.vertex(vertex).name.clone(),
+                chip,
+                core,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every chip's final table with its entries indexed by key prefix, so a lookup considers
+/// only the entries whose keys can meet the pattern looked up, not the whole table.
+struct IndexedTables<'a> {
+    tables: &'a RoutingTables,
+    /// By dense chip index: the chip's entries (empty if it has no table) and their index.
+    by_chip: Vec<(&'a [McEntry], PrefixIndex)>,
+    /// The same entries grouped by the partition whose key block they meet, when the key
+    /// blocks are disjoint (as [`crate::allocate_keys`] makes them).
+    by_partition: Option<PartitionIndex>,
+}
+
+/// The entries of every chip grouped by partition, so following one partition reads one short
+/// contiguous list instead of searching each chip's table.
+///
+/// An entry whose prefix block meets exactly one partition's key block is listed under that
+/// partition; one meeting several is listed under its chip as *wide* and considered for every
+/// partition there; one meeting none can never match a partition's keys.
+struct PartitionIndex {
+    /// Per partition id, the range of `items` holding its entries.
+    offsets: Vec<u32>,
+    /// (dense chip index, entry index), by partition, then chip, then entry.
+    items: Vec<(u32, u32)>,
+    /// Per dense chip index, the range of `wide_items` holding its wide entries.
+    wide_offsets: Vec<u32>,
+    /// Entry indices of the wide entries, by chip, then entry.
+    wide_items: Vec<u32>,
+}
+
+impl PartitionIndex {
+    /// `None` if two partitions' key blocks overlap.
+    fn new(keys: &KeyAllocation, by_chip: &[(&[McEntry], PrefixIndex)]) -> Option<PartitionIndex> {
+        let mut blocks: Vec<(u32, u32, u32)> = keys
+            .iter()
+            .map(|(id, b)| {
+                let (first, last) = prefix_block(Pattern::new(b.base & b.mask, b.mask));
+                (first, last, id.0)
+            })
+            .collect();
+        blocks.sort_unstable();
+        if blocks.windows(2).any(|w| w[0].1 >= w[1].0) {
+            return None;
+        }
+        // (partition or u32::MAX for wide, chip, entry) per chip, in chip and entry order.
+        let per_chip = map_chunks(by_chip.len(), 256, |range| {
+            let mut out = Vec::new();
+            for dense in range {
+                for (idx, e) in by_chip[dense].0.iter().enumerate() {
+                    let (first, last) = prefix_block(Pattern::new(e.key(), e.mask()));
+                    let from = blocks.partition_point(|b| b.1 < first);
+                    let to = from
+                        + blocks[from..]
+                            .iter()
+                            .take_while(|b| b.0 <= last)
+                            .take(2)
+                            .count();
+                    let owner = match to - from {
+                        0 => continue,
+                        1 => blocks[from].2,
+                        _ => WIDE,
+                    };
+                    out.push((owner, dense as u32, idx as u32));
+                }
+            }
+            out
+        });
+        let n_partitions = keys.len();
+        let mut offsets = vec![0u32; n_partitions + 1];
+        let mut wide_offsets = vec![0u32; by_chip.len() + 1];
+        for &(owner, dense, _) in per_chip.iter().flatten() {
+            if owner == WIDE {
+                wide_offsets[dense as usize + 1] += 1;
+            } else {
+                offsets[owner as usize + 1] += 1;
             }
         }
-        summary.n_partitions += 1;
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        for i in 1..wide_offsets.len() {
+            wide_offsets[i] += wide_offsets[i - 1];
+        }
+        let mut items = vec![(0, 0); offsets[n_partitions] as usize];
+        let mut wide_items = vec![0; wide_offsets[by_chip.len()] as usize];
+        let mut fill = offsets.clone();
+        let mut wide_fill = wide_offsets.clone();
+        // Filled in chip and entry order, so each partition's list comes out sorted.
+        for &(owner, dense, idx) in per_chip.iter().flatten() {
+            if owner == WIDE {
+                wide_items[wide_fill[dense as usize] as usize] = idx;
+                wide_fill[dense as usize] += 1;
+            } else {
+                items[fill[owner as usize] as usize] = (dense, idx);
+                fill[owner as usize] += 1;
+            }
+        }
+        Some(PartitionIndex {
+            offsets,
+            items,
+            wide_offsets,
+            wide_items,
+        })
     }
-    Ok(summary)
+
+    /// Appends, in table order, the entries of chip `dense` that may meet partition `id`'s keys.
+    fn candidates(&self, id: PartitionId, dense: usize, out: &mut Vec<u32>) {
+        let list =
+            &self.items[self.offsets[id.index()] as usize..self.offsets[id.index() + 1] as usize];
+        let from = list.partition_point(|it| (it.0 as usize) < dense);
+        out.extend(
+            list[from..]
+                .iter()
+                .take_while(|it| it.0 as usize == dense)
+                .map(|it| it.1),
+        );
+        let wide = &self.wide_items
+            [self.wide_offsets[dense] as usize..self.wide_offsets[dense + 1] as usize];
+        if !wide.is_empty() {
+            out.extend_from_slice(wide);
+            out.sort_unstable();
+        }
+    }
+}
+
+/// The owner of an entry meeting several partitions' key blocks.
+const WIDE: u32 = u32::MAX;
+
+impl<'a> IndexedTables<'a> {
+    fn new(
+        machine: &Machine,
+        keys: &KeyAllocation,
+        tables: &'a RoutingTables,
+    ) -> IndexedTables<'a> {
+        let chips: Vec<ChipCoord> = machine.chips().collect();
+        let by_chip = map_chunks(chips.len(), 256, |range| {
+            chips[range]
+                .iter()
+                .map(|&chip| {
+                    let table = tables.entries(chip);
+                    (table, PrefixIndex::new(table))
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        let by_partition = PartitionIndex::new(keys, &by_chip);
+        IndexedTables {
+            tables,
+            by_chip,
+            by_partition,
+        }
+    }
+
+    /// [`lookup_pattern`] on `chip`'s table, over the indexed candidates only.
+    fn lookup(
+        &self,
+        machine: &Machine,
+        id: PartitionId,
+        chip: ChipCoord,
+        pattern: Pattern,
+        scratch: &mut LookupScratch,
+        out: &mut Vec<(Pattern, Option<RouteSet>)>,
+    ) {
+        scratch.candidates.clear();
+        let table = match machine.chip_index(chip) {
+            Some(dense) => {
+                let (table, index) = &self.by_chip[dense];
+                match &self.by_partition {
+                    Some(by_partition) => {
+                        by_partition.candidates(id, dense, &mut scratch.candidates)
+                    }
+                    None => index.candidates(pattern, &mut scratch.candidates),
+                }
+                *table
+            }
+            // A source chip outside the machine: no index, so every entry is a candidate.
+            None => {
+                let table = self.tables.entries(chip);
+                scratch.candidates.extend(0..table.len() as u32);
+                table
+            }
+        };
+        lookup_in(table, pattern, scratch, out);
+    }
+}
+
+/// The aligned key block spanned by a pattern's leading cared bits, as (first key, last key):
+/// every key of the pattern lies inside it, and two such blocks are nested or disjoint.
+fn prefix_block(p: Pattern) -> (u32, u32) {
+    let n = p.care.leading_ones();
+    let prefix = if n == 0 { 0 } else { u32::MAX << (32 - n) };
+    let first = p.value & prefix;
+    (first, first | !prefix)
+}
+
+/// One table's entries sorted by their prefix blocks, with each block's nearest enclosing
+/// block, so the entries whose blocks meet a query block are found by binary search.
+struct PrefixIndex {
+    /// The first keys of `blocks`, apart so the binary search touches fewer cache lines.
+    firsts: Vec<u32>,
+    /// (first key, last key, entry index), by first key, then larger blocks first, then index.
+    blocks: Vec<(u32, u32, u32)>,
+    /// Per position in `blocks`, the position of the nearest earlier block containing it.
+    parent: Vec<u32>,
+}
+
+/// No enclosing block.
+const NO_PARENT: u32 = u32::MAX;
+
+impl PrefixIndex {
+    fn new(table: &[McEntry]) -> PrefixIndex {
+        let mut blocks: Vec<(u32, u32, u32)> = table
+            .iter()
+            .enumerate()
+            .map(|(idx, e)| {
+                let (first, last) = prefix_block(Pattern::new(e.key(), e.mask()));
+                (first, last, idx as u32)
+            })
+            .collect();
+        blocks.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        // Blocks are laminar, so in this order the open enclosing blocks form a stack.
+        let mut parent = Vec::with_capacity(blocks.len());
+        let mut open: Vec<u32> = Vec::new();
+        for (pos, &(first, _, _)) in blocks.iter().enumerate() {
+            while let Some(&top) = open.last() {
+                if blocks[top as usize].1 >= first {
+                    break;
+                }
+                open.pop();
+            }
+            parent.push(open.last().copied().unwrap_or(NO_PARENT));
+            open.push(pos as u32);
+        }
+        let firsts = blocks.iter().map(|b| b.0).collect();
+        PrefixIndex {
+            firsts,
+            blocks,
+            parent,
+        }
+    }
+
+    /// Appends, in table order, the entries whose prefix blocks meet `pattern`'s: a superset
+    /// of the entries that intersect it.
+    fn candidates(&self, pattern: Pattern, out: &mut Vec<u32>) {
+        let (first, last) = prefix_block(pattern);
+        // Blocks starting inside the query block lie inside it or contain it.
+        // A query block usually holds one entry or none, so the end is found by walking on.
+        let from = self.firsts.partition_point(|&f| f < first);
+        out.extend(
+            self.blocks[from..]
+                .iter()
+                .take_while(|b| b.0 <= last)
+                .map(|b| b.2),
+        );
+        // Blocks starting before it meet it only by containing it: they are the enclosing
+        // chain of the last block starting before it, from the first that reaches `first`.
+        let mut at = if from == 0 {
+            NO_PARENT
+        } else {
+            from as u32 - 1
+        };
+        while at != NO_PARENT && self.blocks[at as usize].1 < first {
+            at = self.parent[at as usize];
+        }
+        while at != NO_PARENT {
+            out.push(self.blocks[at as usize].2);
+            at = self.parent[at as usize];
+        }
+        out.sort_unstable();
+    }
+}
+
+/// [`lookup_pattern`] over the entries of `table` listed in `candidates` (ascending), which
+/// must include every entry that intersects `pattern`.
+fn lookup_in(
+    table: &[McEntry],
+    pattern: Pattern,
+    scratch: &mut LookupScratch,
+    out: &mut Vec<(Pattern, Option<RouteSet>)>,
+) {
+    let LookupScratch {
+        candidates,
+        pending,
+        rest,
+    } = scratch;
+    pending.clear();
+    pending.push((pattern, 0));
+    while let Some((piece, start)) = pending.pop() {
+        let hit = candidates[start..]
+            .iter()
+            .enumerate()
+            .find_map(|(offset, &idx)| {
+                let entry = &table[idx as usize];
+                let entry_pattern = Pattern::new(entry.key(), entry.mask());
+                piece
+                    .intersection(entry_pattern)
+                    .map(|matched| (start + offset, entry_pattern, matched, entry.route()))
+            });
+        match hit {
+            None => out.push((piece, None)),
+            Some((pos, entry_pattern, matched, route)) => {
+                out.push((matched, Some(route)));
+                // The keys this entry does not match carry on down the table; no earlier entry
+                // matched any key of `piece`.
+                rest.clear();
+                piece.subtract(entry_pattern, rest);
+                pending.extend(rest.iter().map(|&p| (p, pos + 1)));
+            }
+        }
+    }
+}
+
+/// The working memory of one table lookup, kept between lookups to save allocations.
+#[derive(Default)]
+struct LookupScratch {
+    /// The entries that may meet the pattern, ascending.
+    candidates: Vec<u32>,
+    /// Pieces still to look up, each with the first candidate position it may match.
+    pending: Vec<(Pattern, usize)>,
+    rest: Vec<Pattern>,
 }
 
 /// The lowest key of `base..base + n_keys` in none of `got`.
@@ -553,5 +974,46 @@ mod tests {
         out.clear();
         lookup_pattern(&table[..1], Pattern::new(0x20, 0xf0), &mut out);
         assert_eq!(out, vec![(Pattern::new(0x20, 0xf0), None)]);
+    }
+
+    #[test]
+    fn indexed_lookups_equal_lookups_over_the_whole_table() {
+        // Random tables of prefix and arbitrary masks over an 8-bit key space, looked up with
+        // random patterns: the prefix index must leave out only entries that cannot match.
+        let mut generator = spinn_model::rng::SplitMix64::new(11);
+        let mut rng = move |n: u64| generator.below(n) as u32;
+        for case in 0..500 {
+            let n_entries = rng(12) as usize;
+            let table: Vec<McEntry> = (0..n_entries)
+                .map(|_| {
+                    let mask = if rng(2) == 0 {
+                        0xffff_ff00 | (0xffu32 << rng(9)) & 0xff
+                    } else {
+                        0xffff_ff00 | rng(256)
+                    };
+                    entry(rng(256) & mask, mask, RouteSet::from_bits(1 + rng(63)))
+                })
+                .collect();
+            let index = PrefixIndex::new(&table);
+            for _ in 0..20 {
+                let care = 0xffff_ff00 | rng(256);
+                let pattern = Pattern::new(rng(256) & care, care);
+                let mut scratch = LookupScratch::default();
+                index.candidates(pattern, &mut scratch.candidates);
+                for (idx, e) in table.iter().enumerate() {
+                    if Pattern::new(e.key(), e.mask()).intersects(pattern) {
+                        assert!(
+                            scratch.candidates.contains(&(idx as u32)),
+                            "case {case}: entry {idx} meets {pattern:?} but is not a candidate"
+                        );
+                    }
+                }
+                let mut got = Vec::new();
+                lookup_in(&table, pattern, &mut scratch, &mut got);
+                let mut want = Vec::new();
+                lookup_pattern(&table, pattern, &mut want);
+                assert_eq!(got, want, "case {case}");
+            }
+        }
     }
 }

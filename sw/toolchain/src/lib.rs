@@ -21,6 +21,7 @@ pub mod geometry;
 pub mod graph;
 pub mod keys;
 pub mod minimise;
+mod parallel;
 pub mod place;
 pub mod route;
 pub mod tables;

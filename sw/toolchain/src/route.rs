@@ -18,6 +18,7 @@
 use crate::error::RouteError;
 use crate::geometry::{ldf_path, ring, shortest_vector};
 use crate::graph::MachineGraph;
+use crate::parallel::map_chunks;
 use crate::place::Placements;
 use spinn_arch::{ChipCoord, LinkDir, Machine, OutputPort, RouteSet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -45,10 +46,13 @@ pub struct TreeNode {
 }
 
 /// The multicast tree of one partition: every chip it visits, once.
+///
+/// The nodes are one array sorted by chip, so a tree is a single allocation of 12 bytes per
+/// chip (millions of trees are built on a large machine).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutingTree {
     root: ChipCoord,
-    nodes: BTreeMap<ChipCoord, TreeNode>,
+    nodes: Vec<(ChipCoord, TreeNode)>,
 }
 
 impl RoutingTree {
@@ -106,7 +110,10 @@ impl RoutingTree {
     /// A tree from its nodes, for callers that build trees by hand; `nodes` must hold `root`.
     pub fn new(root: ChipCoord, nodes: BTreeMap<ChipCoord, TreeNode>) -> RoutingTree {
         debug_assert!(nodes.contains_key(&root), "the root must be a node");
-        RoutingTree { root, nodes }
+        RoutingTree {
+            root,
+            nodes: nodes.into_iter().collect(),
+        }
     }
 
     /// The source chip.
@@ -115,7 +122,10 @@ impl RoutingTree {
     }
 
     pub fn node(&self, chip: ChipCoord) -> Option<&TreeNode> {
-        self.nodes.get(&chip)
+        self.nodes
+            .binary_search_by_key(&chip, |n| n.0)
+            .ok()
+            .map(|i| &self.nodes[i].1)
     }
 
     /// The chips of the tree and what each does, in coordinate order.
@@ -135,6 +145,9 @@ impl RoutingTree {
 }
 
 /// Builds the routing tree of every partition of `graph`, indexed by partition id.
+///
+/// Trees are independent, so they are built on all cores; the trees and the error reported
+/// (the first in partition order) are those of a run on one thread.
 pub fn route(
     machine: &Machine,
     graph: &MachineGraph,
@@ -146,26 +159,38 @@ pub fn route(
             vertex: graph.vertex(v).name.clone(),
         })
     };
-    graph
-        .partitions()
-        .map(|(id, partition)| {
-            let source = placed(partition.source)?.chip;
-            let mut sinks: BTreeMap<ChipCoord, RouteSet> = BTreeMap::new();
-            for &target in &partition.targets {
-                let at = placed(target)?;
-                let cores = sinks.entry(at.chip).or_default();
-                *cores = cores.with(OutputPort::Core(at.core));
-            }
-            ner_tree(machine, source, &sinks, cfg.ner_radius).map_err(|to| {
-                RouteError::Unreachable {
-                    partition: graph.partition_label(id),
-                    from: source,
-                    to,
+    let partitions: Vec<_> = graph.partitions().collect();
+    let chunks = map_chunks(partitions.len(), ROUTE_CHUNK, |range| {
+        let mut scratch = NerScratch::new(machine);
+        partitions[range]
+            .iter()
+            .map(|&(id, partition)| {
+                let source = placed(partition.source)?.chip;
+                let mut sinks: BTreeMap<ChipCoord, RouteSet> = BTreeMap::new();
+                for &target in &partition.targets {
+                    let at = placed(target)?;
+                    let cores = sinks.entry(at.chip).or_default();
+                    *cores = cores.with(OutputPort::Core(at.core));
                 }
+                ner_tree_with(machine, source, &sinks, cfg.ner_radius, &mut scratch).map_err(|to| {
+                    RouteError::Unreachable {
+                        partition: graph.partition_label(id),
+                        from: source,
+                        to,
+                    }
+                })
             })
-        })
-        .collect()
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let mut trees = Vec::with_capacity(partitions.len());
+    for chunk in chunks {
+        trees.extend(chunk?);
+    }
+    Ok(trees)
 }
+
+/// Partitions per unit of parallel work.
+const ROUTE_CHUNK: usize = 256;
 
 /// A chip of a tree under construction.
 #[derive(Debug, Clone)]
@@ -185,10 +210,39 @@ pub fn ner_tree(
     sinks: &BTreeMap<ChipCoord, RouteSet>,
     radius: u32,
 ) -> Result<RoutingTree, ChipCoord> {
-    let mut work = geometric_ner(machine, source, sinks.keys().copied(), radius);
-    if has_broken_hops(machine, &work) {
-        repair(machine, &mut work, source, sinks)?;
+    ner_tree_with(
+        machine,
+        source,
+        sinks,
+        radius,
+        &mut NerScratch::new(machine),
+    )
+}
+
+/// [`ner_tree`] with working memory reused from tree to tree.
+fn ner_tree_with(
+    machine: &Machine,
+    source: ChipCoord,
+    sinks: &BTreeMap<ChipCoord, RouteSet>,
+    radius: u32,
+    scratch: &mut NerScratch,
+) -> Result<RoutingTree, ChipCoord> {
+    scratch.grow(machine, source, sinks.keys().copied(), radius);
+    if !scratch.has_broken_hops(machine) {
+        return Ok(scratch.tree(source, sinks));
     }
+    // Rare (dead links or chips on the way): repair on the general, map-based form.
+    let mut work = scratch.to_work();
+    repair(machine, &mut work, source, sinks)?;
+    Ok(tree_of_work(&work, source, sinks))
+}
+
+/// The finished tree of a (repaired) map-based work tree.
+fn tree_of_work(
+    work: &Work,
+    source: ChipCoord,
+    sinks: &BTreeMap<ChipCoord, RouteSet>,
+) -> RoutingTree {
     let nodes = work
         .iter()
         .map(|(&chip, node)| {
@@ -208,13 +262,189 @@ pub fn ner_tree(
             )
         })
         .collect();
-    Ok(RoutingTree {
+    RoutingTree {
         root: source,
         nodes,
-    })
+    }
 }
 
-/// NER over the machine's geometry, ignoring dead links and dead or absent chips.
+/// A tree under construction by geometric NER, as a flat list of chips with an O(1)
+/// membership test by box position, reused from tree to tree.
+struct NerScratch {
+    /// The chips in the order they joined the tree, each with its parent's position in this
+    /// list and the link the parent sends on.
+    nodes: Vec<(ChipCoord, Option<(u32, LinkDir)>)>,
+    /// Per box slot `x * height + y`: the stamp of the tree holding the chip and its position
+    /// in `nodes`.
+    slots: Vec<(u32, u32)>,
+    height: usize,
+    /// Identifies the tree being built, so `slots` never needs clearing.
+    stamp: u32,
+    /// The sinks by distance from the source.
+    order: Vec<(u32, ChipCoord)>,
+}
+
+impl NerScratch {
+    fn new(machine: &Machine) -> NerScratch {
+        let height = usize::from(machine.height());
+        NerScratch {
+            nodes: Vec::new(),
+            slots: vec![(0, 0); usize::from(machine.width()) * height],
+            height,
+            stamp: 0,
+            order: Vec::new(),
+        }
+    }
+
+    fn position(&self, chip: ChipCoord) -> Option<u32> {
+        let (stamp, pos) = self.slots[usize::from(chip.x) * self.height + usize::from(chip.y)];
+        (stamp == self.stamp).then_some(pos)
+    }
+
+    fn insert(&mut self, chip: ChipCoord, parent: Option<(u32, LinkDir)>) -> u32 {
+        let pos = self.nodes.len() as u32;
+        self.slots[usize::from(chip.x) * self.height + usize::from(chip.y)] = (self.stamp, pos);
+        self.nodes.push((chip, parent));
+        pos
+    }
+
+    /// NER over the machine's geometry, ignoring dead links and dead or absent chips: the
+    /// same tree as [`geometric_ner`] builds.
+    fn grow(
+        &mut self,
+        machine: &Machine,
+        source: ChipCoord,
+        sinks: impl Iterator<Item = ChipCoord>,
+        radius: u32,
+    ) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // Stamps wrapped round: forget every earlier tree.
+            self.slots.fill((0, 0));
+            self.stamp = 1;
+        }
+        self.nodes.clear();
+        self.insert(source, None);
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(
+            sinks
+                .filter(|&s| s != source)
+                .map(|s| (machine.hop_distance(source, s), s)),
+        );
+        order.sort_unstable();
+        for &(_, sink) in &order {
+            if self.position(sink).is_some() {
+                continue;
+            }
+            let near = self.nearest(machine, sink, radius).unwrap_or(source);
+            let path = ldf_path(machine, near, shortest_vector(machine, near, sink));
+            // Branch from the last chip of the path already in the tree, so no chip is added
+            // twice.
+            let start = path
+                .iter()
+                .rposition(|(_, chip)| self.position(*chip).is_some())
+                .map_or(0, |i| i + 1);
+            let from_chip = if start == 0 { near } else { path[start - 1].1 };
+            let mut from = self
+                .position(from_chip)
+                .expect("invariant: the path grows from a tree chip");
+            for &(link, chip) in &path[start..] {
+                from = self.insert(chip, Some((from, link)));
+            }
+        }
+        self.order = order;
+    }
+
+    /// The tree chip closest to `sink` within `radius` hops, if any, chosen as
+    /// [`nearest_in_tree`] chooses it.
+    fn nearest(&self, machine: &Machine, sink: ChipCoord, radius: u32) -> Option<ChipCoord> {
+        if radius == 0 {
+            return None;
+        }
+        let n_ring_chips = 3 * u64::from(radius) * (u64::from(radius) + 1) + 1;
+        if n_ring_chips < self.nodes.len() as u64 {
+            (1..=radius).find_map(|k| {
+                ring(machine, sink, k)
+                    .into_iter()
+                    .find(|chip| self.position(*chip).is_some())
+            })
+        } else {
+            // The map-based scan visits chips in coordinate order and keeps the first of the
+            // nearest, so ties go to the lowest chip.
+            self.nodes
+                .iter()
+                .map(|&(chip, _)| (machine.hop_distance(chip, sink), chip))
+                .filter(|&(d, _)| d <= radius)
+                .min()
+                .map(|(_, chip)| chip)
+        }
+    }
+
+    /// Whether some hop lands on a dead or absent chip or crosses a dead link.
+    fn has_broken_hops(&self, machine: &Machine) -> bool {
+        self.nodes.iter().any(|&(chip, parent)| match parent {
+            Some((p, link)) => machine.neighbour(self.nodes[p as usize].0, link) != Some(chip),
+            None => false,
+        })
+    }
+
+    /// The finished tree: each chip sends to its children's links and its sink's cores.
+    fn tree(&self, source: ChipCoord, sinks: &BTreeMap<ChipCoord, RouteSet>) -> RoutingTree {
+        let mut routes: Vec<RouteSet> = vec![RouteSet::EMPTY; self.nodes.len()];
+        for &(_, parent) in &self.nodes {
+            if let Some((p, link)) = parent {
+                routes[p as usize] = routes[p as usize].with(OutputPort::Link(link));
+            }
+        }
+        let mut nodes: Vec<(ChipCoord, TreeNode)> = self
+            .nodes
+            .iter()
+            .zip(routes)
+            .map(|(&(chip, parent), links)| {
+                let cores = sinks.get(&chip).copied().unwrap_or_default();
+                (
+                    chip,
+                    TreeNode {
+                        arrival: parent.map(|(_, link)| link.opposite()),
+                        route: links.union(cores),
+                    },
+                )
+            })
+            .collect();
+        nodes.sort_unstable_by_key(|n| n.0);
+        RoutingTree {
+            root: source,
+            nodes,
+        }
+    }
+
+    /// The tree as the map-based work tree the repair works on, children in joining order.
+    fn to_work(&self) -> Work {
+        let mut work = Work::new();
+        for &(chip, parent) in &self.nodes {
+            let parent = parent.map(|(p, link)| (self.nodes[p as usize].0, link));
+            work.insert(
+                chip,
+                WorkNode {
+                    parent,
+                    children: Vec::new(),
+                },
+            );
+            if let Some((p, _)) = parent {
+                work.get_mut(&p)
+                    .expect("invariant: parents join first")
+                    .children
+                    .push(chip);
+            }
+        }
+        work
+    }
+}
+
+/// NER over the machine's geometry, ignoring dead links and dead or absent chips, on the
+/// map-based work tree: the reference [`NerScratch::grow`] is tested against.
+#[cfg(test)]
 fn geometric_ner(
     machine: &Machine,
     source: ChipCoord,
@@ -268,6 +498,7 @@ fn geometric_ner(
 ///
 /// Walking concentric rings out from the sink costs up to 3r(r+1)+1 probes, scanning the tree
 /// costs one distance per node; like Rig, take whichever is smaller.
+#[cfg(test)]
 fn nearest_in_tree(
     machine: &Machine,
     work: &Work,
@@ -294,14 +525,6 @@ fn nearest_in_tree(
         }
         best.map(|(_, chip)| chip)
     }
-}
-
-/// Whether some hop lands on a dead or absent chip or crosses a dead link.
-fn has_broken_hops(machine: &Machine, work: &Work) -> bool {
-    work.iter().any(|(&chip, node)| match node.parent {
-        Some((parent, link)) => machine.neighbour(parent, link) != Some(chip),
-        None => false,
-    })
 }
 
 /// The chips reachable from `start` through children, in breadth-first order.
@@ -585,5 +808,37 @@ mod tests {
             tree.node(c(0, 0)).map(|n| n.route),
             sinks.get(&c(0, 0)).copied()
         );
+    }
+
+    #[test]
+    fn the_flat_ner_builds_the_reference_trees() {
+        // Random sink sets on tori and meshes, at radii that take both neighbour searches.
+        let mut generator = spinn_model::rng::SplitMix64::new(7);
+        let mut rng = move || generator.next_u64() as usize;
+        for machine in [
+            Machine::torus(24, 24, Wrap::BOTH).unwrap(),
+            Machine::torus(13, 9, Wrap::NONE).unwrap(),
+            Machine::spinn5(),
+        ] {
+            let chips: Vec<ChipCoord> = machine.chips().collect();
+            let mut scratch = NerScratch::new(&machine);
+            for case in 0..200 {
+                let source = chips[rng() % chips.len()];
+                let n_sinks = 1 + rng() % 40;
+                let sinks: BTreeMap<ChipCoord, RouteSet> = (0..n_sinks)
+                    .map(|_| {
+                        let core = CoreId::new(1 + rng() % 17).expect("valid core");
+                        (chips[rng() % chips.len()], RouteSet::core(core))
+                    })
+                    .collect();
+                for radius in [0, 1, 3, 20] {
+                    let reference = geometric_ner(&machine, source, sinks.keys().copied(), radius);
+                    let want = tree_of_work(&reference, source, &sinks);
+                    let got = ner_tree_with(&machine, source, &sinks, radius, &mut scratch)
+                        .expect("all chips are live");
+                    assert_eq!(got, want, "case {case}, radius {radius} on {machine:?}");
+                }
+            }
+        }
     }
 }

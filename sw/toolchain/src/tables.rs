@@ -114,7 +114,28 @@ pub fn build_tables(
     keys: &KeyAllocation,
     trees: &[RoutingTree],
 ) -> EntryTables {
-    let mut chips: BTreeMap<ChipCoord, Vec<RoutingEntry>> = BTreeMap::new();
+    // Entries are gathered per chip by the box position of the chip (a flat array, not a map
+    // lookup per tree node), in partition order, then moved into the map in chip order.
+    let width = trees
+        .iter()
+        .flat_map(|t| t.nodes())
+        .map(|(chip, _)| usize::from(chip.x) + 1)
+        .max()
+        .unwrap_or(0);
+    let height = trees
+        .iter()
+        .flat_map(|t| t.nodes())
+        .map(|(chip, _)| usize::from(chip.y) + 1)
+        .max()
+        .unwrap_or(0);
+    let slot = |chip: ChipCoord| usize::from(chip.x) * height + usize::from(chip.y);
+    let mut counts = vec![0usize; width * height];
+    for tree in trees {
+        for (chip, _) in tree.nodes() {
+            counts[slot(chip)] += 1;
+        }
+    }
+    let mut by_slot: Vec<Vec<RoutingEntry>> = counts.into_iter().map(Vec::with_capacity).collect();
     for ((id, partition), tree) in graph.partitions().zip(trees) {
         let block = keys
             .get(id)
@@ -124,7 +145,7 @@ pub fn build_tables(
             .expect("invariant: every vertex is placed")
             .core;
         for (chip, node) in tree.nodes() {
-            chips.entry(chip).or_default().push(RoutingEntry {
+            by_slot[slot(chip)].push(RoutingEntry {
                 key: block.base,
                 mask: block.mask,
                 route: node.route,
@@ -134,8 +155,18 @@ pub fn build_tables(
             });
         }
     }
-    for table in chips.values_mut() {
+    // Slots run x-major, which is chip order.
+    let mut chips: BTreeMap<ChipCoord, Vec<RoutingEntry>> = BTreeMap::new();
+    for (s, mut table) in by_slot.into_iter().enumerate() {
+        if table.is_empty() {
+            continue;
+        }
         table.sort_by_key(|e| (e.key, e.mask));
+        let chip = ChipCoord::new(
+            u16::try_from(s / height).expect("invariant: x came from a u16"),
+            u16::try_from(s % height).expect("invariant: y came from a u16"),
+        );
+        chips.insert(chip, table);
     }
     EntryTables { chips }
 }

@@ -17,9 +17,11 @@ pub use default_routes::remove_default_routes;
 pub use ordered_covering::{ordered_covering, OcEntry};
 
 use crate::error::MinimiseError;
+use crate::parallel::map_chunks;
 use crate::tables::{EntryTables, RoutingEntry, RoutingTables};
 use default_routes::without_default_routes;
 use spinn_arch::McEntry;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The multicast entries a SpiNNaker-1 router offers applications (SpiNNMachine's 1023; the
 /// 1024th is reserved).
@@ -47,22 +49,49 @@ pub fn minimise_table(table: &[RoutingEntry], capacity: usize) -> Result<Vec<McE
 }
 
 /// Minimises every chip's table, or names the first chip (in coordinate order) that cannot fit.
+///
+/// Chips are independent, so they are minimised on all cores; the tables and the error reported
+/// are those of a run on one thread.
 pub fn minimise(tables: &EntryTables, cfg: MinimiseConfig) -> Result<RoutingTables, MinimiseError> {
-    let mut out = RoutingTables::default();
-    for (&chip, table) in &tables.chips {
-        let minimised = minimise_table(table, cfg.table_capacity).map_err(|n_entries| {
-            MinimiseError::TableTooLarge {
-                chip,
-                n_entries,
-                capacity: cfg.table_capacity,
+    let chips: Vec<_> = tables.chips.iter().collect();
+    // Once a chunk has failed, later chunks cannot hold the first failure, so they are skipped;
+    // earlier ones still run, so the error reported is the first in chip order.
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let chunks = map_chunks(chips.len(), MINIMISE_CHUNK, |range| {
+        let chunk = range.start / MINIMISE_CHUNK;
+        let mut out = Vec::with_capacity(range.len());
+        if chunk > first_failed.load(Ordering::Relaxed) {
+            return out;
+        }
+        for &(&chip, table) in &chips[range] {
+            let result = minimise_table(table, cfg.table_capacity)
+                .map(|minimised| (chip, minimised))
+                .map_err(|n_entries| MinimiseError::TableTooLarge {
+                    chip,
+                    n_entries,
+                    capacity: cfg.table_capacity,
+                });
+            let failed = result.is_err();
+            out.push(result);
+            if failed {
+                first_failed.fetch_min(chunk, Ordering::Relaxed);
+                break;
             }
-        })?;
+        }
+        out
+    });
+    let mut out = RoutingTables::default();
+    for result in chunks.into_iter().flatten() {
+        let (chip, minimised) = result?;
         if !minimised.is_empty() {
             out.chips.insert(chip, minimised);
         }
     }
     Ok(out)
 }
+
+/// Chips per unit of parallel work.
+const MINIMISE_CHUNK: usize = 64;
 
 #[cfg(test)]
 mod tests {
