@@ -21,3 +21,13 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("creating a scratch directory");
     dir
 }
+
+/// Runs `spinn` with `args` as the binary does (`sw/cli/src/main.rs`): the exit code (0, or
+/// 1 for every error, clap's usage errors included, since `run` turns them into errors) and
+/// the one line the binary would print after `error: ` (standard output on success).
+pub fn spinn_exit(args: &[&str]) -> (i32, String) {
+    match spinn(args) {
+        Ok(out) => (0, out),
+        Err(line) => (1, line),
+    }
+}

@@ -28,6 +28,7 @@ fn config(rate: f64, cycles: u64) -> TrafficConfig {
         seed: 7,
         timing: LinkTiming::SPINNAKER,
         control: RouterControl::SCAMP_BOOT,
+        faults: None,
     }
 }
 

@@ -87,6 +87,27 @@ pub struct FabricStats {
     pub reinjected: u64,
     /// Router traversals by 72-bit packets (the rest are 40-bit): for energy estimates.
     pub payload_traversals: u64,
+    /// Hand-overs a transient fault made fail, so that the router dumped the packet
+    /// ([`TransientFaults`]).
+    pub transient_drops: u64,
+}
+
+/// Transient faults injected into the fast model (the RTL has none): with probability
+/// `drop_rate`, a router's hand-over of a packet to its outputs fails, and the router dumps the
+/// packet as it dumps any it cannot deliver, for the monitor to re-inject. Drawn from their own
+/// seeded generator, so a run with faults is as reproducible as one without.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TransientFaults {
+    pub drop_rate: f64,
+    pub seed: u64,
+}
+
+/// [`TransientFaults`] while a run draws them.
+#[derive(Debug, Clone)]
+struct FaultDraws {
+    /// `drop_rate` as a threshold on a 64-bit draw.
+    drop_below: u64,
+    rng: crate::rng::SplitMix64,
 }
 
 /// One link's traffic: the chips it joins, its direction from `from`, and the cycles it spent
@@ -256,6 +277,7 @@ pub struct Fabric {
     deliveries: Vec<Delivery>,
     dumps: Vec<DumpEvent>,
     stats: FabricStats,
+    faults: Option<FaultDraws>,
 }
 
 impl Fabric {
@@ -343,7 +365,25 @@ impl Fabric {
             deliveries: Vec::new(),
             dumps: Vec::new(),
             stats: FabricStats::default(),
+            faults: None,
         }
+    }
+
+    /// Injects `faults` from now on (a rate of 0 injects none).
+    ///
+    /// # Panics
+    /// If the rate is not a probability (callers validate user input).
+    pub fn set_transient_faults(&mut self, faults: &TransientFaults) {
+        assert!(
+            (0.0..=1.0).contains(&faults.drop_rate),
+            "invariant: a drop rate is a probability"
+        );
+        // 2^64 · rate, saturating at every draw for a rate of 1.
+        let drop_below = (faults.drop_rate * 2f64.powi(64)).min(u64::MAX as f64) as u64;
+        self.faults = (drop_below > 0).then(|| FaultDraws {
+            drop_below,
+            rng: crate::rng::SplitMix64::new(faults.seed),
+        });
     }
 
     pub fn machine(&self) -> &Machine {
@@ -1049,7 +1089,16 @@ impl Fabric {
         };
         let router = &mut self.routers[c];
         let dump_before = router.dump_status();
-        let step = router.step(offers, offer, out_ready);
+        let mut step = router.step(offers, offer, out_ready);
+        if step.sent.outputs != 0 {
+            if let Some(f) = self.faults.as_mut() {
+                if f.rng.next_u64() < f.drop_below {
+                    router.fault_dump(&step.sent);
+                    step.sent.outputs = 0;
+                    self.stats.transient_drops += 1;
+                }
+            }
+        }
         self.stats.router_steps += 1;
         self.stats.router_traversals += step.taken.is_some() as u64;
         if router.dump_status() != dump_before {

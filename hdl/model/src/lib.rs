@@ -15,7 +15,7 @@ pub mod traffic;
 
 pub use fabric::{
     Backlog, ChipLoad, CoreEndpoints, Delivery, DumpEvent, EndpointEvent, Fabric, FabricStats,
-    LinkLoad,
+    LinkLoad, TransientFaults,
 };
 pub use link::{Link, LinkTiming, TimingError};
 pub use router::{

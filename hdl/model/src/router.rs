@@ -220,6 +220,8 @@ pub struct Sent {
     packet: u128,
     er_first: u8,
     er_last: u8,
+    /// The input the packet came from (for a dump of it).
+    source: u8,
 }
 
 impl Sent {
@@ -339,6 +341,7 @@ impl Router {
             packet: self.stage.packet,
             er_first: self.stage.er_first,
             er_last: self.stage.er_last,
+            source: self.stage.source,
         }
     }
 
@@ -504,6 +507,7 @@ impl Router {
                 packet: st.packet,
                 er_first: st.er_first,
                 er_last: st.er_last,
+                source: st.source,
             };
             self.stage.held = false;
             if let Some(lookup) = self.lookup {
@@ -526,6 +530,7 @@ impl Router {
             packet: st.packet,
             er_first: st.er_first,
             er_last: st.er_last,
+            source: st.source,
         };
         // Lookup stage, combinational (the decision was made when the packet was taken).
         let decision = self.lookup.as_ref().map(|l| l.decision);
@@ -544,28 +549,7 @@ impl Router {
             let remaining_links = (remaining & 0x3f) as u8;
             if st.in_wait2 {
                 next.held = false;
-                let detoured = remaining_links & st.er_first;
-                let undetoured = rotate(detoured, !self.setup.rotate_clockwise);
-                let undelivered = (remaining & !(detoured as u32)) | undetoured as u32;
-                if self.dump.status >> 31 & 1 == 1 {
-                    self.dump.status |= 1 << 30 | undelivered;
-                    events |= 1 << 11;
-                } else {
-                    self.dump = DumpRegisters {
-                        header: DumpHeader {
-                            packet_header: st.packet as u8,
-                            source: st.source,
-                            emergency_last: st.er_last != 0,
-                        }
-                        .encode(),
-                        key: (st.packet >> 8) as u32,
-                        payload: (st.packet >> 40) as u32,
-                        outputs: undelivered,
-                        status: self.dump.status | 1 << 31 | undelivered,
-                    };
-                }
-                let header = st.packet as u8;
-                events |= if header & 0xc0 == 0 { 1 << 5 } else { 1 << 6 };
+                events |= self.latch_dump(st.packet, st.source, st.er_first, st.er_last, remaining);
             } else {
                 next.in_wait2 = true;
                 let mc_or_fr = (header_bit(st.packet, 7)) == header_bit(st.packet, 6);
@@ -607,6 +591,57 @@ impl Router {
             self.stage = Stage::entered(d, lookup.source);
         }
         self.count(d.counts);
+    }
+
+    /// Dumps `packet` (from input `source`) with its `remaining` outputs undelivered: into the
+    /// dump registers, or as an overflow if they still hold one. Emergency-detoured links are
+    /// recorded as the links they stand in for. Returns the counter events.
+    #[inline]
+    fn latch_dump(
+        &mut self,
+        packet: u128,
+        source: u8,
+        er_first: u8,
+        er_last: u8,
+        remaining: u32,
+    ) -> u16 {
+        let detoured = (remaining & 0x3f) as u8 & er_first;
+        let undetoured = rotate(detoured, !self.setup.rotate_clockwise);
+        let undelivered = (remaining & !(detoured as u32)) | undetoured as u32;
+        let mut events = 0;
+        if self.dump.status >> 31 & 1 == 1 {
+            self.dump.status |= 1 << 30 | undelivered;
+            events |= 1 << 11;
+        } else {
+            self.dump = DumpRegisters {
+                header: DumpHeader {
+                    packet_header: packet as u8,
+                    source,
+                    emergency_last: er_last != 0,
+                }
+                .encode(),
+                key: (packet >> 8) as u32,
+                payload: (packet >> 40) as u32,
+                outputs: undelivered,
+                status: self.dump.status | 1 << 31 | undelivered,
+            };
+        }
+        let header = packet as u8;
+        events | if header & 0xc0 == 0 { 1 << 5 } else { 1 << 6 }
+    }
+
+    /// A transient fault: the outputs of `sent` failed to take its packet, so the router dumps
+    /// it there as it dumps any packet it cannot deliver (for the monitor to re-inject). Fault
+    /// injection is the fast model's alone: the RTL has no counterpart.
+    pub fn fault_dump(&mut self, sent: &Sent) {
+        let events = self.latch_dump(
+            sent.packet,
+            sent.source,
+            sent.er_first,
+            sent.er_last,
+            sent.outputs,
+        );
+        self.count(events);
     }
 
     /// Counts the events whose bits are set in `events` (one counter each).

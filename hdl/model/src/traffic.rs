@@ -50,6 +50,8 @@ pub struct TrafficConfig {
     pub seed: u64,
     pub timing: LinkTiming,
     pub control: RouterControl,
+    /// Transient faults to inject (`None`: none).
+    pub faults: Option<crate::TransientFaults>,
 }
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -224,7 +226,7 @@ fn build(
         }
     }
     let mut tables = tables.into_iter();
-    let fabric = Fabric::new(machine.clone(), cfg.timing, |chip| {
+    let mut fabric = Fabric::new(machine.clone(), cfg.timing, |chip| {
         let c = machine.chip_index(chip).expect("invariant: live chip");
         let p2p = if geometric {
             P2pRoutes::Geometric {
@@ -243,6 +245,9 @@ fn build(
             rotate_clockwise: true,
         }
     });
+    if let Some(faults) = &cfg.faults {
+        fabric.set_transient_faults(faults);
+    }
     Ok((fabric, destinations))
 }
 

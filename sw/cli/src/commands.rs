@@ -292,7 +292,7 @@ pub struct TraceArgs {
 }
 
 pub fn traffic(
-    machine_text: &str,
+    machine: &crate::faults::Faulted,
     cfg: &spinn_model::traffic::TrafficConfig,
     json: bool,
     trace: Option<TraceArgs>,
@@ -300,7 +300,14 @@ pub fn traffic(
     progress: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let (machine, name) = parse_machine(machine_text)?;
+    let machine_text = machine.machine;
+    let (machine, name, faults) = machine.resolve()?;
+    // A multicast packet to no chip is never delivered, so the run would measure nothing.
+    // FIXME: the traffic config's own check (hdl/model) should refuse it, as it refuses a
+    // fanout beyond the other chips.
+    if let spinn_model::traffic::Pattern::Multicast { fanout: 0 } = cfg.pattern {
+        anyhow::bail!("--fanout 0: a multicast packet needs at least 1 destination chip");
+    }
     let out_dir = out_dir.map(crate::report::OutDir::prepare).transpose()?;
     let trace_path = trace.as_ref().map(|t| t.path.clone());
     let trace_failure = SinkFailure::default();
@@ -355,6 +362,7 @@ pub fn traffic(
         "router_cycles": r.router_cycles,
         "router_traversals": r.router_traversals,
         "host_seconds": r.host_seconds,
+        "faults": faults.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
     let mut written = Vec::new();
     if let Some(dir) = &out_dir {
@@ -379,6 +387,9 @@ pub fn traffic(
     }
     let us = |cycles: f64| cycles / 133.0;
     writeln!(out, "machine   {name}: {} chips; {pattern} traffic at {} packets/chip/cycle for {} cycles (seed {})", r.chips, cfg.rate, cfg.cycles, cfg.seed)?;
+    if !faults.is_empty() {
+        writeln!(out, "faults    {}", crate::faults::describe(&faults))?;
+    }
     writeln!(
         out,
         "offered   {:.4} packets/chip/cycle ({} packets)",
@@ -445,14 +456,17 @@ pub fn traffic(
 
 /// `spinn life`: the game of life on the machine, checked against the host.
 pub fn life(
-    machine: &str,
+    machine: &crate::faults::Faulted,
     config: &spinn_runtime::apps::life::LifeConfig,
     rtl: bool,
     reinjection: bool,
     progress: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let (topology, name) = parse_machine(machine)?;
+    if rtl {
+        crate::faults::refuse_on_rtl(machine.faults)?;
+    }
+    let (topology, name, faults) = machine.resolve()?;
     if progress {
         eprintln!(
             "running {} generations of life on {name}...",
@@ -469,6 +483,7 @@ pub fn life(
     };
     let machine_config = spinn_runtime::MachineConfig {
         reinjection,
+        transient_faults: machine.faults.transient(),
         ..spinn_runtime::MachineConfig::spinnaker()
     };
     let started = std::time::Instant::now();
@@ -486,6 +501,9 @@ pub fn life(
         config.tile_height,
         config.generations
     )?;
+    if !faults.is_empty() {
+        writeln!(out, "faults: {}", crate::faults::describe(&faults))?;
+    }
     writeln!(
         out,
         "result: {} (generations completed {} of {}, {} cells alive, stop: {:?})",

@@ -17,6 +17,7 @@
 
 mod commands;
 mod evaluate;
+mod faults;
 mod progress;
 mod report;
 mod route;
@@ -184,6 +185,8 @@ enum Command {
         /// Do not report progress on standard error.
         #[arg(long)]
         no_progress: bool,
+        #[command(flatten)]
+        faults: faults::FaultArgs,
     },
     /// Run Conway's game of life across a machine, one tile of cells per core, mapped by the
     /// toolchain; check the result against the host and report machine time, packets, dumps,
@@ -215,6 +218,8 @@ enum Command {
         /// Do not report progress on standard error.
         #[arg(long)]
         no_progress: bool,
+        #[command(flatten)]
+        faults: faults::FaultArgs,
     },
     /// Train a network on the simulated machine (default: Dense 64-128-10, relu, softmax
     /// with cross-entropy, on the embedded digits, on a SpiNN-5 board), compared with the
@@ -256,6 +261,8 @@ enum Command {
         /// settings, to the same result as an uninterrupted run.
         #[arg(long, conflicts_with_all = ["model", "numeric", "seed", "batch_size", "learning_rate", "data", "test_fraction"])]
         resume: Option<PathBuf>,
+        #[command(flatten)]
+        faults: faults::FaultArgs,
     },
     /// Evaluate trained weights on the machine: loss, accuracy and confusion matrix (on the
     /// test samples `train` held out, by default).
@@ -306,7 +313,8 @@ const TRAIN_EXAMPLES: &str = "Examples:
   spinn train --epochs 1 --out runs/digits
   spinn train --model models/digits-cnn.toml --epochs 1 --no-golden
   spinn train --numeric fixed --epochs 2 --checkpoint-every 1 --out runs/fixed --log runs/fixed/batches.csv
-  spinn train --resume runs/fixed/checkpoint-epoch-1.ckpt --weights-out runs/fixed/resumed.npz";
+  spinn train --resume runs/fixed/checkpoint-epoch-1.ckpt --weights-out runs/fixed/resumed.npz
+  spinn train --epochs 1 --no-golden --random-faults 8 --fault-seed 1 --drop-rate 0.001";
 const EVAL_EXAMPLES: &str = "Examples:
   spinn train --epochs 1 --weights-out runs/eval/weights.npz
   spinn eval --weights-in runs/eval/weights.npz
@@ -330,10 +338,12 @@ const SYNTH_EXAMPLES: &str = "Examples:
 const TRAFFIC_EXAMPLES: &str = "Examples:
   spinn traffic --machine spinn5 --rate 0.005 --cycles 20000
   spinn traffic --machine 8x8 --pattern multicast --fanout 4 --rate 0.002 --json
-  spinn traffic --machine spinn5 --rate 0.005 --cycles 5000 --out runs/traffic";
+  spinn traffic --machine spinn5 --rate 0.005 --cycles 5000 --out runs/traffic
+  spinn traffic --machine 8x8 --rate 0.002 --cycles 5000 --dead-chip 3,3 --dead-link 0,0,NE";
 const LIFE_EXAMPLES: &str = "Examples:
   spinn life --machine spinn3 --tiles 3x3 --generations 3
-  spinn life --gap 2000";
+  spinn life --gap 2000
+  spinn life --tiles 8x8 --generations 3 --random-faults 4 --drop-rate 0.001";
 
 /// The model a command runs, with the settings a command line may override.
 #[derive(clap::Args, Debug, Clone)]
@@ -571,13 +581,19 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         Err(err) => {
             // One line: clap's first (the rest is usage and a pointer to --help), without the
-            // "error: " the binary adds itself.
+            // "error: " the binary adds itself; missing arguments are listed on the lines
+            // after it, so those join it.
             let text = err.render().to_string();
-            let first = text.lines().next().unwrap_or("").trim();
-            return Err(anyhow::anyhow!(first
-                .strip_prefix("error: ")
-                .unwrap_or(first)
-                .to_string()));
+            let mut lines = text.lines().map(str::trim);
+            let first = lines.next().unwrap_or("");
+            let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+            if err.kind() == clap::error::ErrorKind::MissingRequiredArgument {
+                for missing in lines.take_while(|l| !l.is_empty() && !l.starts_with("Usage:")) {
+                    line.push(' ');
+                    line.push_str(missing);
+                }
+            }
+            return Err(anyhow::anyhow!(line));
         }
     };
     match cli.command {
@@ -620,6 +636,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             trace_cycles,
             out: dir,
             no_progress,
+            faults,
         } => {
             let pattern = match pattern {
                 PatternArg::Uniform => spinn_model::traffic::Pattern::Uniform,
@@ -638,6 +655,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 seed,
                 timing: spinn_model::LinkTiming::SPINNAKER,
                 control,
+                faults: faults.transient(),
             };
             let trace = vcd.map(|path| commands::TraceArgs {
                 path,
@@ -645,7 +663,10 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 window: trace_cycles,
             });
             commands::traffic(
-                &machine,
+                &faults::Faulted {
+                    machine: &machine,
+                    faults: &faults,
+                },
                 &cfg,
                 json,
                 trace,
@@ -664,6 +685,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             engine,
             no_reinjection,
             no_progress,
+            faults,
         } => {
             let config = spinn_runtime::apps::life::LifeConfig {
                 tiles_x: tiles.0,
@@ -675,7 +697,10 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 send_gap_cycles: gap,
             };
             commands::life(
-                &machine,
+                &faults::Faulted {
+                    machine: &machine,
+                    faults: &faults,
+                },
                 &config,
                 engine == EngineArg::Rtl,
                 !no_reinjection,
@@ -696,6 +721,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             log,
             checkpoint_every,
             resume,
+            faults,
         } => train::run(
             &train::TrainArgs {
                 model: setup::ModelChoice {
@@ -715,6 +741,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 checkpoint_every,
                 resume,
                 json: report.json,
+                faults,
             },
             out,
         ),

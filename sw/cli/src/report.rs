@@ -166,6 +166,8 @@ pub fn packets_json(r: &MachineReport) -> Value {
         "dumped": r.dumped,
         "reinjected": r.reinjected,
         "dropped": r.dropped,
+        "dump_overflows": r.dump_overflows,
+        "transient_drops": r.transient_drops,
         "send_failures": r.send_failures,
         "queue_overflows": r.queue_overflows,
     })

@@ -37,6 +37,8 @@ pub struct TrainArgs {
     pub resume: Option<PathBuf>,
     /// Print the report as JSON instead of text.
     pub json: bool,
+    /// Dead chips, links and cores to train around.
+    pub faults: crate::faults::FaultArgs,
 }
 
 /// One line per model: each layer's name, output shape and activation, inputs named where a
@@ -281,7 +283,9 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         crate::commands::check_writable(path)?;
     }
     let out_dir = args.out.as_deref().map(OutDir::prepare).transpose()?;
-    let options = MachineOptions::on(resolved.topology.clone());
+    let (topology, faults) = args.faults.apply(resolved.topology.clone())?;
+    let mut options = MachineOptions::on(topology);
+    options.machine.transient_faults = args.faults.transient();
     let mut log = match &args.log {
         Some(path) => {
             crate::commands::check_writable(path)?;
@@ -340,6 +344,9 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         data.test.n_samples(),
         resolved.machine_name
     )?;
+    if !faults.is_empty() {
+        writeln!(text, "faults: {}", crate::faults::describe(&faults))?;
+    }
     if epochs_done > 0 {
         writeln!(
             text,
@@ -457,6 +464,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "training_samples": data.train.n_samples(),
         "test_samples": data.test.n_samples(),
         "machine": resolved.machine_name,
+        "faults": faults.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "epochs": epochs,
         "resumed_after_epoch": epochs_done,
         "per_epoch": report.epochs.iter().map(|e| json!({
@@ -534,6 +542,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "packets:            {} sent, {} delivered, {} dropped, {} dumped, {} re-injected",
             r.packets_sent, r.delivered, r.dropped, r.dumped, r.reinjected
         )?;
+        if args.faults.drop_rate > 0.0 {
+            writeln!(
+                out,
+                "transient faults:   {} hand-overs failed (drop rate {}), each dumped for the monitor to re-inject; {} lost",
+                r.transient_drops, args.faults.drop_rate, r.dropped
+            )?;
+        }
         writeln!(
             out,
             "routing:            largest table {} entries after minimisation",

@@ -14,10 +14,10 @@
 //! Weights and velocities are `f32`: exact for f32 runs, and exact for s16.15 values (every
 //! s16.15 number below 2^16 in magnitude is an `f32`), so resuming loses nothing.
 
-use crate::data::{read_limited, LimitedReadError};
+use crate::data::{clipped, read_limited, DataSource, LimitedReadError, MESSAGE_CHARS};
 use crate::model::Weights;
-use crate::model_file::{ModelFile, ModelFileError};
-use crate::npz::{read_npz, write_npz, NpzError};
+use crate::model_file::{ModelFile, ModelFileError, MAX_MODEL_FILE_BYTES};
+use crate::npz::{npz_size_limit, read_npz, write_npz, NpzError};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -121,54 +121,78 @@ impl Checkpoint {
             zip::ZipArchive::new(Cursor::new(bytes)).map_err(|err| CheckpointError::NotZip {
                 message: err.to_string(),
             })?;
-        let mut entry = |name: &'static str, required: bool| -> Result<_, CheckpointError> {
-            let mut file = match archive.by_name(name) {
-                Ok(file) => file,
-                Err(zip::result::ZipError::FileNotFound) if !required => return Ok(None),
-                Err(zip::result::ZipError::FileNotFound) => {
-                    return Err(CheckpointError::Entry {
-                        entry: name.into(),
-                        message: "missing: this is not a checkpoint written by \
+        // Each entry is read up to what it can need: the texts as much as a model file may
+        // have, the weights as much as the model's `.npz` may (a deflated entry's stated size
+        // is not trusted, and may inflate to gigabytes).
+        let mut entry =
+            |name: &'static str, required: bool, limit: u64| -> Result<_, CheckpointError> {
+                let mut file = match archive.by_name(name) {
+                    Ok(file) => file,
+                    Err(zip::result::ZipError::FileNotFound) if !required => return Ok(None),
+                    Err(zip::result::ZipError::FileNotFound) => {
+                        return Err(CheckpointError::Entry {
+                            entry: name.into(),
+                            message: "missing: this is not a checkpoint written by \
                                   --checkpoint-every (a weights file goes to --weights-in)"
-                            .into(),
-                    })
-                }
-                Err(err) => {
+                                .into(),
+                        })
+                    }
+                    Err(err) => {
+                        return Err(CheckpointError::Entry {
+                            entry: name.into(),
+                            message: err.to_string(),
+                        })
+                    }
+                };
+                let mut out = Vec::new();
+                // One byte past the limit is enough to tell that the entry is too long.
+                (&mut file)
+                    .take(limit.saturating_add(1))
+                    .read_to_end(&mut out)
+                    .map_err(|err| CheckpointError::Entry {
+                        entry: name.into(),
+                        message: clipped(&err.to_string(), MESSAGE_CHARS),
+                    })?;
+                if out.len() as u64 > limit {
                     return Err(CheckpointError::Entry {
                         entry: name.into(),
-                        message: err.to_string(),
-                    })
+                        message: format!("more than the {limit} bytes it can need"),
+                    });
                 }
+                Ok(Some(out))
             };
-            let mut out = Vec::new();
-            // The archive is in memory and bounded, but an entry's stated size is not trusted.
-            (&mut file)
-                .take(MAX_CHECKPOINT_BYTES)
-                .read_to_end(&mut out)
-                .map_err(|err| CheckpointError::Entry {
-                    entry: name.into(),
-                    message: err.to_string(),
-                })?;
-            Ok(Some(out))
-        };
         let text = |entry: &'static str, bytes: Vec<u8>| {
             String::from_utf8(bytes).map_err(|err| CheckpointError::Entry {
                 entry: entry.into(),
                 message: err.to_string(),
             })
         };
-        let meta = text(META, entry(META, true)?.expect("invariant: required"))?;
-        let model = text(MODEL, entry(MODEL, true)?.expect("invariant: required"))?;
-        let weights = entry(WEIGHTS, true)?.expect("invariant: required");
-        let velocities = entry(VELOCITIES, false)?;
+        let meta = text(
+            META,
+            entry(META, true, MAX_MODEL_FILE_BYTES)?.expect("invariant: required"),
+        )?;
+        let model = text(
+            MODEL,
+            entry(MODEL, true, MAX_MODEL_FILE_BYTES)?.expect("invariant: required"),
+        )?;
         let meta: Meta = toml::from_str(&meta).map_err(|err| CheckpointError::Entry {
             entry: META.into(),
-            message: err.message().to_string(),
+            message: clipped(&err.message().replace('\n', " "), MESSAGE_CHARS),
         })?;
         if meta.format != CHECKPOINT_FORMAT as i64 {
             return Err(CheckpointError::Format { found: meta.format });
         }
+        // The data set is named here, so that a damaged name is the checkpoint's error.
+        if let Err(err) = meta.data.parse::<DataSource>() {
+            return Err(CheckpointError::Entry {
+                entry: META.into(),
+                message: format!("data: {err}"),
+            });
+        }
         let model = ModelFile::parse(&model, "model.toml in the checkpoint")?;
+        let limit = npz_size_limit(&model.spec);
+        let weights = entry(WEIGHTS, true, limit)?.expect("invariant: required");
+        let velocities = entry(VELOCITIES, false, limit)?;
         let total = model.epochs.unwrap_or(0);
         let epochs_done = usize::try_from(meta.epochs_done)
             .ok()

@@ -473,7 +473,7 @@ impl FromStr for DataSource {
                 let paths = text
                     .strip_prefix("idx:")
                     .ok_or_else(|| DataError::UnknownSource {
-                        text: text.to_string(),
+                        text: clipped(text, MESSAGE_CHARS),
                     })?;
                 // Exactly one comma: with more, which one separates the paths is a guess.
                 match paths.split(',').collect::<Vec<_>>().as_slice() {
@@ -484,7 +484,7 @@ impl FromStr for DataSource {
                         })
                     }
                     _ => Err(DataError::BadIdxSource {
-                        text: text.to_string(),
+                        text: clipped(text, MESSAGE_CHARS),
                     }),
                 }
             }
@@ -546,6 +546,36 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, LimitedRe
         });
     }
     Ok(bytes)
+}
+
+/// The most characters of a value read from a file (a name, a key, a line) that an error
+/// quotes: enough to recognise it, few enough that a hostile file is not echoed back whole.
+pub(crate) const QUOTED_CHARS: usize = 80;
+
+/// The most characters of another library's message (TOML's, zip's) that an error carries;
+/// those messages quote the input too.
+pub(crate) const MESSAGE_CHARS: usize = 240;
+
+/// `text` as an error may quote it: on one line (control characters escaped, a newline as
+/// `\n`) and at most `max` characters, ending in `…` where it was cut. Every reader here
+/// passes what it quotes from a file through this, so each error stays one short line.
+pub(crate) fn clipped(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        let escaped: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
+        count += escaped.chars().count();
+        if count > max {
+            out.push('…');
+            break;
+        }
+        out.push_str(&escaped);
+    }
+    out
 }
 
 /// Decompresses `bytes` if they start with the gzip magic, otherwise returns them as they are.

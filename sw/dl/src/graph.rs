@@ -93,7 +93,7 @@ pub enum GraphError {
     )]
     DuplicateName { layer: usize, name: String },
 
-    #[error("layer {layer} (\"{name}\"): a layer name must be non-empty, without '/', ':' or surrounding spaces (weights are stored as name/kernel)")]
+    #[error("layer {layer} (\"{name}\"): a layer name must be non-empty, without '/', ':', control characters or surrounding spaces (weights are stored as name/kernel)")]
     BadName { layer: usize, name: String },
 
     #[error(
@@ -221,7 +221,13 @@ impl Graph {
                     name
                 }
             };
-            if name.is_empty() || name.contains(['/', ':']) || name.trim() != name {
+            // A control character (a newline) would break every message naming the layer.
+            if name.is_empty()
+                || name.contains(['/', ':'])
+                || name.trim() != name
+                || name.contains(char::is_control)
+            {
+                let name = crate::data::clipped(&name, crate::data::QUOTED_CHARS);
                 return Err(GraphError::BadName { layer, name });
             }
             if by_name.contains_key(&name) {
@@ -243,7 +249,7 @@ impl Graph {
                             .ok_or_else(|| GraphError::UnknownInput {
                                 layer,
                                 name: name.clone(),
-                                input: input.clone(),
+                                input: crate::data::clipped(input, crate::data::QUOTED_CHARS),
                             })
                     })
                     .collect::<Result<_, _>>()?,

@@ -182,6 +182,17 @@ pub struct ModelSpec {
     seed: u64,
 }
 
+/// A number as written (`0.1`, `-1`), unless that takes more than a few digits: `f64`'s
+/// `Display` writes `1e-300` out as 300 zeros, and a model file may hold any number.
+fn short_number(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{value:e}")
+    }
+}
+
 /// Why a model description is invalid; each variant names the layer or hyper-parameter at
 /// fault and its value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -191,16 +202,20 @@ pub enum ModelError {
     Graph(#[from] GraphError),
 
     /// The learning rate must be finite and positive.
-    #[error("learning rate {value} is not a finite positive number")]
+    #[error("learning rate {} is not a finite positive number", short_number(*.value))]
     InvalidLearningRate { value: f64 },
+
+    /// In f32 the learning rate becomes an `f32`, which must stay finite and positive.
+    #[error("learning rate {} is {as_f32} as an f32, the number format the machine trains in", short_number(*.value))]
+    F32LearningRate { value: f64, as_f32: f32 },
 
     /// In fixed point the learning rate becomes an s16.15 constant, which must be at least one
     /// step (2^−15) and fit in 32 bits.
-    #[error("learning rate {value} rounds to {q15} as an s16.15 constant (needs 1..=2147483647)")]
+    #[error("learning rate {} rounds to {q15} as an s16.15 constant (needs 1..=2147483647)", short_number(*.value))]
     FixedLearningRate { value: f64, q15: i64 },
 
     /// Momentum must lie in [0, 1).
-    #[error("momentum {value} is outside [0, 1)")]
+    #[error("momentum {} is outside [0, 1)", short_number(*.value))]
     InvalidMomentum { value: f64 },
 
     /// A batch needs at least one sample.
@@ -252,6 +267,14 @@ impl ModelSpec {
                 if !learning_rate.is_finite() || learning_rate <= 0.0 {
                     return Err(ModelError::InvalidLearningRate {
                         value: learning_rate,
+                    });
+                }
+                // A rate below f32's smallest number would train nothing, silently.
+                let as_f32 = learning_rate as f32;
+                if numeric == NumericMode::F32 && !(as_f32.is_finite() && as_f32 > 0.0) {
+                    return Err(ModelError::F32LearningRate {
+                        value: learning_rate,
+                        as_f32,
                     });
                 }
                 if numeric == NumericMode::Fixed {

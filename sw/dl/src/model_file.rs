@@ -119,6 +119,7 @@
 //! or TOML's own description of a syntax, missing-key or wrong-type problem followed by the
 //! offending line.
 
+use crate::data::{clipped, MESSAGE_CHARS, QUOTED_CHARS};
 use crate::graph::{Graph, GraphError, LayerSpec};
 use crate::model::{Loss, ModelError, ModelSpec, NumericMode, Optimizer};
 use crate::ops::{
@@ -392,17 +393,19 @@ impl Source<'_> {
     fn toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, ModelFileError> {
         toml::from_str(self.text).map_err(|err| {
             let location = self.location(err.span().map_or(0, |it| it.start));
+            // TOML's messages can span lines and quote the value at fault whole; keep ours to
+            // one short line.
+            let message = err
+                .message()
+                .lines()
+                .map(str::trim)
+                .filter(|it| !it.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
             ModelFileError::Toml {
                 line_text: self.line_text(location.line),
                 location,
-                // TOML's messages can span lines; keep ours to one.
-                message: err
-                    .message()
-                    .lines()
-                    .map(str::trim)
-                    .filter(|it| !it.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                message: clipped(&message, MESSAGE_CHARS),
             }
         })
     }
@@ -421,13 +424,10 @@ impl Source<'_> {
         }
     }
 
+    /// The line quoted after an error, clipped: a line can be the whole file.
     fn line_text(&self, line: usize) -> String {
-        self.text
-            .lines()
-            .nth(line - 1)
-            .unwrap_or("")
-            .trim()
-            .to_string()
+        let text = self.text.lines().nth(line - 1).unwrap_or("").trim();
+        clipped(text, QUOTED_CHARS)
     }
 
     /// Looks up a name, or reports it as unknown at its position with the valid ones.
@@ -462,7 +462,7 @@ impl Source<'_> {
             location: self.location(offset),
             key: key.to_string(),
             kind,
-            value: value.to_string(),
+            value: clipped(value, QUOTED_CHARS),
             expected,
         })
     }
@@ -535,7 +535,7 @@ fn seed_and_optimizer(
 ) -> Result<(u64, Optimizer), ModelFileError> {
     let value = parse_seed(seed.get_ref()).ok_or_else(|| ModelFileError::BadSeed {
         location: source.location(seed.span().start),
-        found: seed.get_ref().to_string(),
+        found: shown(seed.get_ref()),
     })?;
     let sgd = optimizer.sgd.get_ref();
     let optimizer = Optimizer::Sgd {
@@ -556,7 +556,9 @@ fn locate_training(
     let sgd = optimizer.sgd.get_ref();
     Some(match err {
         ModelError::Graph(_) => return None,
-        ModelError::InvalidLearningRate { .. } | ModelError::FixedLearningRate { .. } => (
+        ModelError::InvalidLearningRate { .. }
+        | ModelError::F32LearningRate { .. }
+        | ModelError::FixedLearningRate { .. } => (
             "optimizer.sgd.learning_rate".to_string(),
             sgd.learning_rate.span(),
         ),
@@ -887,15 +889,10 @@ fn non_negative(value: &toml::Value) -> Option<usize> {
 
 /// A value as TOML writes it, on one line and short, for messages.
 fn shown(value: &toml::Value) -> String {
-    let text = match value {
-        toml::Value::Table(_) => return "a table".to_string(),
-        other => other.to_string().replace('\n', " "),
-    };
-    const LIMIT: usize = 60;
-    if text.chars().count() > LIMIT {
-        format!("{}…", text.chars().take(LIMIT).collect::<String>())
-    } else {
-        text
+    match value {
+        toml::Value::Table(_) => "a table".to_string(),
+        // TOML writes a string with a newline over several lines.
+        other => clipped(&other.to_string().replace('\n', " "), QUOTED_CHARS),
     }
 }
 

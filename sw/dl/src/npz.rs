@@ -38,6 +38,7 @@
 //!
 //! Every error names the array (or file) at fault.
 
+use crate::data::{clipped, MESSAGE_CHARS, QUOTED_CHARS};
 use crate::model::{LayerWeights, ModelSpec, Weights};
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read, Write};
@@ -122,6 +123,16 @@ pub enum NpzError {
         array: String,
         expected: usize,
         got: usize,
+    },
+
+    /// An entry longer than its array can be in any accepted dtype, with the longest header:
+    /// read only that far, so its real length is not known (a deflated entry may inflate to
+    /// gigabytes).
+    #[error("{array}: the entry has more than the {limit} bytes an array of shape {} can take", python_shape(.expected))]
+    EntryTooLarge {
+        array: String,
+        expected: Vec<usize>,
+        limit: usize,
     },
 
     /// More data bytes than the header's shape and dtype need.
@@ -285,7 +296,7 @@ pub(crate) fn stored_zip<'a>(
 /// Reads the weights of `spec` from `.npz` bytes (see the module doc for what is accepted).
 pub fn read_npz(bytes: &[u8], spec: &ModelSpec) -> Result<Weights, NpzError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|err| NpzError::NotZip {
-        message: err.to_string(),
+        message: clipped(&err.to_string(), MESSAGE_CHARS),
     })?;
     let shapes = spec.weight_shapes();
     let weighted: Vec<String> = shapes.iter().map(|(name, _, _)| name.clone()).collect();
@@ -295,9 +306,10 @@ pub fn read_npz(bytes: &[u8], spec: &ModelSpec) -> Result<Weights, NpzError> {
     for entry in &names {
         if let Some(layer) = weight_layer_of(entry) {
             if !weighted.iter().any(|it| it == layer) {
+                // Entry names are the archive's own bytes: quoted clipped, on one line.
                 return Err(NpzError::UnknownLayer {
-                    entry: entry.clone(),
-                    layer: layer.to_string(),
+                    entry: clipped(entry, QUOTED_CHARS),
+                    layer: clipped(layer, QUOTED_CHARS),
                     weighted,
                 });
             }
@@ -445,10 +457,17 @@ fn read_array(
         .fold(Dtype::F8.size(), |n, &d| n.saturating_mul(d))
         .saturating_add(MAX_HEADER_BYTES);
     let mut bytes = Vec::new();
-    // One byte past the limit is enough to report trailing bytes.
+    // One byte past the limit is enough to tell that the entry is too long.
     file.take(limit as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|err| entry_error(&err))?;
+    if bytes.len() > limit {
+        return Err(NpzError::EntryTooLarge {
+            array: array.to_string(),
+            expected: expected.to_vec(),
+            limit,
+        });
+    }
     let (header, data) = read_header(&bytes, array)?;
     if header.shape != expected {
         return Err(NpzError::WrongShape {
@@ -462,9 +481,10 @@ fn read_array(
 
 /// Parses the magic, version and header dictionary; returns the header and the data bytes.
 fn read_header<'a>(bytes: &'a [u8], array: &str) -> Result<(Header, &'a [u8]), NpzError> {
+    // A header is up to 4 GiB of the file's own text: what a reason quotes of it is clipped.
     let bad = |reason: String| NpzError::BadHeader {
         array: array.to_string(),
-        reason,
+        reason: clipped(&reason, MESSAGE_CHARS),
     };
     if bytes.len() < MAGIC.len() + 2 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(NpzError::BadMagic {
@@ -514,17 +534,22 @@ fn read_header<'a>(bytes: &'a [u8], array: &str) -> Result<(Header, &'a [u8]), N
 
 /// Parses `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
 fn parse_header_dict(text: &str, array: &str) -> Result<Header, NpzError> {
+    // A header is up to 4 GiB of the file's own text: what a reason quotes of it is clipped.
     let bad = |reason: String| NpzError::BadHeader {
         array: array.to_string(),
-        reason,
+        reason: clipped(&reason, MESSAGE_CHARS),
     };
     let mut parser = DictParser {
         chars: text.chars().collect(),
         at: 0,
     };
-    let entries = parser
-        .dict()
-        .map_err(|reason| bad(format!("{reason} in {text:?}")))?;
+    let entries = parser.dict().map_err(|reason| {
+        bad(format!(
+            "{} in \"{}\"",
+            clipped(&reason, QUOTED_CHARS),
+            clipped(text, QUOTED_CHARS)
+        ))
+    })?;
     let mut descr = None;
     let mut fortran_order = None;
     let mut shape = None;
@@ -548,7 +573,7 @@ fn parse_header_dict(text: &str, array: &str) -> Result<Header, NpzError> {
         _ => {
             return Err(NpzError::UnsupportedDtype {
                 array: array.to_string(),
-                dtype: descr,
+                dtype: clipped(&descr, QUOTED_CHARS),
             })
         }
     };

@@ -76,8 +76,10 @@ impl Shape {
     /// [`MAX_ELEMENTS`] elements), or `None` if it can.
     pub fn check(&self) -> Option<String> {
         if !(1..=3).contains(&self.rank()) {
+            // A model file can give a shape of any length; quote it clipped.
             return Some(format!(
-                "shape {self} has rank {}; tensors are (n,), (steps, channels) or (rows, cols, channels)",
+                "shape {} has rank {}; tensors are (n,), (steps, channels) or (rows, cols, channels)",
+                crate::data::clipped(&self.to_string(), crate::data::QUOTED_CHARS),
                 self.rank()
             ));
         }

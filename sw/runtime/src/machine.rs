@@ -49,6 +49,8 @@ pub struct MachineConfig {
     /// Whether the fast fabric model lets routers with nothing to do sleep until something
     /// wakes them. Only host speed depends on it; turning it off is for checking that.
     pub sleeping_routers: bool,
+    /// Transient faults the fast fabric injects (`None`: none; the RTL fabric takes none).
+    pub transient_faults: Option<spinn_model::TransientFaults>,
 }
 
 impl MachineConfig {
@@ -68,6 +70,7 @@ impl MachineConfig {
             reinjection: true,
             reinject_queue: 4096,
             sleeping_routers: true,
+            transient_faults: None,
         }
     }
 }
@@ -127,6 +130,8 @@ pub enum LoadError {
          SpiNN-3)"
     )]
     NoRtlFabric { width: u16, height: u16 },
+    #[error("transient faults are injected by the fast fabric model only, not the RTL fabric")]
+    FaultsOnRtl,
 }
 
 /// Multicast entries a SpiNNaker1 router holds (one of 1,024 is kept by the system).
@@ -387,6 +392,9 @@ impl Machine {
             rotate_clockwise: false,
         });
         fabric.set_sleeping(config.sleeping_routers);
+        if let Some(faults) = &config.transient_faults {
+            fabric.set_transient_faults(faults);
+        }
         Machine::build(
             topology,
             tables,
@@ -403,6 +411,9 @@ impl Machine {
         programs: Vec<CoreProgram>,
         config: MachineConfig,
     ) -> Result<Machine, LoadError> {
+        if config.transient_faults.is_some() {
+            return Err(LoadError::FaultsOnRtl);
+        }
         let engine = crate::rtl_engine::RtlEngine::new(kind, tables, config.control)?;
         Machine::with_engine(kind.machine(), tables, programs, config, Box::new(engine))
     }
@@ -1008,6 +1019,7 @@ impl Machine {
             dumped,
             reinjected: stats.reinjected,
             dump_overflows: counters[Counter::DumpOverflow.index()],
+            transient_drops: stats.transient_drops,
             dropped: dumped.saturating_sub(stats.reinjected + pending_reinjection),
             send_failures: cores.send_failures,
             queue_overflows: cores.queue_overflows,
@@ -1071,6 +1083,9 @@ pub struct MachineReport {
     pub reinjected: u64,
     /// Dumps that found the dump registers full: those packets are lost.
     pub dump_overflows: u64,
+    /// Hand-overs an injected transient fault made fail (each packet dumped, so counted in
+    /// `dumped`, and re-injected like any other dump).
+    pub transient_drops: u64,
     /// Dumped packets neither re-injected nor waiting to be: lost.
     pub dropped: u64,
     /// Packets lost because a core's send path was full.

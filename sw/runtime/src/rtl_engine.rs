@@ -301,6 +301,8 @@ impl Engine for RtlEngine {
             link_busy_cycles: 0,
             reinjected: self.reinjected,
             payload_traversals: 0,
+            // The RTL fabric takes no injected faults.
+            transient_drops: 0,
         }
     }
 }

@@ -1,0 +1,133 @@
+//! Faults on the command line (issue 14): training around dead chips, links and cores, and
+//! through transient hand-over failures, ends with the same weights, byte for byte, as a run on
+//! the whole machine, in both numeric modes, with the faults in the report.
+
+use spinn_e2e::{scratch, spinn};
+
+/// `spinn train --epochs 1` in `numeric` with `extra` flags; the weights file's bytes and the
+/// report.
+fn train(dir: &std::path::Path, name: &str, numeric: &str, extra: &[&str]) -> (Vec<u8>, String) {
+    let weights = dir.join(format!("{name}-{numeric}.npz"));
+    let mut args = vec![
+        "train",
+        "--epochs",
+        "1",
+        "--numeric",
+        numeric,
+        "--no-golden",
+        "--no-progress",
+        "--weights-out",
+        weights.to_str().expect("a UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let report = spinn(&args).unwrap_or_else(|e| panic!("{name} {numeric}: {e}"));
+    let bytes = std::fs::read(&weights).expect("the weights were written");
+    (bytes, report)
+}
+
+#[test]
+fn permanent_and_transient_faults_leave_the_trained_weights_identical() {
+    let dir = scratch("faults");
+    for numeric in ["f32", "fixed"] {
+        let (clean, _) = train(&dir, "clean", numeric, &[]);
+
+        let (random, report) = train(
+            &dir,
+            "random",
+            numeric,
+            &["--random-faults", "8", "--fault-seed", "1"],
+        );
+        assert!(
+            random == clean,
+            "{numeric}: random faults changed the weights"
+        );
+        let faults = report
+            .lines()
+            .find(|l| l.starts_with("faults: "))
+            .unwrap_or_else(|| panic!("no faults line in {report}"));
+        assert_eq!(faults.matches("; ").count(), 7, "eight faults: {faults}");
+
+        // The host chip's application cores dead but two (the feeder's and the gatherer's):
+        // the model's other cores move off it, so its packets cross links they did not use.
+        let cores: Vec<String> = (1..=15).map(|p| format!("0,0,{p}")).collect();
+        let mut flags = Vec::new();
+        for core in &cores {
+            flags.extend(["--dead-core", core.as_str()]);
+        }
+        flags.extend(["--dead-link", "1,1,E", "--dead-chip", "2,2"]);
+        let (moved, _) = train(&dir, "moved", numeric, &flags);
+        assert!(moved == clean, "{numeric}: dead cores changed the weights");
+
+        let (dropped, report) = train(&dir, "dropped", numeric, &["--drop-rate", "0.001"]);
+        assert!(
+            dropped == clean,
+            "{numeric}: transient drops changed the weights"
+        );
+        let line = report
+            .lines()
+            .find(|l| l.starts_with("transient faults:"))
+            .unwrap_or_else(|| panic!("no transient faults line in {report}"));
+        let failed: u64 = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a count in {line}"));
+        assert!(failed > 100, "about 1,300 hand-overs fail at 0.001: {line}");
+        assert!(line.ends_with("; 0 lost"), "{line}");
+    }
+}
+
+#[test]
+fn faults_that_cannot_apply_are_refused_by_name() {
+    let err = spinn(&["train", "--dead-chip", "9,9"]).unwrap_err();
+    assert!(err.starts_with("dead chip (9, 9): "), "{err}");
+    let err = spinn(&["traffic", "--dead-link", "0,0,W"]).unwrap_err();
+    assert!(err.starts_with("dead link (0, 0) W: "), "{err}");
+    let err = spinn(&[
+        "life",
+        "--engine",
+        "rtl",
+        "--machine",
+        "spinn3",
+        "--dead-chip",
+        "1,1",
+    ])
+    .unwrap_err();
+    assert!(err.contains("faults need --engine fast"), "{err}");
+    let err = spinn(&["train", "--drop-rate", "2"]).unwrap_err();
+    assert!(
+        err.contains("--drop-rate") && err.contains("[0, 1]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn traffic_and_life_report_their_faults() {
+    let out = spinn(&[
+        "traffic",
+        "--cycles",
+        "2000",
+        "--no-progress",
+        "--dead-chip",
+        "3,3",
+        "--drop-rate",
+        "0.01",
+    ])
+    .expect("traffic runs");
+    assert!(out.contains("faults    chip (3, 3)"), "{out}");
+    let out = spinn(&[
+        "life",
+        "--generations",
+        "2",
+        "--tiles",
+        "6x6",
+        "--no-progress",
+        "--dead-link",
+        "2,2,N",
+        "--drop-rate",
+        "0.001",
+    ])
+    .expect("life runs");
+    assert!(out.contains("faults: link (2, 2) N"), "{out}");
+    assert!(out.contains("matches the host"), "{out}");
+}
