@@ -25,6 +25,14 @@ fn train(dir: &std::path::Path, name: &str, numeric: &str, extra: &[&str]) -> (V
     (bytes, report)
 }
 
+/// The report's line that starts with `prefix`.
+fn line_of<'a>(report: &'a str, prefix: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in {report}"))
+}
+
 #[test]
 fn permanent_and_transient_faults_leave_the_trained_weights_identical() {
     let dir = scratch("faults");
@@ -41,10 +49,7 @@ fn permanent_and_transient_faults_leave_the_trained_weights_identical() {
             random == clean,
             "{numeric}: random faults changed the weights"
         );
-        let faults = report
-            .lines()
-            .find(|l| l.starts_with("faults: "))
-            .unwrap_or_else(|| panic!("no faults line in {report}"));
+        let faults = line_of(&report, "faults: ");
         assert_eq!(faults.matches("; ").count(), 7, "eight faults: {faults}");
 
         // The host chip's application cores dead but two (the feeder's and the gatherer's):
@@ -63,10 +68,7 @@ fn permanent_and_transient_faults_leave_the_trained_weights_identical() {
             dropped == clean,
             "{numeric}: transient drops changed the weights"
         );
-        let line = report
-            .lines()
-            .find(|l| l.starts_with("transient faults:"))
-            .unwrap_or_else(|| panic!("no transient faults line in {report}"));
+        let line = line_of(&report, "transient faults:");
         let failed: u64 = line
             .split_whitespace()
             .nth(2)
