@@ -4,19 +4,26 @@
 //! graph, from a seeded SplitMix64 generator.
 //!
 //! Run with
-//! `cargo run --release -p spinn-toolchain --example toolchain_speed -- [BOARDS] [SEED]`.
+//! `cargo run --release -p spinn-toolchain --example toolchain_speed -- [BOARDS] [SEED] [digest]`.
 //! One board is the SpiNN-5 board itself (48 chips); more are `Machine::multi_board(BOARDS)`,
 //! whole triads on a torus (12 boards: 576 chips, 1,200 boards: 57,600 chips).
+//! The stages are those `map` runs: routing fused with table building (`route_tables`), the
+//! kept entries gathered per chip (`kept_tables`), minimisation (`minimise_kept`) and the
+//! checker; each prints wall time, CPU time (on a shared machine wall time counts other
+//! people's work too) and peak heap.
+//! With `digest`, it also prints fixed hashes of the placements, key blocks, trees,
+//! unminimised tables, final tables and check summary, to compare mappings between builds.
 //! On a single board it also minimises once more to half the largest table, to time ordered
 //! covering under pressure (that run may report that some table cannot fit).
 
-use spinn_arch::Machine;
+use spinn_arch::{ChipCoord, Machine};
 use spinn_model::rng::SplitMix64;
 use spinn_toolchain::{
-    allocate_keys, build_tables, check, minimise, place, route, MachineGraph, MapConfig,
+    allocate_keys, check, minimise, minimise_kept, place, route_tables, MachineGraph, MapConfig,
     MinimiseConfig, Partition, Resources, RouteConfig, Vertex, VertexId,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -64,20 +71,75 @@ static ALLOCATOR: Counting = Counting;
 struct Stage {
     name: &'static str,
     time: Duration,
+    /// CPU time of all the process's threads, user and system.
+    cpu: Duration,
     peak_bytes: usize,
+}
+
+/// The CPU time the process has used so far, from `/proc/self/stat` (zero where there is no
+/// such file): on a shared machine wall time also counts other people's work.
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The command name may hold spaces, so count fields from the closing parenthesis:
+    // utime and stime are fields 14 and 15, in ticks of (almost always) 1/100 s.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 /// Runs `f` as the stage `name`, recording it in `stages`.
 fn stage<T>(stages: &mut Vec<Stage>, name: &'static str, f: impl FnOnce() -> T) -> T {
     PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
     let t = Instant::now();
+    let cpu = cpu_time();
     let out = f();
     stages.push(Stage {
         name,
         time: t.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu),
         peak_bytes: PEAK.load(Ordering::Relaxed),
     });
     out
+}
+
+/// FNV-1a, a fixed hash, so digests of the same mapping agree from run to run and build to
+/// build.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    /// The digest so far, starting afresh.
+    fn take(&mut self) -> u64 {
+        std::mem::take(self).0
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// A value in `lo..=hi` from the workspace's seeded generator.
@@ -150,6 +212,7 @@ fn main() {
         .next()
         .map(|s| s.parse().expect("the seed is a number"))
         .unwrap_or(2024);
+    let want_digest = args.next().as_deref() == Some("digest");
     let (machine, name) = if n_boards == 1 {
         (Machine::spinn5(), "SpiNN-5".to_string())
     } else {
@@ -168,29 +231,32 @@ fn main() {
     let keys = stage(&mut stages, "keys", || {
         allocate_keys(&graph).expect("keys fit")
     });
-    let trees = stage(&mut stages, "route", || {
-        route(
+    let mut routed = stage(&mut stages, "route", || {
+        route_tables(
             &machine,
             &graph,
             &placements,
+            &keys,
             RouteConfig {
                 ner_radius: cfg.ner_radius,
             },
         )
         .expect("the machine is connected")
     });
-    let unminimised = stage(&mut stages, "tables", || {
-        build_tables(&graph, &placements, &keys, &trees)
-    });
+    let kept = stage(&mut stages, "tables", || routed.kept_tables());
     let tables = stage(&mut stages, "minimise", || {
-        minimise(
-            &unminimised,
+        minimise_kept(
+            &kept,
+            &routed.trees,
+            &keys,
             MinimiseConfig {
                 table_capacity: cfg.table_capacity,
             },
         )
         .expect("tables fit")
     });
+    // `map` lets these go before checking too.
+    drop(kept);
     let summary = stage(&mut stages, "check", || {
         check(&machine, &graph, &placements, &keys, &tables).expect("tables are right")
     });
@@ -198,7 +264,8 @@ fn main() {
     let peak_total = stages.iter().map(|s| s.peak_bytes).max().unwrap_or(0);
 
     let n_targets: usize = graph.partitions().map(|(_, p)| p.targets.len()).sum();
-    let n_hops: usize = trees.iter().map(|t| t.n_hops()).sum();
+    let n_hops = routed.trees.n_hops();
+    let sizes: Vec<_> = routed.unminimised_sizes().collect();
     println!(
         "{name}: {} chips, {} vertices, {} partitions, {} (partition, target) pairs, seed {seed}",
         machine.n_chips(),
@@ -206,17 +273,41 @@ fn main() {
         graph.n_partitions(),
         n_targets
     );
-    println!("stage       time (ms)  peak (MB)");
+    println!("stage       time (ms)   CPU (ms)  peak (MB)");
     for s in &stages {
-        println!("{:<10} {} {}", s.name, ms(s.time), mb(s.peak_bytes));
+        println!(
+            "{:<10} {} {} {}",
+            s.name,
+            ms(s.time),
+            ms(s.cpu),
+            mb(s.peak_bytes)
+        );
     }
-    println!("{:<10} {} {}", "total", ms(t_total), mb(peak_total));
-    let (before_chip, before) = unminimised.largest().expect("some chip routes");
+    let cpu_total = stages.iter().map(|s| s.cpu).sum();
+    println!(
+        "{:<10} {} {} {}",
+        "total",
+        ms(t_total),
+        ms(cpu_total),
+        mb(peak_total)
+    );
+    // The largest unminimised table, the lowest chip on ties.
+    let (before_chip, before) = sizes
+        .iter()
+        .copied()
+        .fold(
+            None,
+            |best: Option<(ChipCoord, usize)>, (chip, n)| match best {
+                Some((_, b)) if b >= n => best,
+                _ => Some((chip, n)),
+            },
+        )
+        .expect("some chip routes");
     let (after_chip, after) = tables.largest().expect("some chip routes");
     println!("tree hops            {n_hops}");
     println!(
         "entries total        {} before, {} after minimisation",
-        unminimised.n_entries(),
+        sizes.iter().map(|s| s.1).sum::<usize>(),
         tables.n_entries()
     );
     println!("largest table before {before} entries on chip {before_chip}");
@@ -226,11 +317,50 @@ fn main() {
         summary.n_partitions, summary.n_lookups, summary.n_deliveries
     );
 
+    if want_digest {
+        let mut h = Fnv::default();
+        placements.iter().for_each(|p| p.hash(&mut h));
+        let d_place = h.take();
+        keys.iter()
+            .for_each(|k| (k.0.index(), k.1.base, k.1.mask, k.1.n_keys).hash(&mut h));
+        let d_keys = h.take();
+        let trees = routed.trees.to_trees();
+        for t in &trees {
+            t.root().hash(&mut h);
+            for (c, n) in t.nodes() {
+                (c, n.arrival, n.route).hash(&mut h);
+            }
+        }
+        let d_trees = h.take();
+        drop(trees);
+        for (c, t) in &routed.trees.unminimised(&keys).chips {
+            c.hash(&mut h);
+            for e in t {
+                (e.key, e.mask, e.route, e.source).hash(&mut h);
+            }
+        }
+        let d_unmin = h.take();
+        for (c, t) in &tables.chips {
+            (c, t).hash(&mut h);
+        }
+        let d_tables = h.take();
+        (
+            summary.n_partitions,
+            summary.n_lookups,
+            summary.n_deliveries,
+        )
+            .hash(&mut h);
+        let d_check = h.take();
+        println!(
+            "digest place {d_place:016x} keys {d_keys:016x} trees {d_trees:016x} unminimised {d_unmin:016x} tables {d_tables:016x} check {d_check:016x}"
+        );
+    }
     if n_boards != 1 {
         return;
     }
     // Ordered covering under pressure: half the largest table.
     let capacity = before / 2;
+    let unminimised = routed.trees.unminimised(&keys);
     let t = Instant::now();
     let squeezed = minimise(
         &unminimised,

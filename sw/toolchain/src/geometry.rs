@@ -61,8 +61,21 @@ pub fn shortest_vector(machine: &Machine, from: ChipCoord, to: ChipCoord) -> (i3
 pub fn ldf_path(
     machine: &Machine,
     from: ChipCoord,
-    (dx, dy): (i32, i32),
+    vector: (i32, i32),
 ) -> Vec<(LinkDir, ChipCoord)> {
+    let mut path = Vec::new();
+    ldf_path_into(machine, from, vector, &mut path);
+    path
+}
+
+/// [`ldf_path`] into `path` (cleared first), so the router reuses one buffer.
+pub fn ldf_path_into(
+    machine: &Machine,
+    from: ChipCoord,
+    (dx, dy): (i32, i32),
+    path: &mut Vec<(LinkDir, ChipCoord)>,
+) {
+    path.clear();
     // Subtracting the median of (dx, dy, 0) leaves at most two non-zero components of opposite
     // sign, the shortest form of the vector.
     let mut sorted = [dx, dy, 0];
@@ -75,20 +88,39 @@ pub fn ldf_path(
     ];
     let mut order = [0, 1, 2];
     order.sort_by_key(|&i| std::cmp::Reverse(components[i].0.unsigned_abs()));
-    let mut path = Vec::with_capacity(vector_length(dx, dy) as usize);
+    path.reserve(vector_length(dx, dy) as usize);
+    let (width, height) = (i32::from(machine.width()), i32::from(machine.height()));
+    let wrap = machine.wrap();
+    // One step moves a coordinate by at most one, so wrapping is a single add or subtract.
+    let step_axis = |v: u16, d: i32, size: i32, wraps: bool| {
+        let moved = i32::from(v) + d;
+        let landed = if !wraps || (0..size).contains(&moved) {
+            moved
+        } else if moved < 0 {
+            moved + size
+        } else {
+            moved - size
+        };
+        // Along a shortest vector each coordinate moves monotonically between the two ends,
+        // so a non-wrapping axis is never left.
+        u16::try_from(landed)
+            .ok()
+            .filter(|&l| i32::from(l) < size)
+            .expect("invariant: a shortest path stays inside the machine's box")
+    };
     let mut at = from;
     for i in order {
         let (amount, positive, negative) = components[i];
         let link = if amount >= 0 { positive } else { negative };
+        let (lx, ly) = link.delta();
         for _ in 0..amount.unsigned_abs() {
-            // Along a shortest vector each coordinate moves monotonically between the two ends,
-            // so a non-wrapping axis is never left.
-            at = geometric_step(machine, at, link)
-                .expect("invariant: a shortest path stays inside the machine's box");
+            at = ChipCoord::new(
+                step_axis(at.x, lx, width, wrap.horizontal),
+                step_axis(at.y, ly, height, wrap.vertical),
+            );
             path.push((link, at));
         }
     }
-    path
 }
 
 /// The chips exactly `k` hops from `centre` on the infinite grid, walked round the hexagon and

@@ -15,13 +15,19 @@
 //! Path chips that already belong to a cut-off part are moved onto the path, which keeps the
 //! result a tree; branches left without a sink are pruned at the end.
 
+use crate::compact::{entry, ByChip, CompactTrees, Geometry, TreeChunk, TreeView};
 use crate::error::RouteError;
-use crate::geometry::{ldf_path, ring, shortest_vector};
+#[cfg(test)]
+use crate::geometry::{ldf_path, ring};
+use crate::geometry::{ldf_path_into, shortest_vector, vector_length};
 use crate::graph::MachineGraph;
-use crate::parallel::map_chunks;
+use crate::keys::KeyAllocation;
+use crate::parallel::{map_chunks, map_chunks_with};
 use crate::place::Placements;
+use crate::tables::{EntryTables, RoutingEntry};
 use spinn_arch::{ChipCoord, LinkDir, Machine, OutputPort, RouteSet};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Mutex;
 
 /// How routing trees are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +166,10 @@ pub fn route(
         })
     };
     let partitions: Vec<_> = graph.partitions().collect();
-    let chunks = map_chunks(partitions.len(), ROUTE_CHUNK, |range| {
-        let mut scratch = NerScratch::new(machine);
+    let live = live_links(machine);
+    let init = || NerScratch::new(machine, &live);
+    // Each tree starts afresh in the scratch, so what earlier chunks left does not matter.
+    let (chunks, _) = map_chunks_with(partitions.len(), ROUTE_CHUNK, init, |scratch, range| {
         partitions[range]
             .iter()
             .map(|&(id, partition)| {
@@ -172,7 +180,7 @@ pub fn route(
                     let cores = sinks.entry(at.chip).or_default();
                     *cores = cores.with(OutputPort::Core(at.core));
                 }
-                ner_tree_with(machine, source, &sinks, cfg.ner_radius, &mut scratch).map_err(|to| {
+                ner_tree_with(machine, source, &sinks, cfg.ner_radius, scratch).map_err(|to| {
                     RouteError::Unreachable {
                         partition: graph.partition_label(id),
                         from: source,
@@ -192,6 +200,177 @@ pub fn route(
 /// Partitions per unit of parallel work.
 const ROUTE_CHUNK: usize = 256;
 
+/// What the fused routing stage of [`crate::map`] produces: every tree, compactly, the size of
+/// every chip's unminimised table, and the entries of those tables that default routing cannot
+/// replace (the only ones a table that fits after default-route removal keeps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub trees: CompactTrees,
+    /// Per box slot (x-major, so chip order), the number of unminimised entries.
+    sizes: Vec<u32>,
+    /// Per chunk of partitions, the entries that are not defaultable with their box slots,
+    /// in partition order.
+    kept: Vec<Vec<(u32, RoutingEntry)>>,
+}
+
+impl Routed {
+    /// Per chip that routes anything, the size of its unminimised table, in chip order.
+    pub fn unminimised_sizes(&self) -> impl Iterator<Item = (ChipCoord, usize)> + '_ {
+        let geometry = *self.trees.geometry();
+        self.sizes
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(move |(slot, &n)| (geometry.chip_of_slot(slot), n as usize))
+    }
+
+    /// The unminimised entries that default routing cannot replace, per chip, each table
+    /// sorted by key as [`crate::build_tables`] sorts it: the tables default-route removal
+    /// leaves when key blocks are disjoint. Each call after the first finds none.
+    pub fn kept_tables(&mut self) -> EntryTables {
+        let geometry = *self.trees.geometry();
+        let mut counts = vec![0u32; geometry.n_slots()];
+        for &(slot, _) in self.kept.iter().flatten() {
+            counts[slot as usize] += 1;
+        }
+        let mut by_slot: Vec<Vec<RoutingEntry>> = counts
+            .iter()
+            .map(|&n| Vec::with_capacity(n as usize))
+            .collect();
+        // Chunk by chunk, so the chunks' memory goes as the tables fill.
+        for chunk in std::mem::take(&mut self.kept) {
+            for (slot, e) in chunk {
+                by_slot[slot as usize].push(e);
+            }
+        }
+        // Each slot's table is taken out once, by the thread sorting it.
+        let by_slot: Vec<Mutex<Vec<RoutingEntry>>> = by_slot.into_iter().map(Mutex::new).collect();
+        let sorted = map_chunks(by_slot.len(), 1024, |range| {
+            let mut out = Vec::new();
+            for slot in range {
+                let mut table = std::mem::take(
+                    &mut *by_slot[slot]
+                        .lock()
+                        .expect("invariant: no thread panics holding the lock"),
+                );
+                if !table.is_empty() {
+                    table.sort_by_key(|e| (e.key, e.mask));
+                    out.push((geometry.chip_of_slot(slot), table));
+                }
+            }
+            out
+        });
+        EntryTables {
+            chips: sorted.into_iter().flatten().collect(),
+        }
+    }
+}
+
+/// Routes every partition and, in the same pass, records what its tree needs in the tables:
+/// [`route()`] and [`crate::build_tables`] fused, without holding either's full output.
+///
+/// The trees are those [`route()`] builds and the error is the one it reports.
+///
+/// # Panics
+///
+/// If a partition has no key block: [`crate::allocate_keys`] gives every partition one.
+pub fn route_tables(
+    machine: &Machine,
+    graph: &MachineGraph,
+    placements: &Placements,
+    keys: &KeyAllocation,
+    cfg: RouteConfig,
+) -> Result<Routed, RouteError> {
+    let placed = |v| {
+        placements.get(v).ok_or_else(|| RouteError::Unplaced {
+            vertex: graph.vertex(v).name.clone(),
+        })
+    };
+    let geometry = Geometry::of(machine);
+    let live = live_links(machine);
+    let partitions: Vec<_> = graph.partitions().collect();
+    let init = || {
+        (
+            NerScratch::new(machine, &live),
+            Vec::new(),
+            Vec::new(),
+            vec![0u32; geometry.n_slots()],
+        )
+    };
+    let (chunks, scratches) = map_chunks_with(partitions.len(), ROUTE_CHUNK, init, |s, range| {
+        // Each tree starts afresh in the scratch, so what earlier chunks left does not matter;
+        // the entry counts are summed over threads, whichever chunks each computed.
+        let (scratch, stack, chip_stack, sizes) = s;
+        let mut trees = TreeChunk::default();
+        let mut kept = Vec::new();
+        for &(id, partition) in &partitions[range] {
+            let source = placed(partition.source)?;
+            let mut sinks: BTreeMap<ChipCoord, RouteSet> = BTreeMap::new();
+            for &target in &partition.targets {
+                let at = placed(target)?;
+                let cores = sinks.entry(at.chip).or_default();
+                *cores = cores.with(OutputPort::Core(at.core));
+            }
+            let block = keys
+                .get(id)
+                .expect("invariant: every partition has a key block");
+            let visit = |chip: ChipCoord, node: TreeNode| {
+                let slot = geometry.slot(chip);
+                sizes[slot] += 1;
+                let e = entry(block.base, block.mask, source.core, node);
+                if !e.is_defaultable() {
+                    kept.push((slot as u32, e));
+                }
+            };
+            scratch.grow(machine, source.chip, sinks.keys().copied(), cfg.ner_radius);
+            if !scratch.has_broken_hops() {
+                scratch.add_sink_cores(&sinks);
+                let view = ByPosition {
+                    nodes: &scratch.nodes,
+                    routes: &scratch.links,
+                    children: &scratch.children,
+                };
+                trees.push(&view, source.core, stack, visit);
+            } else {
+                // Rare (dead links or chips on the way): repair on the general, map-based form.
+                let mut work = scratch.to_work();
+                repair(machine, &mut work, source.chip, &sinks).map_err(|to| {
+                    RouteError::Unreachable {
+                        partition: graph.partition_label(id),
+                        from: source.chip,
+                        to,
+                    }
+                })?;
+                let tree = tree_of_work(&work, source.chip, &sinks);
+                let view = ByChip {
+                    tree: &tree,
+                    geometry: &geometry,
+                };
+                trees.push(&view, source.core, chip_stack, visit);
+            }
+        }
+        Ok::<_, RouteError>((trees, kept))
+    });
+    let mut tree_chunks = Vec::with_capacity(chunks.len());
+    let mut kept = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        let (trees, entries) = chunk?;
+        tree_chunks.push(trees);
+        kept.push(entries);
+    }
+    let mut sizes = vec![0u32; geometry.n_slots()];
+    for (.., thread_sizes) in scratches {
+        for (total, n) in sizes.iter_mut().zip(thread_sizes) {
+            *total += n;
+        }
+    }
+    Ok(Routed {
+        trees: CompactTrees::new(geometry, tree_chunks),
+        sizes,
+        kept,
+    })
+}
+
 /// A chip of a tree under construction.
 #[derive(Debug, Clone)]
 struct WorkNode {
@@ -210,12 +389,13 @@ pub fn ner_tree(
     sinks: &BTreeMap<ChipCoord, RouteSet>,
     radius: u32,
 ) -> Result<RoutingTree, ChipCoord> {
+    let live = live_links(machine);
     ner_tree_with(
         machine,
         source,
         sinks,
         radius,
-        &mut NerScratch::new(machine),
+        &mut NerScratch::new(machine, &live),
     )
 }
 
@@ -228,7 +408,7 @@ fn ner_tree_with(
     scratch: &mut NerScratch,
 ) -> Result<RoutingTree, ChipCoord> {
     scratch.grow(machine, source, sinks.keys().copied(), radius);
-    if !scratch.has_broken_hops(machine) {
+    if !scratch.has_broken_hops() {
         return Ok(scratch.tree(source, sinks));
     }
     // Rare (dead links or chips on the way): repair on the general, map-based form.
@@ -270,7 +450,7 @@ fn tree_of_work(
 
 /// A tree under construction by geometric NER, as a flat list of chips with an O(1)
 /// membership test by box position, reused from tree to tree.
-struct NerScratch {
+struct NerScratch<'a> {
     /// The chips in the order they joined the tree, each with its parent's position in this
     /// list and the link the parent sends on.
     nodes: Vec<(ChipCoord, Option<(u32, LinkDir)>)>,
@@ -282,17 +462,231 @@ struct NerScratch {
     stamp: u32,
     /// The sinks by distance from the source.
     order: Vec<(u32, ChipCoord)>,
+    /// The path being added.
+    path: Vec<(LinkDir, ChipCoord)>,
+    geo: BoxGeometry,
+    /// Per box slot, the machine's [`live_links`].
+    live: &'a [u8],
+    /// Per cell (x-major), the stamp of the tree and the latest of its nodes in the cell.
+    cell_heads: Vec<(u32, u32)>,
+    n_cells_y: usize,
+    /// Per node, the previous node of the same cell, or [`NO_NODE`].
+    cell_next: Vec<u32>,
+    /// Per node, the links it sends on to its children.
+    links: Vec<RouteSet>,
+    /// Per node, its children's positions by link ([`NO_NODE`] for none).
+    children: Vec<[u32; 6]>,
+    /// Whether some hop lands on a dead or absent chip or crosses a dead link.
+    broken: bool,
+    /// Whether every chip of the box is live and every link between them too.
+    perfect: bool,
 }
 
-impl NerScratch {
-    fn new(machine: &Machine) -> NerScratch {
+/// Per box slot `x * height + y`, a bit per link (by link index) that is live and joins two
+/// live chips: exactly the hops [`Machine::neighbour`] allows.
+fn live_links(machine: &Machine) -> Vec<u8> {
+    let mut out = Vec::with_capacity(usize::from(machine.width()) * usize::from(machine.height()));
+    for x in 0..machine.width() {
+        for y in 0..machine.height() {
+            let chip = ChipCoord::new(x, y);
+            out.push(LinkDir::ALL.into_iter().fold(0u8, |bits, link| {
+                if machine.neighbour(chip, link).is_some() {
+                    bits | 1 << link.index()
+                } else {
+                    bits
+                }
+            }));
+        }
+    }
+    out
+}
+
+/// Whether every chip of `machine`'s box is live and so is every link the geometry has
+/// between them (`live` being its [`live_links`]).
+fn is_perfect(machine: &Machine, live: &[u8]) -> bool {
+    let height = usize::from(machine.height());
+    machine.n_chips() == usize::from(machine.width()) * height
+        && (0..machine.width()).all(|x| {
+            (0..machine.height()).all(|y| {
+                let chip = ChipCoord::new(x, y);
+                LinkDir::ALL.into_iter().all(|link| {
+                    machine.step(chip, link).is_none()
+                        || live[usize::from(x) * height + usize::from(y)] & (1 << link.index()) != 0
+                })
+            })
+        })
+}
+
+/// One axis of the machine's box: its size and whether it wraps.
+#[derive(Debug, Clone, Copy)]
+struct Axis {
+    size: i32,
+    wraps: bool,
+}
+
+impl Axis {
+    /// The coordinate `v` lands on, wrapped where the axis wraps, or `None` off its end.
+    fn wrap(self, v: i32) -> Option<i32> {
+        if (0..self.size).contains(&v) {
+            Some(v)
+        } else if self.wraps {
+            Some(v.rem_euclid(self.size))
+        } else {
+            None
+        }
+    }
+
+    /// The smallest magnitude of the candidate offsets for `direct`.
+    fn nearest_offset(self, direct: i32) -> i32 {
+        let d = direct.abs();
+        if self.wraps {
+            d.min(self.size - d)
+        } else {
+            d
+        }
+    }
+
+    /// The candidate offsets from `from` to `to` (`direct = to - from`), as
+    /// [`Machine::hop_distance`] takes them: the direct one and, on a wrapping axis, the one
+    /// going round the other way.
+    fn offsets(self, direct: i32) -> [Option<i32>; 2] {
+        if self.wraps {
+            let forward = if direct < 0 {
+                direct + self.size
+            } else {
+                direct
+            };
+            [Some(forward), Some(forward - self.size)]
+        } else {
+            [Some(direct), None]
+        }
+    }
+}
+
+/// A tree grown in a [`NerScratch`], its nodes by joining position.
+struct ByPosition<'a> {
+    nodes: &'a [(ChipCoord, Option<(u32, LinkDir)>)],
+    routes: &'a [RouteSet],
+    children: &'a [[u32; 6]],
+}
+
+impl TreeView for ByPosition<'_> {
+    type Node = u32;
+
+    fn root(&self) -> u32 {
+        0
+    }
+
+    fn chip(&self, node: u32) -> ChipCoord {
+        self.nodes[node as usize].0
+    }
+
+    fn route(&self, node: u32) -> RouteSet {
+        self.routes[node as usize]
+    }
+
+    fn child(&self, node: u32, link: LinkDir) -> u32 {
+        self.children[node as usize][link.index()]
+    }
+}
+
+/// Tree chips are also listed by square cells of `1 << CELL_SHIFT` chips a side, so the
+/// nearest one to a sink is found among the few cells its radius reaches.
+const CELL_SHIFT: u32 = 4;
+
+/// The end of a cell's list of nodes.
+const NO_NODE: u32 = u32::MAX;
+
+/// The distinct cells along `axis` holding a coordinate within `r` of `centre` (wrapped
+/// where the axis wraps), and how many there are.
+///
+/// An axis has at most [`spinn_arch::MAX_AXIS_CHIPS`] (256) chips, so at most 16 cells.
+fn cells_near(axis: Axis, centre: i32, r: i32) -> ([i32; 16], usize) {
+    const _: () = assert!(spinn_arch::MAX_AXIS_CHIPS >> CELL_SHIFT <= 16);
+    let mut out = [0; 16];
+    let mut n = 0;
+    let mut add = |lo: i32, hi: i32| {
+        for c in lo >> CELL_SHIFT..=hi >> CELL_SHIFT {
+            if !out[..n].contains(&c) {
+                out[n] = c;
+                n += 1;
+            }
+        }
+    };
+    let (lo, hi) = (centre - r, centre + r);
+    if !axis.wraps {
+        add(lo.max(0), hi.min(axis.size - 1));
+    } else if hi - lo + 1 >= axis.size {
+        add(0, axis.size - 1);
+    } else if lo < 0 {
+        add(0, hi);
+        add(lo + axis.size, axis.size - 1);
+    } else if hi >= axis.size {
+        add(lo, axis.size - 1);
+        add(0, hi - axis.size);
+    } else {
+        add(lo, hi);
+    }
+    (out, n)
+}
+
+/// The machine's box, for distances without the general arithmetic of [`Machine`].
+#[derive(Debug, Clone, Copy)]
+struct BoxGeometry {
+    x: Axis,
+    y: Axis,
+}
+
+impl BoxGeometry {
+    fn of(machine: &Machine) -> BoxGeometry {
+        BoxGeometry {
+            x: Axis {
+                size: i32::from(machine.width()),
+                wraps: machine.wrap().horizontal,
+            },
+            y: Axis {
+                size: i32::from(machine.height()),
+                wraps: machine.wrap().vertical,
+            },
+        }
+    }
+
+    /// [`Machine::hop_distance`].
+    fn hop_distance(self, a: ChipCoord, b: ChipCoord) -> u32 {
+        let dxs = self.x.offsets(i32::from(b.x) - i32::from(a.x));
+        let dys = self.y.offsets(i32::from(b.y) - i32::from(a.y));
+        let mut best = u32::MAX;
+        for dx in dxs.into_iter().flatten() {
+            for dy in dys.into_iter().flatten() {
+                best = best.min(vector_length(dx, dy));
+            }
+        }
+        best
+    }
+}
+
+impl<'a> NerScratch<'a> {
+    /// Working memory for trees on `machine`, whose [`live_links`] are `live`.
+    fn new(machine: &Machine, live: &'a [u8]) -> NerScratch<'a> {
         let height = usize::from(machine.height());
+        let n_cells_x = (usize::from(machine.width()) >> CELL_SHIFT) + 1;
+        let n_cells_y = (height >> CELL_SHIFT) + 1;
         NerScratch {
             nodes: Vec::new(),
             slots: vec![(0, 0); usize::from(machine.width()) * height],
             height,
             stamp: 0,
             order: Vec::new(),
+            path: Vec::new(),
+            geo: BoxGeometry::of(machine),
+            live,
+            cell_heads: vec![(0, 0); n_cells_x * n_cells_y],
+            n_cells_y,
+            cell_next: Vec::new(),
+            links: Vec::new(),
+            children: Vec::new(),
+            broken: false,
+            perfect: is_perfect(machine, live),
         }
     }
 
@@ -305,7 +699,85 @@ impl NerScratch {
         let pos = self.nodes.len() as u32;
         self.slots[usize::from(chip.x) * self.height + usize::from(chip.y)] = (self.stamp, pos);
         self.nodes.push((chip, parent));
+        // What the finished tree needs of the new hop, recorded now rather than in passes
+        // over the nodes afterwards.
+        self.links.push(RouteSet::EMPTY);
+        self.children.push([NO_NODE; 6]);
+        if let Some((p, link)) = parent {
+            // On a machine without dead links or chips every geometric hop is live.
+            if !self.perfect {
+                let from = self.nodes[p as usize].0;
+                if self.live[usize::from(from.x) * self.height + usize::from(from.y)]
+                    & (1 << link.index())
+                    == 0
+                {
+                    self.broken = true;
+                }
+            }
+            self.links[p as usize] = self.links[p as usize].with(OutputPort::Link(link));
+            self.children[p as usize][link.index()] = pos;
+        }
+        let cell = self.cell_of(
+            i32::from(chip.x) >> CELL_SHIFT,
+            i32::from(chip.y) >> CELL_SHIFT,
+        );
+        let (stamp, head) = self.cell_heads[cell];
+        self.cell_next
+            .push(if stamp == self.stamp { head } else { NO_NODE });
+        self.cell_heads[cell] = (self.stamp, pos);
         pos
+    }
+
+    fn cell_of(&self, cx: i32, cy: i32) -> usize {
+        cx as usize * self.n_cells_y + cy as usize
+    }
+
+    /// The nearest tree chips to `sink` within `radius` hops as `(distance, chip)`, the least
+    /// first: only nodes in the cells the radius reaches are looked at, since a node within it
+    /// is within `radius` along each axis. With `any`, stops at the first one found.
+    fn nearest_by_cells(
+        &self,
+        sink: ChipCoord,
+        radius: u32,
+        any: bool,
+    ) -> Option<(u32, ChipCoord)> {
+        let r = radius as i32;
+        let (xs, n_xs) = cells_near(self.geo.x, i32::from(sink.x), r);
+        let (ys, n_ys) = cells_near(self.geo.y, i32::from(sink.y), r);
+        let mut best: Option<(u32, ChipCoord)> = None;
+        for &cx in &xs[..n_xs] {
+            for &cy in &ys[..n_ys] {
+                let (stamp, mut at) = self.cell_heads[self.cell_of(cx, cy)];
+                if stamp != self.stamp {
+                    continue;
+                }
+                while at != NO_NODE {
+                    let chip = self.nodes[at as usize].0;
+                    at = self.cell_next[at as usize];
+                    // A hop moves each coordinate by at most one, so a chip further than the
+                    // radius along either axis is out of reach; most in the cells are.
+                    let ax = self
+                        .geo
+                        .x
+                        .nearest_offset(i32::from(sink.x) - i32::from(chip.x));
+                    let ay = self
+                        .geo
+                        .y
+                        .nearest_offset(i32::from(sink.y) - i32::from(chip.y));
+                    if ax > r || ay > r {
+                        continue;
+                    }
+                    let d = self.geo.hop_distance(chip, sink);
+                    if d <= radius && best.is_none_or(|b| (d, chip) < b) {
+                        best = Some((d, chip));
+                        if any {
+                            return best;
+                        }
+                    }
+                }
+            }
+        }
+        best
     }
 
     /// NER over the machine's geometry, ignoring dead links and dead or absent chips: the
@@ -321,9 +793,14 @@ impl NerScratch {
         if self.stamp == 0 {
             // Stamps wrapped round: forget every earlier tree.
             self.slots.fill((0, 0));
+            self.cell_heads.fill((0, 0));
             self.stamp = 1;
         }
         self.nodes.clear();
+        self.cell_next.clear();
+        self.links.clear();
+        self.children.clear();
+        self.broken = false;
         self.insert(source, None);
         let mut order = std::mem::take(&mut self.order);
         order.clear();
@@ -337,8 +814,14 @@ impl NerScratch {
             if self.position(sink).is_some() {
                 continue;
             }
-            let near = self.nearest(machine, sink, radius).unwrap_or(source);
-            let path = ldf_path(machine, near, shortest_vector(machine, near, sink));
+            let near = self.nearest(sink, radius).unwrap_or(source);
+            let mut path = std::mem::take(&mut self.path);
+            ldf_path_into(
+                machine,
+                near,
+                shortest_vector(machine, near, sink),
+                &mut path,
+            );
             // Branch from the last chip of the path already in the tree, so no chip is added
             // twice.
             let start = path
@@ -352,41 +835,67 @@ impl NerScratch {
             for &(link, chip) in &path[start..] {
                 from = self.insert(chip, Some((from, link)));
             }
+            self.path = path;
         }
         self.order = order;
     }
 
     /// The tree chip closest to `sink` within `radius` hops, if any, chosen as
     /// [`nearest_in_tree`] chooses it.
-    fn nearest(&self, machine: &Machine, sink: ChipCoord, radius: u32) -> Option<ChipCoord> {
+    fn nearest(&self, sink: ChipCoord, radius: u32) -> Option<ChipCoord> {
         if radius == 0 {
             return None;
         }
         let n_ring_chips = 3 * u64::from(radius) * (u64::from(radius) + 1) + 1;
         if n_ring_chips < self.nodes.len() as u64 {
-            (1..=radius).find_map(|k| {
-                ring(machine, sink, k)
-                    .into_iter()
-                    .find(|chip| self.position(*chip).is_some())
-            })
+            // The rings find nothing when no tree chip is within the radius, which the cells
+            // tell at less cost.
+            self.nearest_by_cells(sink, radius, true)?;
+            (1..=radius).find_map(|k| self.first_on_ring(sink, k))
         } else {
             // The map-based scan visits chips in coordinate order and keeps the first of the
-            // nearest, so ties go to the lowest chip.
-            self.nodes
-                .iter()
-                .map(|&(chip, _)| (machine.hop_distance(chip, sink), chip))
-                .filter(|&(d, _)| d <= radius)
-                .min()
+            // nearest, so ties go to the lowest chip: the least (distance, chip).
+            self.nearest_by_cells(sink, radius, false)
                 .map(|(_, chip)| chip)
         }
     }
 
+    /// The first chip of [`ring`]`(sink, k)`, in its order, that is in the tree; walked
+    /// without building the ring.
+    fn first_on_ring(&self, sink: ChipCoord, k: u32) -> Option<ChipCoord> {
+        let k = k as i32;
+        let (ex, ey) = LinkDir::E.delta();
+        let (mut x, mut y) = (i32::from(sink.x) + k * ex, i32::from(sink.y) + k * ey);
+        for corner in LinkDir::ALL {
+            let (sx, sy) = corner.rotate(2).delta();
+            for _ in 0..k {
+                if let (Some(wx), Some(wy)) = (self.geo.x.wrap(x), self.geo.y.wrap(y)) {
+                    let chip = ChipCoord::new(wx as u16, wy as u16);
+                    if self.position(chip).is_some() {
+                        return Some(chip);
+                    }
+                }
+                x += sx;
+                y += sy;
+            }
+        }
+        None
+    }
+
     /// Whether some hop lands on a dead or absent chip or crosses a dead link.
-    fn has_broken_hops(&self, machine: &Machine) -> bool {
-        self.nodes.iter().any(|&(chip, parent)| match parent {
-            Some((p, link)) => machine.neighbour(self.nodes[p as usize].0, link) != Some(chip),
-            None => false,
-        })
+    fn has_broken_hops(&self) -> bool {
+        self.broken
+    }
+
+    /// Adds the sinks' cores to the nodes' links: then `links` holds, per node in joining
+    /// order, what the finished tree's chip sends to.
+    fn add_sink_cores(&mut self, sinks: &BTreeMap<ChipCoord, RouteSet>) {
+        for (&chip, &cores) in sinks {
+            let pos = self
+                .position(chip)
+                .expect("invariant: every sink is in the tree");
+            self.links[pos as usize] = self.links[pos as usize].union(cores);
+        }
     }
 
     /// The finished tree: each chip sends to its children's links and its sink's cores.
@@ -819,9 +1328,13 @@ mod tests {
             Machine::torus(24, 24, Wrap::BOTH).unwrap(),
             Machine::torus(13, 9, Wrap::NONE).unwrap(),
             Machine::spinn5(),
+            // Several cells of the nearest-chip search along each axis, with and without wrap.
+            Machine::torus(100, 70, Wrap::BOTH).unwrap(),
+            Machine::torus(70, 45, Wrap::HORIZONTAL).unwrap(),
         ] {
             let chips: Vec<ChipCoord> = machine.chips().collect();
-            let mut scratch = NerScratch::new(&machine);
+            let live = live_links(&machine);
+            let mut scratch = NerScratch::new(&machine, &live);
             for case in 0..200 {
                 let source = chips[rng() % chips.len()];
                 let n_sinks = 1 + rng() % 40;

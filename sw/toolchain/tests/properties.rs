@@ -4,8 +4,10 @@
 //!   placements, key blocks and trees are valid, the unminimised tables pass the checker too,
 //!   and the minimised tables route every original key as the unminimised ones do (checked both
 //!   symbolically and key by key).
-//! * Ordered covering to any target, on the generated tables of random mappings, keeps every
-//!   key's route, and the minimised tables still pass the checker.
+//! * Ordered covering to any target, and disjoint merging, on the generated tables of random
+//!   mappings, keep every key's route, and the minimised tables still pass the checker.
+//! * The fused stages `map` runs (`route_tables`, `kept_tables`, `minimise_kept`) give exactly
+//!   the trees, tables and errors of `route`, `build_tables` and `minimise`.
 //! * On tables broken at random, the symbolic checker agrees with a naive per-key simulation of
 //!   the routers.
 //!
@@ -13,10 +15,12 @@
 
 use proptest::prelude::*;
 use spinn_arch::{ChipCoord, CoreId, InputPort, LinkDir, Machine, McEntry, OutputPort, RouteSet};
+use spinn_toolchain::minimise::disjoint_merge;
 use spinn_toolchain::{
-    allocate_keys, build_tables, check, check_equivalent, map, minimise_table, place, route,
-    CheckError, MachineGraph, MapConfig, MapError, Mapping, MinimiseError, PlaceError, RouteConfig,
-    RoutingEntry, RoutingTables, SDRAM_BYTES,
+    allocate_keys, build_tables, check, check_equivalent, map, minimise, minimise_kept,
+    minimise_table, place, route, route_tables, CheckError, MachineGraph, MapConfig, MapError,
+    Mapping, MinimiseConfig, MinimiseError, PlaceError, RouteConfig, RoutingEntry, RoutingTables,
+    SDRAM_BYTES,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -270,7 +274,8 @@ fn verify_mapping(machine: &Machine, graph: &MachineGraph, cfg: MapConfig, mappi
     );
 
     // Trees.
-    for ((_, partition), tree) in graph.partitions().zip(&mapping.trees) {
+    let trees = mapping.trees();
+    for ((_, partition), tree) in graph.partitions().zip(&trees) {
         let mut sinks: BTreeMap<ChipCoord, RouteSet> = BTreeMap::new();
         for &t in &partition.targets {
             let p = mapping.placements.get(t).expect("placed");
@@ -287,9 +292,9 @@ fn verify_mapping(machine: &Machine, graph: &MachineGraph, cfg: MapConfig, mappi
     }
 
     // The unminimised tables are right as they stand.
+    let original_tables = mapping.unminimised();
     let unminimised = RoutingTables {
-        chips: mapping
-            .unminimised
+        chips: original_tables
             .chips
             .iter()
             .map(|(chip, table)| (*chip, as_loadable(table)))
@@ -306,7 +311,7 @@ fn verify_mapping(machine: &Machine, graph: &MachineGraph, cfg: MapConfig, mappi
 
     // Minimised tables fit and route every original key as before: symbolically, and key by
     // key over each original entry's block.
-    for (&chip, original) in &mapping.unminimised.chips {
+    for (&chip, original) in &original_tables.chips {
         let minimised = mapping.tables.entries(chip);
         assert!(minimised.len() <= cfg.table_capacity);
         check_equivalent(chip, original, minimised).unwrap_or_else(|e| panic!("{e}"));
@@ -349,6 +354,60 @@ fn unminimised_table(
 }
 
 proptest! {
+    #[test]
+    fn the_fused_stages_give_what_the_stage_functions_give(
+        machine in arb_machine(),
+        graph in arb_graph(),
+        cfg in arb_config(),
+    ) {
+        let (Ok(placements), Ok(keys)) = (place(&machine, &graph), allocate_keys(&graph)) else {
+            return Ok(());
+        };
+        let route_cfg = RouteConfig { ner_radius: cfg.ner_radius };
+        let minimise_cfg = MinimiseConfig { table_capacity: cfg.table_capacity };
+        let trees = route(&machine, &graph, &placements, route_cfg);
+        let routed = route_tables(&machine, &graph, &placements, &keys, route_cfg);
+        let (trees, mut routed) = match (trees, routed) {
+            (Ok(trees), Ok(routed)) => (trees, routed),
+            (trees, routed) => {
+                prop_assert_eq!(trees.err(), routed.err());
+                return Ok(());
+            }
+        };
+        prop_assert_eq!(&routed.trees.to_trees(), &trees);
+        prop_assert_eq!(routed.trees.n_hops(), trees.iter().map(|t| t.n_hops()).sum::<usize>());
+        let unminimised = build_tables(&graph, &placements, &keys, &trees);
+        prop_assert_eq!(&routed.trees.unminimised(&keys), &unminimised);
+        let sizes: Vec<(ChipCoord, usize)> =
+            unminimised.chips.iter().map(|(c, t)| (*c, t.len())).collect();
+        prop_assert_eq!(routed.unminimised_sizes().collect::<Vec<_>>(), sizes);
+        let kept = routed.kept_tables();
+        prop_assert_eq!(
+            minimise_kept(&kept, &routed.trees, &keys, minimise_cfg),
+            minimise(&unminimised, minimise_cfg)
+        );
+    }
+
+    #[test]
+    fn disjoint_merging_keeps_every_route(
+        machine in arb_machine(),
+        graph in arb_graph(),
+    ) {
+        let Ok(mapping) = map(&machine, &graph, MapConfig::SPINNAKER1) else {
+            return Ok(());
+        };
+        let mut tables = mapping.tables.clone();
+        for (&chip, original) in &mapping.unminimised().chips {
+            let merged = disjoint_merge(original).expect("generated blocks are aligned and disjoint");
+            prop_assert!(merged.len() <= original.len());
+            check_equivalent(chip, original, &merged).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            tables.chips.insert(chip, merged);
+        }
+        check(&machine, &graph, &mapping.placements, &mapping.keys, &tables)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(naive_delivers_exactly(&machine, &graph, &mapping, &tables));
+    }
+
     #[test]
     fn map_succeeds_with_valid_results_or_fails_for_the_right_reason(
         machine in arb_machine(),
@@ -433,7 +492,7 @@ proptest! {
             return Ok(());
         };
         let mut tables = mapping.tables.clone();
-        for (&chip, original) in &mapping.unminimised.chips {
+        for (&chip, original) in &mapping.unminimised().chips {
             let target = (original.len() * shrink_percent / 100).max(1);
             match minimise_table(original, target) {
                 Ok(minimised) => {

@@ -62,9 +62,14 @@ pub(crate) fn without_default_routes<T: Defaultable + Clone>(table: &[T]) -> Vec
 /// Whether every entry's mask is a prefix mask (ones then zeros) and no two entries share a key:
 /// such patterns are aligned intervals, so sorting by start finds any overlap.
 fn prefix_patterns_disjoint<T: Defaultable>(table: &[T]) -> bool {
-    let mut intervals: Vec<(u64, u64)> = Vec::with_capacity(table.len());
-    for entry in table {
-        let p = entry.pattern();
+    patterns_disjoint(table.iter().map(Defaultable::pattern), table.len())
+}
+
+/// Whether every pattern has a prefix mask and no two share a key (`n` is how many there
+/// are, to size the work space).
+pub(crate) fn patterns_disjoint(patterns: impl Iterator<Item = Pattern>, n: usize) -> bool {
+    let mut intervals: Vec<(u64, u64)> = Vec::with_capacity(n);
+    for p in patterns {
         let span = !p.care;
         if span & span.wrapping_add(1) != 0 {
             return false;
