@@ -11,6 +11,11 @@ use crate::drive::{PortValue, RouterInputs, RouterOutputs};
 /// The exported top module's name.
 pub const TOP_MODULE: &str = "spinn_router";
 
+/// The Verilator lint waivers for every design this crate exports (`hdl/rtl/lint/waivers.vlt`,
+/// each waiver justified there): `verilator --lint-only -Wall waivers.vlt design.v` reports
+/// no warning.
+pub const LINT_WAIVERS: &str = include_str!("../lint/waivers.vlt");
+
 /// Renames rust-hdl's `module top(` to [`TOP_MODULE`]; sub-modules keep their `top$…` names.
 pub fn rename_top(verilog: &str) -> String {
     verilog.replacen("module top(", &format!("module {TOP_MODULE}("), 1)

@@ -195,6 +195,31 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     localparam  port_number$21 = 5'b10101;
     localparam  port_number$22 = 5'b10110;
     localparam  port_number$23 = 5'b10111;
+    localparam  no_outputs = 24'h0;
+    localparam  output_bit$0 = 24'h1;
+    localparam  output_bit$1 = 24'h2;
+    localparam  output_bit$2 = 24'h4;
+    localparam  output_bit$3 = 24'h8;
+    localparam  output_bit$4 = 24'h10;
+    localparam  output_bit$5 = 24'h20;
+    localparam  output_bit$6 = 24'h40;
+    localparam  output_bit$7 = 24'h80;
+    localparam  output_bit$8 = 24'h100;
+    localparam  output_bit$9 = 24'h200;
+    localparam  output_bit$10 = 24'h400;
+    localparam  output_bit$11 = 24'h800;
+    localparam  output_bit$12 = 24'h1000;
+    localparam  output_bit$13 = 24'h2000;
+    localparam  output_bit$14 = 24'h4000;
+    localparam  output_bit$15 = 24'h8000;
+    localparam  output_bit$16 = 24'h10000;
+    localparam  output_bit$17 = 24'h20000;
+    localparam  output_bit$18 = 24'h40000;
+    localparam  output_bit$19 = 24'h80000;
+    localparam  output_bit$20 = 24'h100000;
+    localparam  output_bit$21 = 24'h200000;
+    localparam  output_bit$22 = 24'h400000;
+    localparam  output_bit$23 = 24'h800000;
     
     // Stub signals
     reg  arbiter$clock;
@@ -546,122 +571,122 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         if (arbiter$grant == port_number$0) begin
             selected_packet = link_in_packet$0;
             selected_source = port_number$0;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$1) begin
             selected_packet = link_in_packet$1;
             selected_source = port_number$1;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$2) begin
             selected_packet = link_in_packet$2;
             selected_source = port_number$2;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$3) begin
             selected_packet = link_in_packet$3;
             selected_source = port_number$3;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$4) begin
             selected_packet = link_in_packet$4;
             selected_source = port_number$4;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$5) begin
             selected_packet = link_in_packet$5;
             selected_source = port_number$5;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$6) begin
             selected_packet = core_in_packet$0;
             selected_source = port_number$6;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$7) begin
             selected_packet = core_in_packet$1;
             selected_source = port_number$7;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$8) begin
             selected_packet = core_in_packet$2;
             selected_source = port_number$8;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$9) begin
             selected_packet = core_in_packet$3;
             selected_source = port_number$9;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$10) begin
             selected_packet = core_in_packet$4;
             selected_source = port_number$10;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$11) begin
             selected_packet = core_in_packet$5;
             selected_source = port_number$11;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$12) begin
             selected_packet = core_in_packet$6;
             selected_source = port_number$12;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$13) begin
             selected_packet = core_in_packet$7;
             selected_source = port_number$13;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$14) begin
             selected_packet = core_in_packet$8;
             selected_source = port_number$14;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$15) begin
             selected_packet = core_in_packet$9;
             selected_source = port_number$15;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$16) begin
             selected_packet = core_in_packet$10;
             selected_source = port_number$16;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$17) begin
             selected_packet = core_in_packet$11;
             selected_source = port_number$17;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$18) begin
             selected_packet = core_in_packet$12;
             selected_source = port_number$18;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$19) begin
             selected_packet = core_in_packet$13;
             selected_source = port_number$19;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$20) begin
             selected_packet = core_in_packet$14;
             selected_source = port_number$20;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$21) begin
             selected_packet = core_in_packet$15;
             selected_source = port_number$21;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$22) begin
             selected_packet = core_in_packet$16;
             selected_source = port_number$22;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         if (arbiter$grant == port_number$23) begin
             selected_packet = core_in_packet$17;
             selected_source = port_number$23;
-            selected_override = 32'h0;
+            selected_override = no_outputs;
         end
         is_mc = ~lookup_packet$q[32'h7] & ~lookup_packet$q[32'h6];
         mc_table$reset = reset;
@@ -719,60 +744,108 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         stage$in_er_last = decision$er_last;
         stage$wait1 = control$q[(32'h10)+:(8)];
         stage$wait2 = control$q[(32'h18)+:(8)];
-        out_ready_vector = 32'h0;
-        out_ready_vector = (out_ready_vector & ~(1 << (0)) | ((link_out_ready$0) << (0)));
+        out_ready_vector = no_outputs;
+        if (link_out_ready$0) begin
+            out_ready_vector = out_ready_vector | output_bit$0;
+        end
         link_out_valid$0 = stage$out_valid[0];
         link_out_packet$0 = stage$link_packet$0;
-        out_ready_vector = (out_ready_vector & ~(1 << (1)) | ((link_out_ready$1) << (1)));
+        if (link_out_ready$1) begin
+            out_ready_vector = out_ready_vector | output_bit$1;
+        end
         link_out_valid$1 = stage$out_valid[1];
         link_out_packet$1 = stage$link_packet$1;
-        out_ready_vector = (out_ready_vector & ~(1 << (2)) | ((link_out_ready$2) << (2)));
+        if (link_out_ready$2) begin
+            out_ready_vector = out_ready_vector | output_bit$2;
+        end
         link_out_valid$2 = stage$out_valid[2];
         link_out_packet$2 = stage$link_packet$2;
-        out_ready_vector = (out_ready_vector & ~(1 << (3)) | ((link_out_ready$3) << (3)));
+        if (link_out_ready$3) begin
+            out_ready_vector = out_ready_vector | output_bit$3;
+        end
         link_out_valid$3 = stage$out_valid[3];
         link_out_packet$3 = stage$link_packet$3;
-        out_ready_vector = (out_ready_vector & ~(1 << (4)) | ((link_out_ready$4) << (4)));
+        if (link_out_ready$4) begin
+            out_ready_vector = out_ready_vector | output_bit$4;
+        end
         link_out_valid$4 = stage$out_valid[4];
         link_out_packet$4 = stage$link_packet$4;
-        out_ready_vector = (out_ready_vector & ~(1 << (5)) | ((link_out_ready$5) << (5)));
+        if (link_out_ready$5) begin
+            out_ready_vector = out_ready_vector | output_bit$5;
+        end
         link_out_valid$5 = stage$out_valid[5];
         link_out_packet$5 = stage$link_packet$5;
-        out_ready_vector = (out_ready_vector & ~(1 << (0 + 32'h6)) | ((core_out_ready$0) << (0 + 32'h6)));
+        if (core_out_ready$0) begin
+            out_ready_vector = out_ready_vector | output_bit$6;
+        end
         core_out_valid$0 = stage$out_valid[0 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (1 + 32'h6)) | ((core_out_ready$1) << (1 + 32'h6)));
+        if (core_out_ready$1) begin
+            out_ready_vector = out_ready_vector | output_bit$7;
+        end
         core_out_valid$1 = stage$out_valid[1 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (2 + 32'h6)) | ((core_out_ready$2) << (2 + 32'h6)));
+        if (core_out_ready$2) begin
+            out_ready_vector = out_ready_vector | output_bit$8;
+        end
         core_out_valid$2 = stage$out_valid[2 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (3 + 32'h6)) | ((core_out_ready$3) << (3 + 32'h6)));
+        if (core_out_ready$3) begin
+            out_ready_vector = out_ready_vector | output_bit$9;
+        end
         core_out_valid$3 = stage$out_valid[3 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (4 + 32'h6)) | ((core_out_ready$4) << (4 + 32'h6)));
+        if (core_out_ready$4) begin
+            out_ready_vector = out_ready_vector | output_bit$10;
+        end
         core_out_valid$4 = stage$out_valid[4 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (5 + 32'h6)) | ((core_out_ready$5) << (5 + 32'h6)));
+        if (core_out_ready$5) begin
+            out_ready_vector = out_ready_vector | output_bit$11;
+        end
         core_out_valid$5 = stage$out_valid[5 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (6 + 32'h6)) | ((core_out_ready$6) << (6 + 32'h6)));
+        if (core_out_ready$6) begin
+            out_ready_vector = out_ready_vector | output_bit$12;
+        end
         core_out_valid$6 = stage$out_valid[6 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (7 + 32'h6)) | ((core_out_ready$7) << (7 + 32'h6)));
+        if (core_out_ready$7) begin
+            out_ready_vector = out_ready_vector | output_bit$13;
+        end
         core_out_valid$7 = stage$out_valid[7 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (8 + 32'h6)) | ((core_out_ready$8) << (8 + 32'h6)));
+        if (core_out_ready$8) begin
+            out_ready_vector = out_ready_vector | output_bit$14;
+        end
         core_out_valid$8 = stage$out_valid[8 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (9 + 32'h6)) | ((core_out_ready$9) << (9 + 32'h6)));
+        if (core_out_ready$9) begin
+            out_ready_vector = out_ready_vector | output_bit$15;
+        end
         core_out_valid$9 = stage$out_valid[9 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (10 + 32'h6)) | ((core_out_ready$10) << (10 + 32'h6)));
+        if (core_out_ready$10) begin
+            out_ready_vector = out_ready_vector | output_bit$16;
+        end
         core_out_valid$10 = stage$out_valid[10 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (11 + 32'h6)) | ((core_out_ready$11) << (11 + 32'h6)));
+        if (core_out_ready$11) begin
+            out_ready_vector = out_ready_vector | output_bit$17;
+        end
         core_out_valid$11 = stage$out_valid[11 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (12 + 32'h6)) | ((core_out_ready$12) << (12 + 32'h6)));
+        if (core_out_ready$12) begin
+            out_ready_vector = out_ready_vector | output_bit$18;
+        end
         core_out_valid$12 = stage$out_valid[12 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (13 + 32'h6)) | ((core_out_ready$13) << (13 + 32'h6)));
+        if (core_out_ready$13) begin
+            out_ready_vector = out_ready_vector | output_bit$19;
+        end
         core_out_valid$13 = stage$out_valid[13 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (14 + 32'h6)) | ((core_out_ready$14) << (14 + 32'h6)));
+        if (core_out_ready$14) begin
+            out_ready_vector = out_ready_vector | output_bit$20;
+        end
         core_out_valid$14 = stage$out_valid[14 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (15 + 32'h6)) | ((core_out_ready$15) << (15 + 32'h6)));
+        if (core_out_ready$15) begin
+            out_ready_vector = out_ready_vector | output_bit$21;
+        end
         core_out_valid$15 = stage$out_valid[15 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (16 + 32'h6)) | ((core_out_ready$16) << (16 + 32'h6)));
+        if (core_out_ready$16) begin
+            out_ready_vector = out_ready_vector | output_bit$22;
+        end
         core_out_valid$16 = stage$out_valid[16 + 32'h6];
-        out_ready_vector = (out_ready_vector & ~(1 << (17 + 32'h6)) | ((core_out_ready$17) << (17 + 32'h6)));
+        if (core_out_ready$17) begin
+            out_ready_vector = out_ready_vector | output_bit$23;
+        end
         core_out_valid$17 = stage$out_valid[17 + 32'h6];
         stage$out_ready = out_ready_vector;
         core_out_packet = stage$core_packet;
@@ -801,7 +874,7 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         output_stage_empty = ~stage$busy;
         if (reset) begin
             control$d = boot_control;
-            fixed_route$d = 32'h0;
+            fixed_route$d = no_outputs;
             lookup_valid$d = 1'b0;
         end
     end
@@ -870,6 +943,7 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
     localparam  port_number$23 = 5'b10111;
     localparam  port_number$24 = 5'b11000;
     localparam  last_port = 5'b11000;
+    localparam  port_step = 5'b1;
     
     // Stub signals
     reg  [4:0] pointer$d;
@@ -1100,7 +1174,7 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
                 pointer$d = port_number$0;
             end
             else begin
-                pointer$d = found_port + 32'h1;
+                pointer$d = found_port + port_step;
             end
         end
         if (reset) begin
@@ -1646,6 +1720,17 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
     localparam  code_monitor = 3'b111;
     localparam  first_core_code = 3'b110;
     localparam  type_counters = 12'h1f;
+    localparam  no_links = 6'b0;
+    localparam  no_route = 24'h0;
+    localparam  no_counts = 12'h0;
+    localparam  count_local_mc = 12'h1;
+    localparam  count_external_mc = 12'h2;
+    localparam  count_p2p = 12'h4;
+    localparam  count_nn = 12'h8;
+    localparam  count_fr = 12'h10;
+    localparam  count_default_routed = 12'h80;
+    localparam  count_unroutable = 12'h100;
+    localparam  count_parity_error = 12'h200;
     
     // Local signals
     reg  [7:0] header;
@@ -1680,7 +1765,7 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
             normalised = (packet & clear_er) ^ parity_bit;
         end
         from_link = source < n_links;
-        source_link = 32'h0;
+        source_link = no_links;
         if (from_link) begin
             source_link = one_link << ((source) & 6'h3f);
         end
@@ -1697,26 +1782,26 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
         default_link = (arrival << 32'h3) | (arrival >> 32'h3);
         monitor_route = one_route << (((monitor) & 24'hffffff) + core_offset);
         drop = 1'b0;
-        route = 32'h0;
-        er_last = 32'h0;
+        route = no_route;
+        er_last = no_links;
         out_packet = packet;
-        increments = 32'h0;
-        normal_route = 32'h0;
-        code_link = 32'h0;
+        increments = no_counts;
+        normal_route = no_route;
+        code_link = no_links;
         if (~parity_ok) begin
             drop = 1'b1;
-            increments = (increments & ~(1 << (32'h9)) | ((1'b1) << (32'h9)));
+            increments = increments | count_parity_error;
         end
         else if ((kind == kind_mc) | (kind == kind_fr)) begin
             out_packet = normalised;
             if (kind == kind_fr) begin
-                increments = (increments & ~(1 << (32'h4)) | ((1'b1) << (32'h4)));
+                increments = increments | count_fr;
             end
             else if (from_link) begin
-                increments = (increments & ~(1 << (32'h1)) | ((1'b1) << (32'h1)));
+                increments = increments | count_external_mc;
             end
             else begin
-                increments = (increments & ~(1 << (32'h0)) | ((1'b1) << (32'h0)));
+                increments = increments | count_local_mc;
             end
             if (from_link & (er == er_first_hop)) begin
                 route = ((forward) & 24'hffffff);
@@ -1731,11 +1816,11 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
                 end
                 else if (from_link) begin
                     normal_route = ((default_link) & 24'hffffff);
-                    increments = (increments & ~(1 << (32'h7)) | ((1'b1) << (32'h7)));
+                    increments = increments | count_default_routed;
                 end
                 else begin
                     drop = 1'b1;
-                    increments = (increments & ~(1 << (32'h8)) | ((1'b1) << (32'h8)));
+                    increments = increments | count_unroutable;
                 end
                 route = normal_route;
                 if (from_link & (er == er_first_also_normal)) begin
@@ -1745,10 +1830,10 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
             end
         end
         else if (kind == kind_p2p) begin
-            increments = (increments & ~(1 << (32'h2)) | ((1'b1) << (32'h2)));
+            increments = increments | count_p2p;
             if (p2p_code == code_drop) begin
                 drop = 1'b1;
-                increments = (increments & ~(1 << (32'h8)) | ((1'b1) << (32'h8)));
+                increments = increments | count_unroutable;
             end
             else if (p2p_code == code_monitor) begin
                 route = monitor_route;
@@ -1759,7 +1844,7 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
             end
         end
         else begin
-            increments = (increments & ~(1 << (32'h3)) | ((1'b1) << (32'h3)));
+            increments = increments | count_nn;
             if (from_link | (nn_route >= first_core_code)) begin
                 route = monitor_route;
             end
@@ -1771,7 +1856,7 @@ module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monito
         if (parity_ok & |override_route) begin
             drop = 1'b0;
             route = override_route;
-            er_last = 32'h0;
+            er_last = no_links;
             out_packet = packet;
             if ((kind == kind_mc) | (kind == kind_fr)) begin
                 out_packet = normalised;
@@ -1898,6 +1983,9 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
     output reg  result_valid;
     output reg  hit;
     output reg  [23:0] route;
+    
+    // Constant declarations
+    localparam  no_route = 24'h0;
     
     // Stub signals
     reg  [31:0] key_complement$0$d;
@@ -2294,7 +2382,7 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
     // Update code
     always @(*) begin
         found = 1'b0;
-        found_route = 32'h0;
+        found_route = no_route;
         key_complement$0$clock = clock;
         mask$0$clock = clock;
         entry_route$0$clock = clock;
@@ -5769,6 +5857,15 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     localparam  last_leg_flag = 16'h2000;
     localparam  source_shift = 16'h8;
     localparam  overflow_flag = 32'h40000000;
+    localparam  no_outputs = 24'h0;
+    localparam  no_links = 6'b0;
+    localparam  no_events = 12'h0;
+    localparam  wait_start = 20'h0;
+    localparam  wait_step = 20'h1;
+    localparam  count_dumped_mc = 12'h20;
+    localparam  count_dumped_other = 12'h40;
+    localparam  count_emergency_routed = 12'h400;
+    localparam  count_dump_overflow = 12'h800;
     
     // Stub signals
     reg  held$d;
@@ -5941,7 +6038,7 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         expire = blocked & ~infinite & (wait_count$q >= limit);
         finishing = held$q & (~|remaining | (expire & in_wait2$q));
         in_ready = ~held$q | finishing;
-        out_valid = 32'h0;
+        out_valid = no_outputs;
         if (held$q) begin
             out_valid = pending$q;
         end
@@ -6004,7 +6101,7 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         end
         undelivered = (remaining & ~((detoured) & 24'hffffff)) | ((undetoured) & 24'hffffff);
         emergency_ok = (packet$q[32'h7] == packet$q[32'h6]) & ~|er_first$q & ~|er_last$q & |remaining_links;
-        event_bits = 32'h0;
+        event_bits = no_events;
         status_base = status$q;
         if (dump_clear) begin
             status_base = 32'h0;
@@ -6012,14 +6109,14 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         status$d = status_base;
         if (blocked) begin
             pending$d = remaining;
-            wait_count$d = wait_count$q + 32'h1;
+            wait_count$d = wait_count$q + wait_step;
             if (expire) begin
-                wait_count$d = 32'h0;
+                wait_count$d = wait_start;
                 if (in_wait2$q) begin
                     held$d = 1'b0;
                     if (status_base[32'h1f]) begin
                         status$d = status_base | overflow_flag | ((undelivered) & 32'hffffffff);
-                        event_bits = (event_bits & ~(1 << (32'hb)) | ((1'b1) << (32'hb)));
+                        event_bits = event_bits | count_dump_overflow;
                     end
                     else begin
                         dumped_header$d = ((packet$q[(32'h0)+:(8)]) & 16'hffff) | (((source$q) & 16'hffff) << source_shift);
@@ -6032,10 +6129,10 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
                         status$d = status_base | dumped_flag | ((undelivered) & 32'hffffffff);
                     end
                     if (packet$q[32'h7] | packet$q[32'h6]) begin
-                        event_bits = (event_bits & ~(1 << (32'h6)) | ((1'b1) << (32'h6)));
+                        event_bits = event_bits | count_dumped_other;
                     end
                     else begin
-                        event_bits = (event_bits & ~(1 << (32'h5)) | ((1'b1) << (32'h5)));
+                        event_bits = event_bits | count_dumped_mc;
                     end
                 end
                 else begin
@@ -6043,7 +6140,7 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
                     if (emergency_ok) begin
                         pending$d = (remaining & core_outputs) | ((rotated) & 24'hffffff);
                         er_first$d = rotated;
-                        event_bits = (event_bits & ~(1 << (32'ha)) | ((1'b1) << (32'ha)));
+                        event_bits = event_bits | count_emergency_routed;
                     end
                 end
             end
@@ -6056,16 +6153,16 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
             packet$d = in_packet;
             source$d = in_source;
             pending$d = in_route;
-            er_first$d = 32'h0;
+            er_first$d = no_links;
             er_last$d = in_er_last;
             in_wait2$d = 1'b0;
-            wait_count$d = 32'h0;
+            wait_count$d = wait_start;
         end
         if (reset) begin
             held$d = 1'b0;
-            pending$d = 32'h0;
+            pending$d = no_outputs;
             in_wait2$d = 1'b0;
-            wait_count$d = 32'h0;
+            wait_count$d = wait_start;
             status$d = 32'h0;
         end
         events = event_bits;

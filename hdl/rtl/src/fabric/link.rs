@@ -34,6 +34,8 @@ pub struct Link {
     rx_packet: DFF<Bits<72>>,
     short_count: Constant<Bits<16>>,
     long_count: Constant<Bits<16>>,
+    // A width-exact one: rust-hdl emits the literal `1` 32 bits wide (a Verilator WIDTH warning).
+    one_cycle: Constant<Bits<16>>,
 }
 
 impl Link {
@@ -60,6 +62,7 @@ impl Link {
             rx_packet: Default::default(),
             short_count: Constant::new(((short_transit - 2) as u64).into()),
             long_count: Constant::new(((long_transit - 2) as u64).into()),
+            one_cycle: Constant::new(1.into()),
         }
     }
 }
@@ -76,7 +79,7 @@ impl Logic for Link {
         }
         if self.enable.val() & self.tx_valid.q.val() {
             if self.tx_count.q.val().any() {
-                self.tx_count.d.next = self.tx_count.q.val() - 1;
+                self.tx_count.d.next = self.tx_count.q.val() - self.one_cycle.val();
             } else if !self.rx_valid.q.val() | self.out_ready.val() {
                 self.rx_valid.d.next = true;
                 self.rx_packet.d.next = self.tx_packet.q.val();

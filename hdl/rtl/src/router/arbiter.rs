@@ -26,6 +26,8 @@ pub struct InputArbiter {
     pointer: DFF<Bits<5>>,
     port_number: [Constant<Bits<5>>; N_ARBITER_INPUTS],
     last_port: Constant<Bits<5>>,
+    // A width-exact one: rust-hdl emits the literal `1` 32 bits wide (a Verilator WIDTH warning).
+    port_step: Constant<Bits<5>>,
     found: Signal<Local, Bit>,
     found_port: Signal<Local, Bits<5>>,
 }
@@ -42,6 +44,7 @@ impl Default for InputArbiter {
             pointer: Default::default(),
             port_number: std::array::from_fn(|i| Constant::new((i as u64).into())),
             last_port: Constant::new(((N_ARBITER_INPUTS - 1) as u64).into()),
+            port_step: Constant::new(1.into()),
             found: Default::default(),
             found_port: Default::default(),
         }
@@ -77,7 +80,7 @@ impl Logic for InputArbiter {
             if self.found_port.val() == self.last_port.val() {
                 self.pointer.d.next = self.port_number[0].val();
             } else {
-                self.pointer.d.next = self.found_port.val() + 1;
+                self.pointer.d.next = self.found_port.val() + self.port_step.val();
             }
         }
         if self.reset.val() {

@@ -50,6 +50,11 @@ pub struct BankedTable<const BANKS: usize, const DEPTH_BITS: usize> {
     bank_shift: Constant<Bits<4>>,
     last_step: Constant<Bits<DEPTH_BITS>>,
     index_limit: Constant<Bits<16>>,
+    // Width-exact constants: rust-hdl emits an integer literal 32 bits wide (a Verilator WIDTH
+    // warning).
+    first_step: Constant<Bits<DEPTH_BITS>>,
+    one_step: Constant<Bits<DEPTH_BITS>>,
+    no_route: Constant<Bits<24>>,
     write_in_range: Signal<Local, Bit>,
     bank_select: Signal<Local, Bits<16>>,
     write_address: Signal<Local, Bits<DEPTH_BITS>>,
@@ -97,6 +102,9 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Default for BankedTable<BANKS,
             bank_shift: Constant::new((BANKS.trailing_zeros() as u64).into()),
             last_step: Constant::new(Bits::<DEPTH_BITS>::mask()),
             index_limit: Constant::new(((BANKS << DEPTH_BITS) as u64).into()),
+            first_step: Constant::new(0.into()),
+            one_step: Constant::new(1.into()),
+            no_route: Constant::new(0.into()),
             write_in_range: Default::default(),
             bank_select: Default::default(),
             write_address: Default::default(),
@@ -125,12 +133,12 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Logic for BankedTable<BANKS, D
         self.write_word.next = bit_cast::<88, 32>(self.write_key_complement.val())
             | (bit_cast::<88, 32>(self.write_mask.val()) << 32)
             | (bit_cast::<88, 24>(self.write_route.val()) << 64);
-        self.read_address.next = 0.into();
+        self.read_address.next = self.first_step.val();
         if self.scanning.q.val() {
-            self.read_address.next = self.step.q.val() + 1;
+            self.read_address.next = self.step.q.val() + self.one_step.val();
         }
         self.scan_hit.next = false;
-        self.scan_route.next = 0.into();
+        self.scan_route.next = self.no_route.val();
         for b in 0..BANKS {
             self.bank[b].read_clock.next = self.clock.val();
             self.bank[b].write_clock.next = self.clock.val();
@@ -158,9 +166,9 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Logic for BankedTable<BANKS, D
                 self.scanning.d.next = false;
                 self.done.d.next = true;
                 self.found.d.next = false;
-                self.found_route.d.next = 0.into();
+                self.found_route.d.next = self.no_route.val();
             } else {
-                self.step.d.next = self.step.q.val() + 1;
+                self.step.d.next = self.step.q.val() + self.one_step.val();
             }
         } else if self.done.q.val() {
             if self.result_taken.val() {
@@ -168,7 +176,7 @@ impl<const BANKS: usize, const DEPTH_BITS: usize> Logic for BankedTable<BANKS, D
             }
         } else if self.lookup_valid.val() {
             self.scanning.d.next = true;
-            self.step.d.next = 0.into();
+            self.step.d.next = self.first_step.val();
         }
         if self.reset.val() {
             self.scanning.d.next = false;

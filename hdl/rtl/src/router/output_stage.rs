@@ -32,7 +32,7 @@
 //! `spinn_arch::DumpHeader`, whose field positions the kernel takes as constants.
 
 use rust_hdl::prelude::*;
-use spinn_arch::DumpHeader;
+use spinn_arch::{Counter, DumpHeader};
 
 // `in_source` and the cast that places it in the dump header are 5 bits wide.
 const _: () = assert!(
@@ -93,6 +93,19 @@ pub struct OutputStage {
     last_leg_flag: Constant<Bits<16>>,
     source_shift: Constant<Bits<16>>,
     overflow_flag: Constant<Bits<32>>,
+    // Width-exact zeros and one: rust-hdl emits an integer literal 32 bits wide whatever it is
+    // assigned to, which Verilator reports as a WIDTH warning; a constant keeps its own width.
+    no_outputs: Constant<Bits<24>>,
+    no_links: Constant<Bits<6>>,
+    no_events: Constant<Bits<12>>,
+    wait_start: Constant<Bits<20>>,
+    wait_step: Constant<Bits<20>>,
+    // One-hot counter increments (bit `Counter::index`): `replace_bit` would emit a 1-bit value
+    // shifted in a 12-bit context (correct, but a Verilator WIDTH warning).
+    count_dumped_mc: Constant<Bits<12>>,
+    count_dumped_other: Constant<Bits<12>>,
+    count_emergency_routed: Constant<Bits<12>>,
+    count_dump_overflow: Constant<Bits<12>>,
     wait_setting: Signal<Local, Bits<8>>,
     mantissa: Signal<Local, Bits<20>>,
     exponent: Signal<Local, Bits<20>>,
@@ -163,6 +176,17 @@ impl OutputStage {
             last_leg_flag: Constant::new((DumpHeader::EMERGENCY_LAST as u64).into()),
             source_shift: Constant::new((DumpHeader::SOURCE_SHIFT as u64).into()),
             overflow_flag: Constant::new(0x4000_0000.into()),
+            no_outputs: Constant::new(0.into()),
+            no_links: Constant::new(0.into()),
+            no_events: Constant::new(0.into()),
+            wait_start: Constant::new(0.into()),
+            wait_step: Constant::new(1.into()),
+            count_dumped_mc: Constant::new((1u64 << Counter::DumpedMc.index()).into()),
+            count_dumped_other: Constant::new((1u64 << Counter::DumpedOther.index()).into()),
+            count_emergency_routed: Constant::new(
+                (1u64 << Counter::EmergencyRouted.index()).into(),
+            ),
+            count_dump_overflow: Constant::new((1u64 << Counter::DumpOverflow.index()).into()),
             wait_setting: Default::default(),
             mantissa: Default::default(),
             exponent: Default::default(),
@@ -226,7 +250,7 @@ impl Logic for OutputStage {
         self.finishing.next = self.held.q.val()
             & (!self.remaining.val().any() | (self.expire.val() & self.in_wait2.q.val()));
         self.in_ready.next = !self.held.q.val() | self.finishing.val();
-        self.out_valid.next = 0.into();
+        self.out_valid.next = self.no_outputs.val();
         if self.held.q.val() {
             self.out_valid.next = self.pending.q.val();
         }
@@ -263,7 +287,7 @@ impl Logic for OutputStage {
             & !self.er_last.q.val().any()
             & self.remaining_links.val().any();
         // Next state.
-        self.event_bits.next = 0.into();
+        self.event_bits.next = self.no_events.val();
         self.status_base.next = self.status.q.val();
         if self.dump_clear.val() {
             self.status_base.next = 0.into();
@@ -271,16 +295,17 @@ impl Logic for OutputStage {
         self.status.d.next = self.status_base.val();
         if self.blocked.val() {
             self.pending.d.next = self.remaining.val();
-            self.wait_count.d.next = self.wait_count.q.val() + 1;
+            self.wait_count.d.next = self.wait_count.q.val() + self.wait_step.val();
             if self.expire.val() {
-                self.wait_count.d.next = 0.into();
+                self.wait_count.d.next = self.wait_start.val();
                 if self.in_wait2.q.val() {
                     self.held.d.next = false;
                     if self.status_base.val().get_bit(31) {
                         self.status.d.next = self.status_base.val()
                             | self.overflow_flag.val()
                             | bit_cast::<32, 24>(self.undelivered.val());
-                        self.event_bits.next = self.event_bits.val().replace_bit(11, true);
+                        self.event_bits.next =
+                            self.event_bits.val() | self.count_dump_overflow.val();
                     } else {
                         self.dumped_header.d.next =
                             bit_cast::<16, 8>(self.packet.q.val().get_bits::<8>(0))
@@ -301,9 +326,10 @@ impl Logic for OutputStage {
                             | bit_cast::<32, 24>(self.undelivered.val());
                     }
                     if self.packet.q.val().get_bit(7) | self.packet.q.val().get_bit(6) {
-                        self.event_bits.next = self.event_bits.val().replace_bit(6, true);
+                        self.event_bits.next =
+                            self.event_bits.val() | self.count_dumped_other.val();
                     } else {
-                        self.event_bits.next = self.event_bits.val().replace_bit(5, true);
+                        self.event_bits.next = self.event_bits.val() | self.count_dumped_mc.val();
                     }
                 } else {
                     self.in_wait2.d.next = true;
@@ -311,7 +337,8 @@ impl Logic for OutputStage {
                         self.pending.d.next = (self.remaining.val() & self.core_outputs.val())
                             | bit_cast::<24, 6>(self.rotated.val());
                         self.er_first.d.next = self.rotated.val();
-                        self.event_bits.next = self.event_bits.val().replace_bit(10, true);
+                        self.event_bits.next =
+                            self.event_bits.val() | self.count_emergency_routed.val();
                     }
                 }
             }
@@ -323,16 +350,16 @@ impl Logic for OutputStage {
             self.packet.d.next = self.in_packet.val();
             self.source.d.next = self.in_source.val();
             self.pending.d.next = self.in_route.val();
-            self.er_first.d.next = 0.into();
+            self.er_first.d.next = self.no_links.val();
             self.er_last.d.next = self.in_er_last.val();
             self.in_wait2.d.next = false;
-            self.wait_count.d.next = 0.into();
+            self.wait_count.d.next = self.wait_start.val();
         }
         if self.reset.val() {
             self.held.d.next = false;
-            self.pending.d.next = 0.into();
+            self.pending.d.next = self.no_outputs.val();
             self.in_wait2.d.next = false;
-            self.wait_count.d.next = 0.into();
+            self.wait_count.d.next = self.wait_start.val();
             self.status.d.next = 0.into();
         }
         self.events.next = self.event_bits.val();

@@ -39,6 +39,8 @@ pub struct RegisterTable<const ENTRIES: usize> {
     entry_route: [DFF<Bits<24>>; ENTRIES],
     found: Signal<Local, Bit>,
     found_route: Signal<Local, Bits<24>>,
+    // A width-exact zero: rust-hdl emits the literal `0` 32 bits wide (a Verilator WIDTH warning).
+    no_route: Constant<Bits<24>>,
 }
 
 impl<const ENTRIES: usize> Default for RegisterTable<ENTRIES> {
@@ -62,6 +64,7 @@ impl<const ENTRIES: usize> Default for RegisterTable<ENTRIES> {
             entry_route: std::array::from_fn(|_| Default::default()),
             found: Default::default(),
             found_route: Default::default(),
+            no_route: Constant::new(0.into()),
         }
     }
 }
@@ -70,7 +73,7 @@ impl<const ENTRIES: usize> Logic for RegisterTable<ENTRIES> {
     #[hdl_gen]
     fn update(&mut self) {
         self.found.next = false;
-        self.found_route.next = 0.into();
+        self.found_route.next = self.no_route.val();
         for e in 0..ENTRIES {
             self.key_complement[e].clock.next = self.clock.val();
             self.mask[e].clock.next = self.clock.val();

@@ -32,6 +32,7 @@
 //! when the router is built.
 
 use rust_hdl::prelude::*;
+use spinn_arch::Counter;
 
 #[derive(LogicBlock)]
 pub struct RouteDecision {
@@ -65,6 +66,20 @@ pub struct RouteDecision {
     code_monitor: Constant<Bits<3>>,
     first_core_code: Constant<Bits<3>>,
     type_counters: Constant<Bits<12>>,
+    // Width-exact zeros: rust-hdl emits the literal `0` 32 bits wide (a Verilator WIDTH warning).
+    no_links: Constant<Bits<6>>,
+    no_route: Constant<Bits<24>>,
+    no_counts: Constant<Bits<12>>,
+    // One-hot counter increments (bit `Counter::index`): `replace_bit` would emit a 1-bit value
+    // shifted in a 12-bit context (correct, but a Verilator WIDTH warning).
+    count_local_mc: Constant<Bits<12>>,
+    count_external_mc: Constant<Bits<12>>,
+    count_p2p: Constant<Bits<12>>,
+    count_nn: Constant<Bits<12>>,
+    count_fr: Constant<Bits<12>>,
+    count_default_routed: Constant<Bits<12>>,
+    count_unroutable: Constant<Bits<12>>,
+    count_parity_error: Constant<Bits<12>>,
     header: Signal<Local, Bits<8>>,
     kind: Signal<Local, Bits<2>>,
     er: Signal<Local, Bits<2>>,
@@ -117,6 +132,17 @@ impl RouteDecision {
             code_monitor: Constant::new(7.into()),
             first_core_code: Constant::new(6.into()),
             type_counters: Constant::new(0x1f.into()),
+            no_links: Constant::new(0.into()),
+            no_route: Constant::new(0.into()),
+            no_counts: Constant::new(0.into()),
+            count_local_mc: Constant::new((1u64 << Counter::LocalMc.index()).into()),
+            count_external_mc: Constant::new((1u64 << Counter::ExternalMc.index()).into()),
+            count_p2p: Constant::new((1u64 << Counter::P2p.index()).into()),
+            count_nn: Constant::new((1u64 << Counter::Nn.index()).into()),
+            count_fr: Constant::new((1u64 << Counter::Fr.index()).into()),
+            count_default_routed: Constant::new((1u64 << Counter::DefaultRouted.index()).into()),
+            count_unroutable: Constant::new((1u64 << Counter::Unroutable.index()).into()),
+            count_parity_error: Constant::new((1u64 << Counter::ParityError.index()).into()),
             header: Default::default(),
             kind: Default::default(),
             er: Default::default(),
@@ -158,7 +184,7 @@ impl Logic for RouteDecision {
         }
         // Link geometry as one-hot link vectors: no modulo arithmetic needed.
         self.from_link.next = self.source.val() < self.n_links.val();
-        self.source_link.next = 0.into();
+        self.source_link.next = self.no_links.val();
         if self.from_link.val() {
             self.source_link.next = self.one_link.val() << bit_cast::<6, 5>(self.source.val());
         }
@@ -176,24 +202,24 @@ impl Logic for RouteDecision {
             << (bit_cast::<24, 5>(self.monitor.val()) + self.core_offset.val());
         // The decision.
         self.drop.next = false;
-        self.route.next = 0.into();
-        self.er_last.next = 0.into();
+        self.route.next = self.no_route.val();
+        self.er_last.next = self.no_links.val();
         self.out_packet.next = self.packet.val();
-        self.increments.next = 0.into();
-        self.normal_route.next = 0.into();
-        self.code_link.next = 0.into();
+        self.increments.next = self.no_counts.val();
+        self.normal_route.next = self.no_route.val();
+        self.code_link.next = self.no_links.val();
         if !self.parity_ok.val() {
             self.drop.next = true;
-            self.increments.next = self.increments.val().replace_bit(9, true);
+            self.increments.next = self.increments.val() | self.count_parity_error.val();
         } else if (self.kind.val() == self.kind_mc.val()) | (self.kind.val() == self.kind_fr.val())
         {
             self.out_packet.next = self.normalised.val();
             if self.kind.val() == self.kind_fr.val() {
-                self.increments.next = self.increments.val().replace_bit(4, true);
+                self.increments.next = self.increments.val() | self.count_fr.val();
             } else if self.from_link.val() {
-                self.increments.next = self.increments.val().replace_bit(1, true);
+                self.increments.next = self.increments.val() | self.count_external_mc.val();
             } else {
-                self.increments.next = self.increments.val().replace_bit(0, true);
+                self.increments.next = self.increments.val() | self.count_local_mc.val();
             }
             if self.from_link.val() & (self.er.val() == self.er_first_hop.val()) {
                 self.route.next = bit_cast::<24, 6>(self.forward.val());
@@ -205,10 +231,10 @@ impl Logic for RouteDecision {
                     self.normal_route.next = self.table_route.val();
                 } else if self.from_link.val() {
                     self.normal_route.next = bit_cast::<24, 6>(self.default_link.val());
-                    self.increments.next = self.increments.val().replace_bit(7, true);
+                    self.increments.next = self.increments.val() | self.count_default_routed.val();
                 } else {
                     self.drop.next = true;
-                    self.increments.next = self.increments.val().replace_bit(8, true);
+                    self.increments.next = self.increments.val() | self.count_unroutable.val();
                 }
                 self.route.next = self.normal_route.val();
                 if self.from_link.val() & (self.er.val() == self.er_first_also_normal.val()) {
@@ -218,10 +244,10 @@ impl Logic for RouteDecision {
                 }
             }
         } else if self.kind.val() == self.kind_p2p.val() {
-            self.increments.next = self.increments.val().replace_bit(2, true);
+            self.increments.next = self.increments.val() | self.count_p2p.val();
             if self.p2p_code.val() == self.code_drop.val() {
                 self.drop.next = true;
-                self.increments.next = self.increments.val().replace_bit(8, true);
+                self.increments.next = self.increments.val() | self.count_unroutable.val();
             } else if self.p2p_code.val() == self.code_monitor.val() {
                 self.route.next = self.monitor_route.val();
             } else {
@@ -229,7 +255,7 @@ impl Logic for RouteDecision {
                 self.route.next = bit_cast::<24, 6>(self.code_link.val());
             }
         } else {
-            self.increments.next = self.increments.val().replace_bit(3, true);
+            self.increments.next = self.increments.val() | self.count_nn.val();
             if self.from_link.val() | (self.nn_route.val() >= self.first_core_code.val()) {
                 self.route.next = self.monitor_route.val();
             } else {
@@ -240,7 +266,7 @@ impl Logic for RouteDecision {
         if self.parity_ok.val() & self.override_route.val().any() {
             self.drop.next = false;
             self.route.next = self.override_route.val();
-            self.er_last.next = 0.into();
+            self.er_last.next = self.no_links.val();
             self.out_packet.next = self.packet.val();
             if (self.kind.val() == self.kind_mc.val()) | (self.kind.val() == self.kind_fr.val()) {
                 self.out_packet.next = self.normalised.val();

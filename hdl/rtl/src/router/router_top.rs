@@ -125,6 +125,12 @@ macro_rules! define_router {
             target_dump_clear: Constant<Bits<3>>,
             reinject_port: Constant<Bits<5>>,
             port_number: [Constant<Bits<5>>; 24],
+            // A width-exact zero: rust-hdl emits the literal `0` 32 bits wide (a Verilator
+            // WIDTH warning).
+            no_outputs: Constant<Bits<24>>,
+            // One-hot outputs, `output_bit[o]` = 1 << o: `replace_bit` would emit a 1-bit
+            // ready shifted in a 24-bit context (correct, but a Verilator WIDTH warning).
+            output_bit: [Constant<Bits<24>>; 24],
             selected_packet: Signal<Local, Bits<72>>,
             selected_source: Signal<Local, Bits<5>>,
             selected_override: Signal<Local, Bits<24>>,
@@ -193,6 +199,8 @@ macro_rules! define_router {
                     target_dump_clear: Constant::new(4.into()),
                     reinject_port: Constant::new(24.into()),
                     port_number: std::array::from_fn(|i| Constant::new((i as u64).into())),
+                    no_outputs: Constant::new(0.into()),
+                    output_bit: std::array::from_fn(|o| Constant::new((1u64 << o).into())),
                     selected_packet: Default::default(),
                     selected_source: Default::default(),
                     selected_override: Default::default(),
@@ -260,14 +268,14 @@ macro_rules! define_router {
                     if self.arbiter.grant.val() == self.port_number[l].val() {
                         self.selected_packet.next = self.link_in_packet[l].val();
                         self.selected_source.next = self.port_number[l].val();
-                        self.selected_override.next = 0.into();
+                        self.selected_override.next = self.no_outputs.val();
                     }
                 }
                 for c in 0..18 {
                     if self.arbiter.grant.val() == self.port_number[c + 6].val() {
                         self.selected_packet.next = self.core_in_packet[c].val();
                         self.selected_source.next = self.port_number[c + 6].val();
-                        self.selected_override.next = 0.into();
+                        self.selected_override.next = self.no_outputs.val();
                     }
                 }
                 // Lookup stage.
@@ -320,16 +328,20 @@ macro_rules! define_router {
                 self.stage.in_er_last.next = self.decision.er_last.val();
                 self.stage.wait1.next = self.control.q.val().get_bits::<8>(16);
                 self.stage.wait2.next = self.control.q.val().get_bits::<8>(24);
-                self.out_ready_vector.next = 0.into();
+                self.out_ready_vector.next = self.no_outputs.val();
                 for l in 0..6 {
-                    self.out_ready_vector.next =
-                        self.out_ready_vector.val().replace_bit(l, self.link_out_ready[l].val());
+                    if self.link_out_ready[l].val() {
+                        self.out_ready_vector.next =
+                            self.out_ready_vector.val() | self.output_bit[l].val();
+                    }
                     self.link_out_valid[l].next = self.stage.out_valid.val().get_bit(l);
                     self.link_out_packet[l].next = self.stage.link_packet[l].val();
                 }
                 for c in 0..18 {
-                    self.out_ready_vector.next =
-                        self.out_ready_vector.val().replace_bit(c + 6, self.core_out_ready[c].val());
+                    if self.core_out_ready[c].val() {
+                        self.out_ready_vector.next =
+                            self.out_ready_vector.val() | self.output_bit[c + 6].val();
+                    }
                     self.core_out_valid[c].next = self.stage.out_valid.val().get_bit(c + 6);
                 }
                 self.stage.out_ready.next = self.out_ready_vector.val();
@@ -352,7 +364,7 @@ macro_rules! define_router {
                 self.output_stage_empty.next = !self.stage.busy.val();
                 if self.reset.val() {
                     self.control.d.next = self.boot_control.val();
-                    self.fixed_route.d.next = 0.into();
+                    self.fixed_route.d.next = self.no_outputs.val();
                     self.lookup_valid.d.next = false;
                 }
             }
