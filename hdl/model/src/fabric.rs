@@ -90,15 +90,24 @@ pub struct FabricStats {
     /// Hand-overs a transient fault made fail, so that the router dumped the packet
     /// ([`TransientFaults`]).
     pub transient_drops: u64,
+    /// Packets a transient fault corrupted on a link ([`TransientFaults::link_error_rate`]):
+    /// the receiving router's parity check discards them (its `ParityError` counter).
+    pub link_errors: u64,
 }
 
-/// Transient faults injected into the fast model (the RTL has none): with probability
-/// `drop_rate`, a router's hand-over of a packet to its outputs fails, and the router dumps the
-/// packet as it dumps any it cannot deliver, for the monitor to re-inject. Drawn from their own
-/// seeded generator, so a run with faults is as reproducible as one without.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Transient faults injected into the fast model (the RTL has none), drawn from their own
+/// seeded generator, so a run with faults is as reproducible as one without:
+///
+/// * with probability `drop_rate`, a router's hand-over of a packet to its outputs fails, and
+///   the router dumps the packet as it dumps any it cannot deliver, for the monitor to
+///   re-inject;
+/// * with probability `link_error_rate`, a packet sent on a link has one key bit flipped on
+///   the way, so it arrives with bad parity and the receiving router discards and counts it,
+///   as SpiNNaker's routers do (nothing re-sends it: the software must notice the loss).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct TransientFaults {
     pub drop_rate: f64,
+    pub link_error_rate: f64,
     pub seed: u64,
 }
 
@@ -107,7 +116,16 @@ pub struct TransientFaults {
 struct FaultDraws {
     /// `drop_rate` as a threshold on a 64-bit draw.
     drop_below: u64,
+    /// `link_error_rate` as a threshold on a 64-bit draw (0: no draw is made, so a drop-only
+    /// run draws as it did before link errors existed).
+    link_error_below: u64,
     rng: crate::rng::SplitMix64,
+}
+
+/// A probability as a threshold on a uniform 64-bit draw: 2^64 · rate, saturating at every
+/// draw for a rate of 1.
+fn threshold(rate: f64) -> u64 {
+    (rate * 2f64.powi(64)).min(u64::MAX as f64) as u64
 }
 
 /// One link's traffic: the chips it joins, its direction from `from`, and the cycles it spent
@@ -182,6 +200,50 @@ impl Backlog {
     }
 }
 
+/// A link with its ends and what this cycle's router steps did to it, together because the link's
+/// edge reads all of it: one cache line per link crossed (64 bytes, aligned), not five.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(align(64))]
+struct LinkSlot {
+    link: Link,
+    /// [`LinkEnds`], flat so that the slot fits its line.
+    from_chip: u32,
+    to_chip: u32,
+    /// Cycles spent carrying packets, modulo 2^32 (the rest is in `Fabric::link_busy`).
+    busy: u32,
+    from_output: u8,
+    to_input: u8,
+    /// On the touched list: its edge runs this cycle.
+    touched: bool,
+    /// The receiving router took the offered packet this cycle.
+    taken: bool,
+}
+
+// The slot is one cache line: a bigger one would double what a hop touches.
+const _: () = assert!(std::mem::size_of::<LinkSlot>() == 64);
+
+impl LinkSlot {
+    fn new(ends: LinkEnds) -> LinkSlot {
+        LinkSlot {
+            from_chip: ends.from_chip,
+            to_chip: ends.to_chip,
+            from_output: ends.from_output,
+            to_input: ends.to_input,
+            ..LinkSlot::default()
+        }
+    }
+
+    #[inline]
+    fn ends(&self) -> LinkEnds {
+        LinkEnds {
+            from_chip: self.from_chip,
+            from_output: self.from_output,
+            to_chip: self.to_chip,
+            to_input: self.to_input,
+        }
+    }
+}
+
 /// The chips and ports a link joins.
 #[derive(Debug, Clone, Copy, Default)]
 struct LinkEnds {
@@ -192,8 +254,9 @@ struct LinkEnds {
 }
 
 /// What the fabric keeps per chip to step its router, together because a router's step reads
-/// all of it.
+/// all of it: one 64-byte line per chip.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
 struct ChipState {
     /// Inputs whose link offers a packet, kept up to date as links change.
     link_offers: u8,
@@ -207,6 +270,54 @@ struct ChipState {
     rx_full: u32,
     /// The first cycle a sleeping router slept, or `u64::MAX` when awake.
     asleep_since: u64,
+    /// The link each input arrives on ([`NO_LINK`] where the topology has none), here because
+    /// a step that takes a packet reads it with the rest.
+    in_link: [u32; LINKS_PER_CHIP],
+    /// The links the outputs feed: links are numbered in chip order and then by direction, so
+    /// a chip's are consecutive from `first_out`, one for each bit of `out_present`.
+    first_out: u32,
+    out_present: u8,
+    /// A skipped step (see [`Fabric::defer`]): 0 if none, else `DEFERRED` with the parity of
+    /// the skipped cycle in bit 0. Whoever asks is in the skipped cycle or the one after, which
+    /// the parity tells apart.
+    deferred: u8,
+    /// Whether the monitor's re-injection queue holds a packet (kept here, with the rest of
+    /// what a step reads, rather than read from the queue every step).
+    reinject_queued: bool,
+}
+
+/// A port without a link in [`ChipState`].
+const NO_LINK: u32 = u32::MAX;
+
+/// [`ChipState::deferred`]: a step is skipped.
+const DEFERRED: u8 = 2;
+
+// A chip's state is one cache line.
+const _: () = assert!(std::mem::size_of::<ChipState>() == 64);
+
+impl ChipState {
+    /// The link output `port` feeds (which exists).
+    #[inline]
+    fn out_link(&self, port: usize) -> u32 {
+        debug_assert!(
+            self.out_present >> port & 1 == 1,
+            "invariant: the link exists"
+        );
+        self.first_out + (self.out_present & ((1u8 << port) - 1)).count_ones()
+    }
+
+    /// Marks the step of cycle `skipped` as skipped.
+    #[inline]
+    fn skip_step(&mut self, skipped: u64) {
+        self.deferred = DEFERRED | (skipped & 1) as u8;
+    }
+
+    /// Whether a skipped step lies before cycle `now` (`Some(true)`), is `now`'s own
+    /// (`Some(false)`), or there is none; `now` is the skipped cycle or the one after.
+    #[inline]
+    fn skipped_before(&self, now: u64) -> Option<bool> {
+        (self.deferred != 0).then_some((self.deferred & 1) as u64 != now & 1)
+    }
 }
 
 /// A traced chip's values in one cycle, before the clock edge.
@@ -220,20 +331,94 @@ struct ChipView {
     core_offers: u32,
 }
 
+/// Links whose transmitted packet may move on, by cycle: a ring of buckets, one per cycle, over
+/// a span longer than any transit, so that a wake costs a push and a pop whatever the number of
+/// packets in flight (a heap cost a logarithm of it). Every wake lies within the span from the
+/// current cycle, and every cycle with a wake is stepped (the fabric skips only to the earliest
+/// wake), so a bucket holds only its own cycle's links.
+#[derive(Debug, Clone)]
+struct LinkWheel {
+    buckets: Vec<Vec<u32>>,
+    mask: u64,
+    /// Wakes in all buckets.
+    len: usize,
+}
+
+impl LinkWheel {
+    fn new(timing: &LinkTiming) -> LinkWheel {
+        let span =
+            (timing.transit(true).max(timing.transit(false)) as usize + 1).next_power_of_two();
+        LinkWheel {
+            buckets: vec![Vec::new(); span],
+            mask: span as u64 - 1,
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, at: u64, link: u32) {
+        self.buckets[(at & self.mask) as usize].push(link);
+        self.len += 1;
+    }
+
+    #[inline]
+    fn due(&self, now: u64) -> bool {
+        self.len != 0 && !self.buckets[(now & self.mask) as usize].is_empty()
+    }
+
+    /// The earliest cycle from `now` with a wake (`u64::MAX` if there is none).
+    fn earliest(&self, now: u64) -> u64 {
+        if self.len == 0 {
+            return u64::MAX;
+        }
+        (0..=self.mask)
+            .map(|d| now + d)
+            .find(|&t| !self.buckets[(t & self.mask) as usize].is_empty())
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Moves cycle `now`'s links into `into`.
+    #[inline]
+    fn drain_into(&mut self, now: u64, into: &mut Vec<u32>) {
+        let bucket = &mut self.buckets[(now & self.mask) as usize];
+        self.len -= bucket.len();
+        into.append(bucket);
+    }
+}
+
 /// Packets offered on one core port: (first cycle offered, packet), in order.
-type InjectionQueue = VecDeque<(u64, u128)>;
+type InjectionQueue = VecDeque<Queued>;
+
+/// A packet in an injection queue and the first cycle it is offered, 24 bytes rather than the
+/// 32 a `(u64, u128)` takes: under heavy load the queues are long and moving them through the
+/// cache is most of a run's cost.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    at: u64,
+    packet: [u64; 2],
+}
+
+impl Queued {
+    fn new(at: u64, packet: u128) -> Queued {
+        Queued {
+            at,
+            packet: [packet as u64, (packet >> 64) as u64],
+        }
+    }
+
+    #[inline]
+    fn packet(&self) -> u128 {
+        self.packet[0] as u128 | (self.packet[1] as u128) << 64
+    }
+}
 
 pub struct Fabric {
     machine: Machine,
     timing: LinkTiming,
     routers: Vec<Router>,
-    /// `out_link[chip * 6 + l]`: the link chip's output l feeds.
-    out_link: Vec<Option<u32>>,
-    /// `in_link[chip * 6 + l]`: the link arriving on chip's input l.
-    in_link: Vec<Option<u32>>,
-    links: Vec<Link>,
-    ends: Vec<LinkEnds>,
-    /// Cycles each link has spent carrying packets.
+    links: Vec<LinkSlot>,
+    /// Cycles each link has spent carrying packets, less the count modulo 2^32 kept in its
+    /// slot.
     link_busy: Vec<u64>,
     /// What the fabric keeps per chip to step its router (see [`ChipState`]).
     chips: Vec<ChipState>,
@@ -247,6 +432,10 @@ pub struct Fabric {
     n_asleep: usize,
     sleeping: bool,
     injections: Vec<[InjectionQueue; CORES_PER_CHIP]>,
+    /// `last_injected[chip * CORES_PER_CHIP + core]`: the cycle from which the last packet
+    /// queued there is offered, kept apart from the queues because `inject` reads it for every
+    /// packet and the tail of a long queue is rarely in cache.
+    last_injected: Vec<u64>,
     /// Per chip: (core, first blocked cycle, first ready cycle again).
     blocked_sinks: Vec<Vec<(u8, u64, u64)>>,
     /// Whether any sink was ever blocked (the machine's receive buffers never are).
@@ -261,18 +450,26 @@ pub struct Fabric {
     active: Vec<u32>,
     /// The previous cycle's active list, kept to reuse its allocation.
     active_spare: Vec<u32>,
+    /// Routers whose step was skipped (see [`Fabric::defer`]), to be listed in cycle
+    /// `deferred_at[b]` (`u64::MAX`: none), bucket `b` being that cycle's parity: entries are
+    /// for the next cycle or the one after.
+    deferred: [Vec<u32>; 2],
+    deferred_at: [u64; 2],
     /// Injected packets falling due: (cycle, chip, core).
     chip_wakes: BinaryHeap<Reverse<(u64, u32, u8)>>,
     /// The earliest cycle in `chip_wakes`, `expiry_wakes` and `rx_frees` (`u64::MAX` if they
     /// are empty), so that a cycle with nothing due costs one comparison.
     next_due: u64,
-    link_wakes: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The earliest cycle in `chip_wakes`, `expiry_wakes` and `rx_frees` alone (`next_due` also
+    /// counts the deferred routers, due almost every cycle while packets move), so that a cycle
+    /// with only deferred routers due does not look at the heaps.
+    heaps_due: u64,
+    link_wakes: LinkWheel,
+    /// This cycle's link wakes, taken out of the wheel (kept to reuse the allocation).
+    woken_links: Vec<u32>,
     touched: Vec<u32>,
     /// The previous cycle's touched links, kept to reuse the allocation.
     touched_spare: Vec<u32>,
-    link_touched: Vec<bool>,
-    link_taken: Vec<bool>,
-    link_sent: Vec<Option<u128>>,
     record: bool,
     deliveries: Vec<Delivery>,
     dumps: Vec<DumpEvent>,
@@ -288,8 +485,8 @@ impl Fabric {
         mut setup: impl FnMut(ChipCoord) -> RouterSetup,
     ) -> Fabric {
         let n = machine.n_chips();
-        let mut out_link = vec![None; n * LINKS_PER_CHIP];
-        let mut in_link = vec![None; n * LINKS_PER_CHIP];
+        let mut out_link = vec![[NO_LINK; LINKS_PER_CHIP]; n];
+        let mut in_link = vec![[NO_LINK; LINKS_PER_CHIP]; n];
         let mut ends = Vec::new();
         for (idx, chip) in machine.chips().enumerate() {
             for (dir, far) in machine.links(chip) {
@@ -303,20 +500,30 @@ impl Fabric {
                     to_chip: far_idx as u32,
                     to_input: dir.opposite().index() as u8,
                 });
-                out_link[idx * LINKS_PER_CHIP + dir.index()] = Some(link);
-                in_link[far_idx * LINKS_PER_CHIP + dir.opposite().index()] = Some(link);
+                out_link[idx][dir.index()] = link;
+                in_link[far_idx][dir.opposite().index()] = link;
             }
         }
         let n_links = ends.len();
+        // `ChipState::out_link` relies on each chip's output links being numbered consecutively.
+        for links in &out_link {
+            let present: Vec<u32> = links.iter().copied().filter(|&l| l != NO_LINK).collect();
+            assert!(
+                present.windows(2).all(|w| w[1] == w[0] + 1),
+                "invariant: a chip's output links are consecutive"
+            );
+        }
         let link_ready: Vec<u8> = (0..n)
             .map(|c| {
                 (0..LINKS_PER_CHIP)
-                    .filter(|&l| out_link[c * LINKS_PER_CHIP + l].is_some())
+                    .filter(|&l| out_link[c][l] != NO_LINK)
                     .fold(0u8, |acc, l| acc | 1 << l)
             })
             .collect();
+        let link_wakes = LinkWheel::new(&timing);
         Fabric {
             routers: machine.chips().map(|c| Router::new(setup(c))).collect(),
+            last_injected: vec![0; n * CORES_PER_CHIP],
             injections: (0..n)
                 .map(|_| std::array::from_fn(|_| VecDeque::new()))
                 .collect(),
@@ -328,20 +535,27 @@ impl Fabric {
             endpoint_events: Vec::new(),
             machine,
             timing,
-            out_link,
-            in_link,
-            links: vec![Link::default(); n_links],
-            ends,
+            links: ends.into_iter().map(LinkSlot::new).collect(),
             link_busy: vec![0; n_links],
             chips: link_ready
                 .into_iter()
-                .map(|link_ready| ChipState {
+                .zip(in_link.into_iter().zip(out_link))
+                .map(|(link_ready, (in_link, out_link))| ChipState {
+                    in_link,
+                    first_out: out_link
+                        .iter()
+                        .copied()
+                        .find(|&l| l != NO_LINK)
+                        .unwrap_or(0),
+                    out_present: link_ready,
                     link_offers: 0,
                     link_ready,
                     listed: false,
                     core_offers: 0,
                     rx_full: 0,
                     asleep_since: u64::MAX,
+                    reinject_queued: false,
+                    deferred: 0,
                 })
                 .collect(),
             results: Vec::new(),
@@ -354,13 +568,14 @@ impl Fabric {
             active: Vec::new(),
             active_spare: Vec::new(),
             chip_wakes: BinaryHeap::new(),
+            deferred: [Vec::new(), Vec::new()],
+            deferred_at: [u64::MAX; 2],
             next_due: u64::MAX,
-            link_wakes: BinaryHeap::new(),
+            heaps_due: u64::MAX,
+            link_wakes,
+            woken_links: Vec::new(),
             touched: Vec::new(),
             touched_spare: Vec::new(),
-            link_touched: vec![false; n_links],
-            link_taken: vec![false; n_links],
-            link_sent: vec![None; n_links],
             record: true,
             deliveries: Vec::new(),
             dumps: Vec::new(),
@@ -375,13 +590,17 @@ impl Fabric {
     /// If the rate is not a probability (callers validate user input).
     pub fn set_transient_faults(&mut self, faults: &TransientFaults) {
         assert!(
-            (0.0..=1.0).contains(&faults.drop_rate),
-            "invariant: a drop rate is a probability"
+            (0.0..=1.0).contains(&faults.drop_rate)
+                && (0.0..=1.0).contains(&faults.link_error_rate),
+            "invariant: fault rates are probabilities"
         );
-        // 2^64 · rate, saturating at every draw for a rate of 1.
-        let drop_below = (faults.drop_rate * 2f64.powi(64)).min(u64::MAX as f64) as u64;
-        self.faults = (drop_below > 0).then(|| FaultDraws {
+        let (drop_below, link_error_below) = (
+            threshold(faults.drop_rate),
+            threshold(faults.link_error_rate),
+        );
+        self.faults = (drop_below > 0 || link_error_below > 0).then(|| FaultDraws {
             drop_below,
+            link_error_below,
             rng: crate::rng::SplitMix64::new(faults.seed),
         });
     }
@@ -424,7 +643,7 @@ impl Fabric {
     pub fn free_receive(&mut self, chip: usize, core: usize, at: u64) {
         let at = at.max(self.cycle);
         self.rx_frees.push(Reverse((at, chip as u32, core as u8)));
-        self.next_due = self.next_due.min(at);
+        self.heap_wake_at(at);
     }
 
     #[inline]
@@ -441,6 +660,7 @@ impl Fabric {
             source,
             override_route: route,
         });
+        self.chips[chip].reinject_queued = true;
         // A frozen router sees it when it wakes; one asleep with an empty lookup register
         // takes it now.
         if self.chips[chip].asleep_since == u64::MAX || self.routers[chip].lookup_empty() {
@@ -484,10 +704,11 @@ impl Fabric {
         chips: &[usize],
         window: std::ops::Range<u64>,
     ) -> std::io::Result<()> {
+        self.undefer_all();
         let chips: Vec<u32> = chips.iter().map(|&c| c as u32).collect();
         let links: Vec<u32> = (0..self.links.len() as u32)
             .filter(|&l| {
-                let e = self.ends[l as usize];
+                let e = self.links[l as usize].ends();
                 chips.contains(&e.from_chip) || chips.contains(&e.to_chip)
             })
             .collect();
@@ -606,14 +827,14 @@ impl Fabric {
 
     /// Every link's traffic so far, in the machine's chip order and then by direction.
     pub fn link_loads(&self) -> Vec<LinkLoad> {
-        self.ends
+        self.links
             .iter()
             .zip(&self.link_busy)
-            .map(|(ends, &busy_cycles)| LinkLoad {
-                from: self.machine.chip_at(ends.from_chip as usize),
-                to: self.machine.chip_at(ends.to_chip as usize),
-                dir: LinkDir::ALL[ends.from_output as usize],
-                busy_cycles,
+            .map(|(slot, &high)| LinkLoad {
+                from: self.machine.chip_at(slot.from_chip as usize),
+                to: self.machine.chip_at(slot.to_chip as usize),
+                dir: LinkDir::ALL[slot.from_output as usize],
+                busy_cycles: high + slot.busy as u64,
             })
             .collect()
     }
@@ -632,14 +853,19 @@ impl Fabric {
         Backlog {
             injection_queues: self.injections.iter().flatten().map(VecDeque::len).sum(),
             routers: self.routers.iter().map(Router::packets_held).sum(),
-            links: self.links.iter().map(Link::packets_held).sum(),
+            links: self.links.iter().map(|s| s.link.packets_held()).sum(),
             reinjection_queues: self.reinjections.iter().map(VecDeque::len).sum(),
         }
     }
 
     /// The most cycles any one link has spent carrying packets.
     pub fn max_link_busy(&self) -> u64 {
-        self.link_busy.iter().copied().max().unwrap_or(0)
+        self.links
+            .iter()
+            .zip(&self.link_busy)
+            .map(|(slot, &high)| high + slot.busy as u64)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Hands over the deliveries recorded so far and forgets them.
@@ -653,8 +879,10 @@ impl Fabric {
 
     /// The packet offered on `chip`'s input link `dir`, if one waits there.
     pub fn link_offer(&self, chip: usize, dir: LinkDir) -> Option<u128> {
-        self.in_link[chip * LINKS_PER_CHIP + dir.index()]
-            .and_then(|l| self.links[l as usize].offered())
+        let link = self.chips[chip].in_link[dir.index()];
+        (link != NO_LINK)
+            .then_some(link)
+            .and_then(|l| self.links[l as usize].link.offered())
     }
 
     #[inline]
@@ -662,10 +890,17 @@ impl Fabric {
     /// there before it.
     pub fn inject(&mut self, chip: usize, core: usize, at: u64, packet: u128) {
         let queue = &mut self.injections[chip][core];
-        let at = at.max(queue.back().map_or(0, |&(t, _)| t));
-        queue.push_back((at, packet));
-        self.chip_wakes.push(Reverse((at, chip as u32, core as u8)));
-        self.next_due = self.next_due.min(at);
+        let last = &mut self.last_injected[chip * CORES_PER_CHIP + core];
+        let at = if queue.is_empty() { at } else { at.max(*last) };
+        *last = at;
+        queue.push_back(Queued::new(at, packet));
+        // Only a queue's head is offered, so only the head waits for a wake: a packet queued
+        // behind others gets its wake when it becomes the head (`hand_over`). Under heavy load
+        // the queues are long, and a wake per packet was most of a run's cost.
+        if queue.len() == 1 {
+            self.chip_wakes.push(Reverse((at, chip as u32, core as u8)));
+            self.heap_wake_at(at);
+        }
     }
 
     /// Makes `chip`'s core sink `core` refuse packets in cycles `from..to`.
@@ -705,11 +940,12 @@ impl Fabric {
     /// Packets waiting anywhere: in routers, on links or in injection queues.
     pub fn is_quiet(&self) -> bool {
         self.active.is_empty()
-            && self.link_wakes.is_empty()
+            && self.link_wakes.len == 0
             && self.chip_wakes.is_empty()
             // An expiry wake of a router that woke early is stale: count the sleepers instead.
             && self.n_asleep == 0
             && self.rx_frees.is_empty()
+            && self.deferred_at == [u64::MAX; 2]
     }
 
     #[inline]
@@ -735,6 +971,12 @@ impl Fabric {
     }
 
     fn run(&mut self, end: u64, stop_on_events: bool) -> bool {
+        let stopped = self.run_cycles(end, stop_on_events);
+        self.catch_up_deferred();
+        stopped
+    }
+
+    fn run_cycles(&mut self, end: u64, stop_on_events: bool) -> bool {
         while self.cycle < end {
             // Wakes may leave nothing to do (a receive buffer freeing with no router waiting).
             self.wake_due();
@@ -744,8 +986,7 @@ impl Fabric {
             if self.active.is_empty() && !self.links_due() && !self.tracing(self.cycle) {
                 let next = self
                     .link_wakes
-                    .peek()
-                    .map_or(u64::MAX, |Reverse((t, _))| *t)
+                    .earliest(self.cycle)
                     .min(self.next_due)
                     // The trace window's first cycle is written even if nothing happens in it.
                     .min(
@@ -777,6 +1018,34 @@ impl Fabric {
     }
 
     fn wake_due_now(&mut self) {
+        let b = (self.cycle & 1) as usize;
+        if self.deferred_at[b] == self.cycle {
+            let mut deferred = std::mem::take(&mut self.deferred[b]);
+            for &chip in &deferred {
+                self.list(chip);
+            }
+            deferred.clear();
+            self.deferred[b] = deferred;
+            self.deferred_at[b] = u64::MAX;
+        }
+        if self.heaps_due <= self.cycle {
+            self.wake_heaps_due();
+        }
+        self.next_due = self
+            .heaps_due
+            .min(self.deferred_at[0])
+            .min(self.deferred_at[1]);
+    }
+
+    /// Records a wake pushed on one of the heaps for cycle `at`.
+    #[inline]
+    fn heap_wake_at(&mut self, at: u64) {
+        self.heaps_due = self.heaps_due.min(at);
+        self.next_due = self.next_due.min(at);
+    }
+
+    /// The heaps' part of [`Fabric::wake_due_now`].
+    fn wake_heaps_due(&mut self) {
         while let Some(&Reverse((t, chip, core))) = self.chip_wakes.peek() {
             if t > self.cycle {
                 break;
@@ -810,7 +1079,7 @@ impl Fabric {
                 self.list(chip);
             }
         }
-        self.next_due = self.earliest_due();
+        self.heaps_due = self.earliest_due();
     }
 
     /// The earliest cycle of a pending injection, expiry or receive-buffer wake (`u64::MAX` if
@@ -838,22 +1107,20 @@ impl Fabric {
     fn refresh_core_offer(&mut self, chip: usize, core: usize, at: u64) {
         let due = self.injections[chip][core]
             .front()
-            .is_some_and(|&(t, _)| t <= at);
+            .is_some_and(|q| q.at <= at);
         self.chips[chip].core_offers =
             (self.chips[chip].core_offers & !(1 << core)) | (due as u32) << core;
     }
 
     #[inline]
     fn links_due(&self) -> bool {
-        self.link_wakes
-            .peek()
-            .is_some_and(|Reverse((t, _))| *t <= self.cycle)
+        self.link_wakes.due(self.cycle)
     }
 
     #[inline]
     fn touch(&mut self, link: u32) {
-        if !self.link_touched[link as usize] {
-            self.link_touched[link as usize] = true;
+        if !self.links[link as usize].touched {
+            self.links[link as usize].touched = true;
             self.touched.push(link);
         }
     }
@@ -868,27 +1135,38 @@ impl Fabric {
                 let offer = self.reinjections[c]
                     .pop_front()
                     .expect("invariant: a taken re-injection was queued");
+                self.chips[c].reinject_queued = !self.reinjections[c].is_empty();
                 self.stats.payload_traversals += (offer.packet >> 1 & 1) as u64;
                 self.stats.reinjected += 1;
             }
             Some(input) if input < LINKS_PER_CHIP => {
-                let link =
-                    self.in_link[c * LINKS_PER_CHIP + input].expect("invariant: taken links exist");
+                let link = self.chips[c].in_link[input];
+                debug_assert_ne!(link, NO_LINK, "invariant: taken links exist");
                 // The taken packet stays in the link's receive register until the link's edge.
                 let packet = self.links[link as usize]
+                    .link
                     .offered()
                     .expect("invariant: a taken link offered a packet");
                 self.stats.payload_traversals += (packet >> 1 & 1) as u64;
                 self.touch(link);
-                self.link_taken[link as usize] = true;
+                self.links[link as usize].taken = true;
             }
             Some(input) => {
                 let core = input - LINKS_PER_CHIP;
-                let (_, packet) = self.injections[c][core]
+                let packet = self.injections[c][core]
                     .pop_front()
-                    .expect("invariant: taken queues are non-empty");
+                    .expect("invariant: taken queues are non-empty")
+                    .packet();
                 self.stats.payload_traversals += (packet >> 1 & 1) as u64;
                 self.refresh_core_offer(c, core, now + 1);
+                // The next packet is the head now: it is offered from the next cycle if it is
+                // due by then, and otherwise waits for its wake.
+                if let Some(&Queued { at, .. }) = self.injections[c][core].front() {
+                    if at > now + 1 {
+                        self.chip_wakes.push(Reverse((at, chip, core as u8)));
+                        self.heap_wake_at(at);
+                    }
+                }
             }
             None => {}
         }
@@ -896,16 +1174,35 @@ impl Fabric {
         while outputs != 0 {
             let port = outputs.trailing_zeros() as usize;
             outputs &= outputs - 1;
-            let packet = step.sent.packet(port);
+            let mut packet = step.sent.packet(port);
             if port < LINKS_PER_CHIP {
-                let link =
-                    self.out_link[c * LINKS_PER_CHIP + port].expect("invariant: ready links exist");
-                self.touch(link);
-                self.link_sent[link as usize] = Some(packet);
+                if let Some(f) = self.faults.as_mut().filter(|f| f.link_error_below > 0) {
+                    if f.rng.next_u64() < f.link_error_below {
+                        // One of the key's 32 bits (bus bits 8..40) flipped on the wire: the
+                        // parity no longer holds, and the length and timing are unchanged.
+                        packet ^= 1u128 << (8 + f.rng.next_u64() % 32);
+                        self.stats.link_errors += 1;
+                    }
+                }
+                let link = self.chips[c].out_link(port);
+                // The transmitter changes now and only this router reads its ready bit, which it
+                // has read this cycle: the link's edge has nothing left to do for the send.
+                let moves_at = self.links[link as usize]
+                    .link
+                    .send(now, packet, &self.timing);
+                self.link_wakes.push(moves_at, link);
+                self.chips[c].link_ready &= !(1 << port);
                 self.stats.link_hops += 1;
                 let busy = self.timing.transit(packet >> 1 & 1 == 1) as u64;
                 self.stats.link_busy_cycles += busy;
-                self.link_busy[link as usize] += busy;
+                // The count is kept in the link's slot, which the send has just touched; its
+                // rare carries go to `link_busy`.
+                let slot = &mut self.links[link as usize];
+                let (low, carry) = slot.busy.overflowing_add(busy as u32);
+                slot.busy = low;
+                if carry {
+                    self.link_busy[link as usize] += 1 << 32;
+                }
             } else {
                 self.stats.delivered += 1;
                 let core = (port - LINKS_PER_CHIP) as u8;
@@ -934,73 +1231,185 @@ impl Fabric {
     pub fn step(&mut self) {
         self.wake_due();
         self.step_woken();
+        self.catch_up_deferred();
     }
 
-    /// [`Fabric::step`] once `wake_due` has run in this cycle, in four phases: the listed
-    /// routers wake; they step, each handing its packets over at once; the links take their
-    /// clock edge; and each stepped router stays listed, falls asleep or goes idle.
+    /// Skips `chip`'s step in the next cycle, which would only move the packet in its lookup
+    /// register into its empty output stage: the router holds a decided packet, its stage is
+    /// empty and nothing is offered to it, so that step takes nothing, sends nothing and
+    /// changes nothing outside the router. The router is listed again for the cycle after,
+    /// and the skipped step is applied when it wakes (or when a run returns, so that what
+    /// callers read between runs is current). Anything that lists the router for the next
+    /// cycle (an injected packet falling due, a re-injection) makes it step then as usual.
+    /// This is the common case of a packet on its way through a router, and takes one of its
+    /// three steps out of the fabric's bookkeeping.
+    #[inline]
+    fn defer(&mut self, chip: u32, now: u64) {
+        let at = now + 2;
+        let b = (at & 1) as usize;
+        debug_assert!(
+            self.deferred_at[b] == at || self.deferred[b].is_empty(),
+            "invariant: a bucket holds one cycle's routers"
+        );
+        self.deferred_at[b] = at;
+        self.deferred[b].push(chip);
+        self.chips[chip as usize].skip_step(now + 1);
+        self.next_due = self.next_due.min(at);
+    }
+
+    /// Applies the skipped step of every deferred router whose skipped cycle has passed.
+    fn catch_up_deferred(&mut self) {
+        for b in 0..2 {
+            for i in 0..self.deferred[b].len() {
+                let c = self.deferred[b][i] as usize;
+                if self.chips[c].skipped_before(self.cycle) == Some(true) {
+                    self.routers[c].advance_idle();
+                    self.chips[c].deferred = 0;
+                }
+            }
+        }
+    }
+
+    /// Ends every deferral: passed skipped steps are applied and routers whose skipped step is
+    /// the current cycle are listed for it, so that the registers are current every cycle
+    /// (before a trace starts).
+    fn undefer_all(&mut self) {
+        self.catch_up_deferred();
+        for b in 0..2 {
+            for i in 0..self.deferred[b].len() {
+                let chip = self.deferred[b][i];
+                if self.chips[chip as usize].deferred != 0 {
+                    self.chips[chip as usize].deferred = 0;
+                    self.list(chip);
+                }
+            }
+        }
+    }
+
+    /// [`Fabric::step`] once `wake_due` has run in this cycle, in four phases, each a function
+    /// of its own so that it can be read (and profiled) alone: the listed routers wake and
+    /// step, each handing its packets over at once ([`Fabric::step_routers`]); the trace, if a
+    /// window is open, records the cycle ([`Fabric::trace_cycle`]); the links take their clock
+    /// edge ([`Fabric::link_edges`]); and each stepped router stays listed, falls asleep or goes
+    /// idle ([`Fabric::settle_routers`]).
     fn step_woken(&mut self) {
         let now = self.cycle;
         self.stats.router_cycles += self.routers.len() as u64;
         if self.active.len() == 1 && self.tracer.is_none() {
-            // The usual case while little is moving (a packet on its way through one router):
-            // the same phases for the one router, without the list's bookkeeping.
-            let chip = self.active[0];
-            self.active.clear();
-            self.wake_router(chip, now);
-            let first_delivery = self.endpoint_events.len();
-            self.step_router(chip, now, first_delivery, &mut 0);
-            self.link_edges(now);
-            self.settle_router(chip, now);
-            self.cycle += 1;
+            self.step_one_router(now);
             return;
         }
         let tracing = self.tracing(now);
-        if tracing && self.n_asleep > 0 {
-            // The trace shows every traced router's registers as they are: wake the sleepers
-            // (none fall asleep inside the window).
-            for chip in 0..self.routers.len() {
-                if self.chips[chip].asleep_since != u64::MAX {
-                    self.list(chip as u32);
-                }
-            }
+        if tracing {
+            self.wake_all_for_trace();
         }
         let traced = tracing.then(|| self.trace_snapshot());
-        let spare = std::mem::take(&mut self.active_spare);
-        let mut active = std::mem::replace(&mut self.active, spare);
-        // Chip order makes the logs deterministic; routers only read pre-edge state.
-        active.sort_unstable();
-        for &chip in &active {
-            self.wake_router(chip, now);
-        }
+        let active = self.take_active();
         let mut results = std::mem::take(&mut self.results);
         results.clear();
-        // This cycle's deliveries are reported after its dumps: dumps go in before them.
-        let first_delivery = self.endpoint_events.len();
-        let mut n_dumps = 0;
-        for &chip in &active {
-            let step = self.step_router(chip, now, first_delivery, &mut n_dumps);
-            if let (Some(step), true) = (step, traced.is_some()) {
-                results.push((chip, step));
-            }
-        }
+        self.step_routers(&active, now, traced.is_some().then_some(&mut results));
         if let Some((views, links)) = traced {
-            // A failed write stops the trace, not the simulation; `finish_trace` reports it.
-            if let Err(err) = self.write_trace(now, views, links, &results) {
-                self.tracer = None;
-                self.trace_error = Some(err);
-            }
+            self.trace_cycle(now, views, links, &results);
         }
         self.results = results;
         self.link_edges(now);
-        // A router phase 2 passed over (idle, nothing offered) has had nothing offered since
-        // but by a link's edge, which listed it, so `settle_router` passes over it too.
-        for &chip in &active {
-            self.settle_router(chip, now);
+        self.settle_routers(&active, now);
+        self.give_back_active(active);
+        self.cycle += 1;
+    }
+
+    /// [`Fabric::step_woken`] for the usual case while little is moving (a packet on its way
+    /// through one router): the same phases for the one listed router, without the list's
+    /// bookkeeping.
+    #[inline]
+    fn step_one_router(&mut self, now: u64) {
+        let chip = self.active[0];
+        self.active.clear();
+        self.wake_router(chip, now);
+        let first_delivery = self.endpoint_events.len();
+        self.step_router(chip, now, first_delivery, &mut 0);
+        self.link_edges(now);
+        self.settle_router(chip, now);
+        self.cycle += 1;
+    }
+
+    /// Before a traced cycle: the trace shows every traced router's registers as they are, so
+    /// the sleepers wake (none fall asleep inside the window).
+    fn wake_all_for_trace(&mut self) {
+        if self.n_asleep == 0 {
+            return;
         }
+        for chip in 0..self.routers.len() {
+            if self.chips[chip].asleep_since != u64::MAX {
+                self.list(chip as u32);
+            }
+        }
+    }
+
+    /// This cycle's listed routers, in chip order (which makes the logs deterministic; routers
+    /// only read pre-edge state, so the order changes nothing else). Routers listed from now
+    /// on are next cycle's.
+    #[inline]
+    fn take_active(&mut self) -> Vec<u32> {
+        let spare = std::mem::take(&mut self.active_spare);
+        let mut active = std::mem::replace(&mut self.active, spare);
+        active.sort_unstable();
+        active
+    }
+
+    /// Keeps the allocation of a cycle's list for a later cycle.
+    #[inline]
+    fn give_back_active(&mut self, mut active: Vec<u32>) {
         active.clear();
         self.active_spare = active;
-        self.cycle += 1;
+    }
+
+    /// Phases 1 and 2 for every listed router, in chip order: it wakes (coming off the list,
+    /// a sleeper catching up on its wait count) and steps, handing its packets over. Waking
+    /// touches only the router's own state, and nothing a step does lists a router, so each
+    /// router can wake just before its step. With `results`, the steps are kept for the trace.
+    #[inline(never)]
+    fn step_routers(
+        &mut self,
+        active: &[u32],
+        now: u64,
+        mut results: Option<&mut Vec<(u32, Step)>>,
+    ) {
+        // This cycle's deliveries are reported after its dumps: dumps go in before them.
+        let first_delivery = self.endpoint_events.len();
+        let mut n_dumps = 0;
+        for &chip in active {
+            self.wake_router(chip, now);
+            let step = self.step_router(chip, now, first_delivery, &mut n_dumps);
+            if let (Some(step), Some(results)) = (step, results.as_deref_mut()) {
+                results.push((chip, step));
+            }
+        }
+    }
+
+    /// Writes a traced cycle: the chips' and links' pre-edge values and the routers' steps.
+    fn trace_cycle(
+        &mut self,
+        now: u64,
+        views: Vec<ChipView>,
+        links: Vec<(bool, bool, u128)>,
+        results: &[(u32, Step)],
+    ) {
+        // A failed write stops the trace, not the simulation; `finish_trace` reports it.
+        if let Err(err) = self.write_trace(now, views, links, results) {
+            self.tracer = None;
+            self.trace_error = Some(err);
+        }
+    }
+
+    /// Phase 4 for every router listed this cycle. A router phase 2 passed over (idle,
+    /// nothing offered) has had nothing offered since but by a link's edge, which listed it,
+    /// so `settle_router` passes over it too.
+    #[inline(never)]
+    fn settle_routers(&mut self, active: &[u32], now: u64) {
+        for &chip in active {
+            self.settle_router(chip, now);
+        }
     }
 
     /// The traced chips' and links' values before this cycle's edge.
@@ -1012,7 +1421,7 @@ impl Fabric {
             .links
             .iter()
             .map(|s| {
-                let link = &self.links[s.link as usize];
+                let link = &self.links[s.link as usize].link;
                 (
                     link.ready(),
                     link.offered().is_some(),
@@ -1030,6 +1439,14 @@ impl Fabric {
         let c = chip as usize;
         let state = &mut self.chips[c];
         state.listed = false;
+        if let Some(before) = state.skipped_before(now) {
+            // A skipped step of an earlier cycle is applied now; one of this cycle is the
+            // step about to be taken.
+            if before {
+                self.routers[c].advance_idle();
+            }
+            state.deferred = 0;
+        }
         if state.asleep_since != u64::MAX {
             self.routers[c].slept(now - state.asleep_since);
             state.asleep_since = u64::MAX;
@@ -1051,9 +1468,9 @@ impl Fabric {
         n_dumps: &mut usize,
     ) -> Option<Step> {
         let c = chip as usize;
-        let state = self.chips[c];
+        let state = &self.chips[c];
         let router = &self.routers[c];
-        let reinject_due = !self.reinjections[c].is_empty() && router.output_stage_empty();
+        let reinject_due = state.reinject_queued && router.output_stage_empty();
         let offers = state.link_offers as u32
             | state.core_offers << LINKS_PER_CHIP
             | (reinject_due as u32) << REINJECT_INPUT;
@@ -1061,7 +1478,7 @@ impl Fabric {
             return None;
         }
         let out_ready = self.sink_ready(c, now) | state.link_ready as u32;
-        let (links, in_link, injections) = (&self.links, &self.in_link, &self.injections[c]);
+        let (links, in_link, injections) = (&self.links, &state.in_link, &self.injections[c]);
         let reinjections = &self.reinjections[c];
         let offer = |input: usize| {
             if input == REINJECT_INPUT {
@@ -1070,16 +1487,17 @@ impl Fabric {
                     .expect("invariant: offered re-injections are queued");
             }
             let packet = if input < LINKS_PER_CHIP {
-                let link =
-                    in_link[c * LINKS_PER_CHIP + input].expect("invariant: offered links exist");
+                let link = in_link[input];
+                debug_assert_ne!(link, NO_LINK, "invariant: offered links exist");
                 links[link as usize]
+                    .link
                     .offered()
                     .expect("invariant: offered links hold a packet")
             } else {
                 injections[input - LINKS_PER_CHIP]
                     .front()
                     .expect("invariant: offered queues are non-empty")
-                    .1
+                    .packet()
             };
             Offer {
                 packet,
@@ -1091,7 +1509,7 @@ impl Fabric {
         let dump_before = router.dump_status();
         let mut step = router.step(offers, offer, out_ready);
         if step.sent.outputs != 0 {
-            if let Some(f) = self.faults.as_mut() {
+            if let Some(f) = self.faults.as_mut().filter(|f| f.drop_below > 0) {
                 if f.rng.next_u64() < f.drop_below {
                     router.fault_dump(&step.sent);
                     step.sent.outputs = 0;
@@ -1132,37 +1550,40 @@ impl Fabric {
         self.link_edges_touched(now);
     }
 
+    #[inline(never)]
     fn link_edges_touched(&mut self, now: u64) {
-        while let Some(&Reverse((t, link))) = self.link_wakes.peek() {
-            if t > now {
-                break;
+        if self.link_wakes.due(now) {
+            let mut woken = std::mem::take(&mut self.woken_links);
+            self.link_wakes.drain_into(now, &mut woken);
+            for &link in &woken {
+                self.touch(link);
             }
-            self.link_wakes.pop();
-            self.touch(link);
+            woken.clear();
+            self.woken_links = woken;
         }
         let spare = std::mem::take(&mut self.touched_spare);
         let mut touched = std::mem::replace(&mut self.touched, spare);
         for &link in &touched {
             let l = link as usize;
-            let (taken, sent) = (self.link_taken[l], self.link_sent[l].take());
-            self.link_taken[l] = false;
-            self.link_touched[l] = false;
-            let filled = self.links[l].edge(now, taken, sent, &self.timing);
-            let ends = self.ends[l];
-            let offered = self.links[l].offered().is_some() as u8;
+            let slot = &mut self.links[l];
+            let taken = slot.taken;
+            slot.taken = false;
+            slot.touched = false;
+            // Sends went to the transmitter at once (`hand_over`).
+            let filled = slot.link.edge(now, taken, None, &self.timing);
+            let ends = slot.ends();
+            let offered = slot.link.offered().is_some() as u8;
+            let ready = slot.link.ready() as u8;
+
             let to = ends.to_chip as usize;
             self.chips[to].link_offers =
                 (self.chips[to].link_offers & !(1 << ends.to_input)) | offered << ends.to_input;
             let from = ends.from_chip as usize;
-            let ready = self.links[l].ready() as u8;
             self.chips[from].link_ready = (self.chips[from].link_ready & !(1 << ends.from_output))
                 | ready << ends.from_output;
             // A sleeping router wakes when one of its links frees.
             if ready == 1 && self.chips[from].asleep_since != u64::MAX {
                 self.list(ends.from_chip);
-            }
-            if let Some(at) = self.links[l].moves_at().filter(|_| sent.is_some()) {
-                self.link_wakes.push(Reverse((at, link)));
             }
             if filled || offered == 1 {
                 self.list(ends.to_chip);
@@ -1179,11 +1600,23 @@ impl Fabric {
     #[inline]
     fn settle_router(&mut self, chip: u32, now: u64) {
         let c = chip as usize;
-        let state = self.chips[c];
+        let state = &self.chips[c];
         let router = &self.routers[c];
         let nothing_offered =
-            state.link_offers == 0 && state.core_offers == 0 && self.reinjections[c].is_empty();
+            state.link_offers == 0 && state.core_offers == 0 && !state.reinject_queued;
         if state.listed || (router.is_idle() && nothing_offered) {
+            return;
+        }
+        if router.output_stage_empty() {
+            // The usual case on a packet's way through: it has just been taken into the lookup
+            // register (or there are offers to take). Only a waiting output stage sleeps.
+            if nothing_offered && self.tracer.is_none() {
+                // Nothing is offered and the lookup register holds a packet: the next step
+                // would only move it into the stage.
+                self.defer(chip, now);
+            } else {
+                self.list(chip);
+            }
             return;
         }
         let out_ready = self.sink_ready(c, now + 1) | state.link_ready as u32;
@@ -1204,7 +1637,7 @@ impl Fabric {
                 self.chips[c].asleep_since = now + 1;
                 self.n_asleep += 1;
                 self.expiry_wakes.push(Reverse((now + 1 + k, chip)));
-                self.next_due = self.next_due.min(now + 1 + k);
+                self.heap_wake_at(now + 1 + k);
             }
             _ => self.list(chip),
         }

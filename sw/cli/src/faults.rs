@@ -38,6 +38,10 @@ pub struct FaultArgs {
     /// the router dumps it (for the monitor to re-inject, where one does).
     #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_probability)]
     pub drop_rate: f64,
+    /// Transient faults: the probability that a packet sent on a link is corrupted on the way,
+    /// so that the next router's parity check discards it (lost, as on SpiNNaker).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_probability)]
+    pub link_error_rate: f64,
 }
 
 /// A machine as `--machine` names it, with the fault flags to apply to it.
@@ -92,15 +96,19 @@ impl FaultArgs {
             && self.dead_cores.is_empty()
             && self.random_faults == 0
             && self.drop_rate == 0.0
+            && self.link_error_rate == 0.0
     }
 
     /// The transient faults to inject (`None` without any).
     pub fn transient(&self) -> Option<spinn_model::TransientFaults> {
-        (self.drop_rate > 0.0).then_some(spinn_model::TransientFaults {
-            drop_rate: self.drop_rate,
-            // Apart from the permanent faults' draws, so adding one kind keeps the other.
-            seed: self.fault_seed ^ 0x7472_616e_7369_656e,
-        })
+        (self.drop_rate > 0.0 || self.link_error_rate > 0.0).then_some(
+            spinn_model::TransientFaults {
+                drop_rate: self.drop_rate,
+                link_error_rate: self.link_error_rate,
+                // Apart from the permanent faults' draws, so adding one kind keeps the other.
+                seed: self.fault_seed ^ 0x7472_616e_7369_656e,
+            },
+        )
     }
 
     /// `machine` with the named faults, then the random ones; and every fault applied, in

@@ -1020,6 +1020,8 @@ impl Machine {
             reinjected: stats.reinjected,
             dump_overflows: counters[Counter::DumpOverflow.index()],
             transient_drops: stats.transient_drops,
+            link_errors: stats.link_errors,
+            parity_errors: counters[Counter::ParityError.index()],
             dropped: dumped.saturating_sub(stats.reinjected + pending_reinjection),
             send_failures: cores.send_failures,
             queue_overflows: cores.queue_overflows,
@@ -1086,6 +1088,10 @@ pub struct MachineReport {
     /// Hand-overs an injected transient fault made fail (each packet dumped, so counted in
     /// `dumped`, and re-injected like any other dump).
     pub transient_drops: u64,
+    /// Packets an injected transient fault corrupted on a link.
+    pub link_errors: u64,
+    /// Packets routers discarded for bad parity (corrupted on a link): lost.
+    pub parity_errors: u64,
     /// Dumped packets neither re-injected nor waiting to be: lost.
     pub dropped: u64,
     /// Packets lost because a core's send path was full.
@@ -1097,4 +1103,42 @@ pub struct MachineReport {
     pub core_busy_cycles: u64,
     /// Router energy per routed bit plus chip idle power plus busy-core power.
     pub energy_joules: f64,
+}
+
+impl MachineReport {
+    /// This run followed by `later` on another machine of the same mapping (a batch run again
+    /// on a freshly loaded machine): times, counts and energy add up, sizes are the larger.
+    pub fn followed_by(&self, later: &MachineReport) -> MachineReport {
+        let m = (&self.monitor, &later.monitor);
+        MachineReport {
+            cycles: self.cycles + later.cycles,
+            seconds: self.seconds + later.seconds,
+            cores_used: self.cores_used.max(later.cores_used),
+            largest_table: self.largest_table.max(later.largest_table),
+            peak_dtcm_bytes: self.peak_dtcm_bytes.max(later.peak_dtcm_bytes),
+            packets_sent: self.packets_sent + later.packets_sent,
+            delivered: self.delivered + later.delivered,
+            router_traversals: self.router_traversals + later.router_traversals,
+            link_hops: self.link_hops + later.link_hops,
+            emergency_routed: self.emergency_routed + later.emergency_routed,
+            dumped: self.dumped + later.dumped,
+            reinjected: self.reinjected + later.reinjected,
+            dump_overflows: self.dump_overflows + later.dump_overflows,
+            transient_drops: self.transient_drops + later.transient_drops,
+            link_errors: self.link_errors + later.link_errors,
+            parity_errors: self.parity_errors + later.parity_errors,
+            dropped: self.dropped + later.dropped,
+            send_failures: self.send_failures + later.send_failures,
+            queue_overflows: self.queue_overflows + later.queue_overflows,
+            unhandled_events: self.unhandled_events + later.unhandled_events,
+            monitor: MonitorStats {
+                dumps_read: m.0.dumps_read + m.1.dumps_read,
+                queued: m.0.queued + m.1.queued,
+                queue_full: m.0.queue_full + m.1.queue_full,
+                undeliverable: m.0.undeliverable + m.1.undeliverable,
+            },
+            core_busy_cycles: self.core_busy_cycles + later.core_busy_cycles,
+            energy_joules: self.energy_joules + later.energy_joules,
+        }
+    }
 }

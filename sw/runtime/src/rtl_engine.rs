@@ -303,6 +303,7 @@ impl Engine for RtlEngine {
             payload_traversals: 0,
             // The RTL fabric takes no injected faults.
             transient_drops: 0,
+            link_errors: 0,
         }
     }
 }
