@@ -106,6 +106,7 @@ pub fn eval(
         "router_cycles": r.cycles,
         "host_seconds": started.elapsed().as_secs_f64(),
         "packets": crate::report::packets_json(&r),
+        "retries": crate::report::retries_json(&network.retries(), &r),
         "cores_used": r.cores_used,
         "energy_joules": r.energy_joules,
         "router_load": crate::report::chip_loads_json(&chip_loads),
@@ -174,9 +175,7 @@ pub fn eval(
             writeln!(out, "wrote {}", path.display())?;
         }
     }
-    if r.dropped > 0 {
-        anyhow::bail!("{} packets were dropped", r.dropped);
-    }
+    crate::report::check_recovered(&r, &network.retries())?;
     Ok(())
 }
 

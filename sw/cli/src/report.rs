@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use serde_json::{json, Value};
+use spinn_dl::machine::Retries;
 use spinn_dl::train::EpochSummary;
 use spinn_model::{ChipLoad, LinkLoad};
 use spinn_plot::{ChipLayout, LinkLoad as PlotLink, Panel, Series};
@@ -156,6 +157,37 @@ pub fn epoch_curves(epochs: &[EpochSummary]) -> Curves {
     }
 }
 
+/// The batches run again after lost packets, with their machine time.
+pub fn retries_json(retries: &Retries, r: &MachineReport) -> Value {
+    json!({
+        "batches": retries.batches,
+        "router_cycles": retries.cycles,
+        "machine_seconds": retry_seconds(retries, r),
+        "packets_lost": retries.packets_lost,
+    })
+}
+
+/// The retried attempts' machine time in seconds, at the run's own cycle rate.
+pub fn retry_seconds(retries: &Retries, r: &MachineReport) -> f64 {
+    retries.cycles as f64 * r.seconds / r.cycles.max(1) as f64
+}
+
+/// An error if the machine lost packets that no batch retry recovered (a lost packet stalls
+/// its batch, which is then run again, so a finished run has none unless one slipped through).
+pub fn check_recovered(r: &MachineReport, retries: &Retries) -> anyhow::Result<()> {
+    let lost = r.dropped + r.parity_errors;
+    if lost > retries.packets_lost {
+        anyhow::bail!(
+            "{lost} packets were lost ({} dropped, {} discarded for bad parity; {} of them \
+             recovered by running their batch again)",
+            r.dropped,
+            r.parity_errors,
+            retries.packets_lost
+        );
+    }
+    Ok(())
+}
+
 pub fn packets_json(r: &MachineReport) -> Value {
     json!({
         "sent": r.packets_sent,
@@ -168,6 +200,8 @@ pub fn packets_json(r: &MachineReport) -> Value {
         "dropped": r.dropped,
         "dump_overflows": r.dump_overflows,
         "transient_drops": r.transient_drops,
+        "link_errors": r.link_errors,
+        "parity_errors": r.parity_errors,
         "send_failures": r.send_failures,
         "queue_overflows": r.queue_overflows,
     })

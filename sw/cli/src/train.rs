@@ -483,6 +483,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "host_seconds_machine_batches": report.machine_host.as_secs_f64(),
         "host_seconds_golden": golden_host.as_secs_f64(),
         "packets": crate::report::packets_json(r),
+        "retries": crate::report::retries_json(&report.retries, r),
         "largest_table": r.largest_table,
         "cores_used": r.cores_used,
         "peak_dtcm_bytes": r.peak_dtcm_bytes,
@@ -549,6 +550,23 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 r.transient_drops, args.faults.drop_rate, r.dropped
             )?;
         }
+        if args.faults.link_error_rate > 0.0 {
+            writeln!(
+                out,
+                "link errors:        {} packets corrupted on links (error rate {}), {} discarded for bad parity",
+                r.link_errors, args.faults.link_error_rate, r.parity_errors
+            )?;
+        }
+        let retries = &report.retries;
+        if retries.batches > 0 {
+            writeln!(
+                out,
+                "retries:            {} batch attempts lost {} packets and were run again ({:.3} s of machine time)",
+                retries.batches,
+                retries.packets_lost,
+                crate::report::retry_seconds(retries, r)
+            )?;
+        }
         writeln!(
             out,
             "routing:            largest table {} entries after minimisation",
@@ -579,9 +597,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             writeln!(out, "wrote {}", path.display())?;
         }
     }
-    if r.dropped > 0 {
-        anyhow::bail!("{} packets were dropped", r.dropped);
-    }
+    crate::report::check_recovered(r, &report.retries)?;
     if report.stray_packets > 0 {
         anyhow::bail!(
             "{} packets reached a core on a key it does not listen to",

@@ -9,7 +9,7 @@
 
 use crate::data::{shuffled_indices, Dataset};
 use crate::machine::{
-    Arith, BatchOutcome, Fixed, MachineError, MachineOptions, OnMachine, Parameters, F32,
+    Arith, BatchOutcome, Fixed, MachineError, MachineOptions, OnMachine, Parameters, Retries, F32,
 };
 use crate::model::{ModelSpec, NumericMode, Weights};
 use spinn_runtime::MachineReport;
@@ -101,6 +101,11 @@ impl Network {
 
     pub fn report(&self) -> MachineReport {
         on_either!(self, on => on.report())
+    }
+
+    /// The batches run again after the fabric lost packets of theirs.
+    pub fn retries(&self) -> Retries {
+        on_either!(self, on => on.retries())
     }
 
     /// Every router's load so far, in the machine's chip order.
@@ -263,6 +268,8 @@ pub struct FitReport {
     pub weights: Weights,
     /// Packets that reached a DNN core on a key it does not listen to.
     pub stray_packets: u64,
+    /// Batches (training and evaluation) run again after lost packets, over the run.
+    pub retries: Retries,
 }
 
 impl FitReport {
@@ -286,6 +293,14 @@ pub enum FitError {
         epoch: usize,
         batch: usize,
         detail: String,
+    },
+    /// A core's range check found a fixed-point value beyond the declared bound (weights
+    /// running away, or data or a model too large for s16.15).
+    #[error("training left the s16.15 range at epoch {epoch}, batch {batch}: {error}")]
+    OutOfRange {
+        epoch: usize,
+        batch: usize,
+        error: MachineError,
     },
     #[error("stopped after epoch {epoch}, batch {batch}: {reason}")]
     Stopped {
@@ -482,6 +497,13 @@ pub fn fit_epochs(
                         "the machine's outputs are not numbers from sample {sample} of the batch on"
                     )))
                 }
+                Err(error @ MachineError::OutOfRange { .. }) => {
+                    return Err(FitError::OutOfRange {
+                        epoch,
+                        batch: b + 1,
+                        error,
+                    })
+                }
                 other => other?,
             };
             if let Some(loss) = out.loss {
@@ -549,5 +571,6 @@ pub fn fit_epochs(
         machine_host,
         weights: network.weights(),
         stray_packets: network.stray_packets(),
+        retries: network.retries(),
     })
 }

@@ -42,6 +42,9 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     const MAC: Op;
     /// The cost of one exponential, logarithm or division.
     const TRANSCENDENTAL: Op;
+    /// Whether accumulation operands carry a declared bound that the cores check at run time
+    /// (fixed point's `±M`, docs/numerics.md "Overflow bound"); `f32` has none.
+    const BOUNDED: bool;
 
     fn hyper(spec: &ModelSpec) -> Self::Hyper;
     /// A weight or data value from the host's `f32` (rounded with `to_fixed` in fixed point).
@@ -100,6 +103,8 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     fn batch_loss(total: Self::LossSum, batch: u32) -> f64;
     /// Whether a value is a number (always, in fixed point).
     fn is_finite(v: Self::Value) -> bool;
+    /// Whether `v` lies beyond the mode's declared bound (never, without one).
+    fn beyond_bound(v: Self::Value) -> bool;
     /// The sum of an add's inputs, left to right (exact in `i64`, then saturated, in fixed
     /// point).
     fn sum_values(values: impl Iterator<Item = Self::Value>) -> Self::Value;
@@ -265,6 +270,7 @@ impl Arith for F32 {
     const SUM_KEYS: u32 = 1;
     const MAC: Op = Op::FloatMac;
     const TRANSCENDENTAL: Op = Op::FloatTranscendental;
+    const BOUNDED: bool = false;
 
     fn hyper(spec: &ModelSpec) -> F32Hyper {
         let (lr, momentum) = sgd(spec);
@@ -381,6 +387,9 @@ impl Arith for F32 {
     fn is_finite(v: f32) -> bool {
         v.is_finite()
     }
+    fn beyond_bound(_v: f32) -> bool {
+        false
+    }
     fn sum_values(mut values: impl Iterator<Item = f32>) -> f32 {
         let first = values.next().unwrap_or(0.0);
         values.fold(first, |s, v| s + v)
@@ -464,6 +473,7 @@ impl Arith for Fixed {
     const SUM_KEYS: u32 = 3;
     const MAC: Op = Op::Fixed32Mac;
     const TRANSCENDENTAL: Op = Op::FixedTranscendental;
+    const BOUNDED: bool = true;
 
     fn hyper(spec: &ModelSpec) -> FixedHyper {
         let (lr, momentum) = sgd(spec);
@@ -633,6 +643,9 @@ impl Arith for Fixed {
     }
     fn is_finite(_v: i32) -> bool {
         true
+    }
+    fn beyond_bound(v: i32) -> bool {
+        v.unsigned_abs() > crate::model::FIXED_MAX_ABS.unsigned_abs()
     }
     fn sum_values(values: impl Iterator<Item = i32>) -> i32 {
         sat(values.map(i128::from).sum())

@@ -19,5 +19,5 @@ pub use plan::{plan, Plan, PlanConfig, PlanError};
 pub use ports::Mode;
 pub use session::{
     map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine,
-    PacketLosses, Parameters, Waiting,
+    PacketLosses, Parameters, Retries, Waiting, BATCH_ATTEMPTS,
 };

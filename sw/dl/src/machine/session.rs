@@ -13,7 +13,7 @@ use super::cores::block::{BlockCore, BlockWiring};
 use super::cores::feeder::{FedSample, Feeder, FeederWiring};
 use super::cores::loss::{LossCore, LossWiring};
 use super::cores::tile::{DeltaSource, TileCore, TileShape, TileTerm, TileWiring};
-use super::cores::{Params, Reducer, Trainable, START_BATCH};
+use super::cores::{Operand, Params, Reducer, Trainable, Violation, START_BATCH};
 use super::layout::{Layout, OutKind, Role, Spread};
 use super::plan::{plan, Group, Plan, PlanConfig, PlanError, TermKind, Tile};
 use super::ports::Mode;
@@ -101,14 +101,16 @@ pub enum MachineError {
          holds; split it"
     )]
     BatchTooLarge { samples: usize, capacity: usize },
-    #[error("{}", stall_message(.finished, .samples, .reason, .waiting, .losses))]
+    #[error("{}", stall_message(.finished, .samples, .reason, .waiting, .losses, *.attempts))]
     Stalled {
         samples: usize,
         finished: usize,
         reason: StopReason,
         waiting: Vec<Waiting>,
-        /// The fabric's losses so far, which usually explain a stall.
+        /// The fabric's losses so far (over every attempt), which usually explain a stall.
         losses: PacketLosses,
+        /// Attempts the batch had (each after the last lost packets).
+        attempts: u32,
     },
     #[error("the network's outputs are not numbers from sample {sample} of the batch on")]
     NonFinite { sample: usize },
@@ -124,6 +126,23 @@ pub enum MachineError {
         value: f32,
         bound: f64,
     },
+    /// A core's run-time range check found an accumulation operand beyond the bound.
+    #[error(
+        "layer {layer}: {array}[{index}] = {value} {} is beyond the s16.15 bound ±{bound} of \
+         fixed-point training (docs/numerics.md)",
+        match .sample { Some(s) => format!("in sample {s} of the batch"), None => "after the batch's update".to_string() }
+    )]
+    OutOfRange {
+        layer: String,
+        /// `inputs`, `delta_z`, `kernel` or `bias`.
+        array: &'static str,
+        /// The flat index in the layer's tensor (channels-last) or Keras-layout array.
+        index: usize,
+        value: f32,
+        /// The sample's position in the batch (`None`: the update's result).
+        sample: Option<u32>,
+        bound: f64,
+    },
 }
 
 /// What the fabric lost or delayed by the time the watchdog fired.
@@ -132,6 +151,8 @@ pub struct PacketLosses {
     pub dumped: u64,
     pub reinjected: u64,
     pub dropped: u64,
+    /// Discarded by a router for bad parity (corrupted on a link).
+    pub parity_errors: u64,
     pub send_failures: u64,
     pub queue_overflows: u64,
 }
@@ -142,19 +163,25 @@ fn stall_message(
     reason: &StopReason,
     waiting: &[Waiting],
     losses: &PacketLosses,
+    attempts: u32,
 ) -> String {
     let why = match reason {
         StopReason::Quiescent => "the machine went quiet",
         StopReason::TimeLimit => "the batch's machine-time limit passed",
         StopReason::HostRequest => "the host stopped it",
     };
+    let attempts = match attempts {
+        0 | 1 => String::new(),
+        n => format!(" on attempt {n}, every earlier one having lost packets"),
+    };
     let mut s = format!(
-        "watchdog: the batch stalled with {finished} of {samples} samples finished ({why}; \
-         {} packets dumped, {} re-injected, {} dropped, {} send failures, {} events lost to \
-         full queues so far)",
+        "watchdog: the batch stalled{attempts} with {finished} of {samples} samples finished ({why}; \
+         {} packets dumped, {} re-injected, {} dropped, {} discarded for bad parity, {} send \
+         failures, {} events lost to full queues so far)",
         losses.dumped,
         losses.reinjected,
         losses.dropped,
+        losses.parity_errors,
         losses.send_failures,
         losses.queue_overflows
     );
@@ -248,7 +275,49 @@ pub struct OnMachine<A: Arith> {
     batch_limit_cycles: u64,
     /// Samples the loss core can record per batch.
     record_capacity: usize,
+    /// What the network was loaded with, to load it again for a batch's retry.
+    options: MachineOptions,
+    /// What earlier machines of this network did before a retry replaced them.
+    retired: Option<Retired>,
+    retries: Retries,
     _mode: std::marker::PhantomData<A>,
+}
+
+/// Batches run again on a freshly loaded machine because the fabric lost packets of theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Retries {
+    /// Attempts that stalled on lost packets and were run again.
+    pub batches: u64,
+    /// Machine time those attempts took (router cycles), included in the report's total.
+    pub cycles: u64,
+    /// Packets those attempts lost (dropped after a dump, or discarded for bad parity; in the
+    /// report's `dropped` and `parity_errors`): the losses that were recovered.
+    pub packets_lost: u64,
+}
+
+/// Totals of the machines a retry replaced.
+#[derive(Debug, Clone)]
+struct Retired {
+    report: MachineReport,
+    chip_loads: Vec<spinn_model::ChipLoad>,
+    link_loads: Option<Vec<spinn_model::LinkLoad>>,
+}
+
+/// The cores' parameters and velocities between batches.
+struct HeldState<A: Arith> {
+    weights: Weights,
+    velocities: Option<Weights>,
+    parameters: Vec<Parameters<A::Value>>,
+    exact_velocities: Option<Vec<Parameters<A::Value>>>,
+}
+
+/// Attempts a batch gets in all: one, and a retry after each stall that lost packets.
+pub const BATCH_ATTEMPTS: u32 = 8;
+
+/// The transient-fault seed of a batch's `attempt`-th retry: a fresh draw of where faults
+/// strike (the same draw would lose the same packets again), still fixed by the run's seed.
+fn retry_seed(seed: u64, attempt: u32) -> u64 {
+    seed ^ u64::from(attempt).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// A term's kernel slice (if held on the tile) and bias positions in the tile's parameters.
@@ -299,6 +368,18 @@ fn kernel_slice(
         }
     }
     out
+}
+
+/// The Keras-layout index of element `k` of a [`kernel_slice`] over `channels` × `filters`.
+fn keras_index(
+    p: &ParamShapes,
+    channels: &Range<usize>,
+    filters: &Range<usize>,
+    k: usize,
+) -> usize {
+    let (f, rest) = (k % filters.len(), k / filters.len());
+    let (ch, tap) = (rest % channels.len(), rest / channels.len());
+    (tap * p.inputs + channels.start + ch) * p.outputs + filters.start + f
 }
 
 /// The inverse of [`kernel_slice`]: writes a core's slice back into the Keras-layout kernel.
@@ -392,6 +473,9 @@ impl<A: Arith> OnMachine<A> {
             names,
             batch_limit_cycles: options.batch_limit_cycles,
             record_capacity,
+            options: options.clone(),
+            retired: None,
+            retries: Retries::default(),
             _mode: std::marker::PhantomData,
         })
     }
@@ -412,18 +496,42 @@ impl<A: Arith> OnMachine<A> {
         &self.mapping
     }
 
+    /// The machine's totals so far, over every machine a retry loaded.
     pub fn report(&self) -> MachineReport {
-        self.machine.report()
+        let now = self.machine.report();
+        match &self.retired {
+            None => now,
+            Some(retired) => retired.report.followed_by(&now),
+        }
+    }
+
+    /// The batches retried after lost packets, and their machine time.
+    pub fn retries(&self) -> Retries {
+        self.retries
     }
 
     /// Every router's load so far, in the machine's chip order.
     pub fn chip_loads(&self) -> Vec<spinn_model::ChipLoad> {
-        self.machine.chip_loads()
+        let mut loads = self.machine.chip_loads();
+        if let Some(retired) = &self.retired {
+            for (load, old) in loads.iter_mut().zip(&retired.chip_loads) {
+                load.routed += old.routed;
+                load.dumped += old.dumped;
+                load.dropped += old.dropped;
+            }
+        }
+        loads
     }
 
     /// Every link's busy cycles so far.
     pub fn link_loads(&self) -> Option<Vec<spinn_model::LinkLoad>> {
-        self.machine.link_loads()
+        let mut loads = self.machine.link_loads()?;
+        if let Some(old) = self.retired.as_ref().and_then(|r| r.link_loads.as_ref()) {
+            for (load, old) in loads.iter_mut().zip(old) {
+                load.busy_cycles += old.busy_cycles;
+            }
+        }
+        Some(loads)
     }
 
     fn name(&self, v: VertexId) -> &str {
@@ -474,6 +582,114 @@ impl<A: Arith> OnMachine<A> {
         Ok(samples)
     }
 
+    /// Runs a batch, and runs it again on a freshly loaded machine (the parameters and
+    /// velocities it started from, a fresh draw of transient faults, senders paced at half
+    /// the rate of the attempt before) whenever it stalls having lost packets, up to
+    /// [`BATCH_ATTEMPTS`] attempts. The cores update only once a batch is complete, so a
+    /// retried batch trains from the same state on the same samples; after it, the machine is
+    /// loaded again at the normal pace.
+    fn run_batch_retrying(
+        &mut self,
+        mode: Mode,
+        samples: Vec<FedSample>,
+    ) -> Result<BatchOutcome<A::Value>, MachineError> {
+        let start = self.held_state();
+        let mut attempt = 0;
+        loop {
+            let before = self.machine.report();
+            let result = self.run_batch(mode, samples.clone());
+            let after = self.machine.report();
+            let lost_packets = |r: &MachineReport| r.dropped + r.parity_errors;
+            let lost = lost_packets(&after) + after.send_failures + after.queue_overflows
+                > lost_packets(&before) + before.send_failures + before.queue_overflows;
+            match result {
+                Err(MachineError::Stalled { .. }) if lost && attempt + 1 < BATCH_ATTEMPTS => {
+                    attempt += 1;
+                    if !self.reload(&start, self.attempt_options(attempt, true))? {
+                        return result;
+                    }
+                    self.retries.batches += 1;
+                    self.retries.cycles += after.cycles - before.cycles;
+                    self.retries.packets_lost += lost_packets(&after) - lost_packets(&before);
+                }
+                Err(MachineError::Stalled {
+                    samples,
+                    finished,
+                    reason,
+                    waiting,
+                    losses,
+                    ..
+                }) => {
+                    return Err(MachineError::Stalled {
+                        samples,
+                        finished,
+                        reason,
+                        waiting,
+                        losses,
+                        attempts: attempt + 1,
+                    })
+                }
+                Ok(outcome) if attempt > 0 => {
+                    let now = self.held_state();
+                    self.reload(&now, self.attempt_options(attempt, false))?;
+                    return Ok(outcome);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The load options of a batch's `attempt` (0: the first): transient faults reseeded,
+    /// and, if `backed_off`, senders paced `2^attempt` times slower.
+    fn attempt_options(&self, attempt: u32, backed_off: bool) -> MachineOptions {
+        let mut options = self.options.clone();
+        if let Some(faults) = options.machine.transient_faults.as_mut() {
+            faults.seed = retry_seed(faults.seed, attempt);
+        }
+        if backed_off {
+            // From at least one cycle, so that unpaced senders back off too.
+            options.receive_cycles = options.receive_cycles.max(1) << attempt.min(16);
+        }
+        options
+    }
+
+    /// What the cores hold now, as weights to load (exact in f32, and in s16.15 below 512 in
+    /// magnitude, as the bound keeps parameters) and exactly.
+    fn held_state(&self) -> HeldState<A> {
+        HeldState {
+            weights: self.weights(),
+            velocities: self.velocity_weights(),
+            parameters: self.parameters(),
+            exact_velocities: self.velocities(),
+        }
+    }
+
+    /// Replaces the machine by a freshly loaded one holding `state`; `false` (and nothing
+    /// replaced) if the load would not hold it exactly (a velocity beyond 512 in s16.15).
+    fn reload(
+        &mut self,
+        state: &HeldState<A>,
+        options: MachineOptions,
+    ) -> Result<bool, MachineError> {
+        let fresh = OnMachine::<A>::resume(
+            &self.spec,
+            &state.weights,
+            state.velocities.as_ref(),
+            &options,
+        )?;
+        if fresh.parameters() != state.parameters || fresh.velocities() != state.exact_velocities {
+            return Ok(false);
+        }
+        let retired = Retired {
+            report: self.report(),
+            chip_loads: self.chip_loads(),
+            link_loads: self.link_loads(),
+        };
+        self.machine = fresh.machine;
+        self.retired = Some(retired);
+        Ok(true)
+    }
+
     /// Streams one batch through the machine in `mode` and waits for it.
     fn run_batch(
         &mut self,
@@ -517,9 +733,12 @@ impl<A: Arith> OnMachine<A> {
         if let Some(sample) = loss_core.non_finite() {
             return Err(MachineError::NonFinite { sample });
         }
+        if let Some(error) = self.take_violations() {
+            return Err(error);
+        }
         let loss_arrived = mode == Mode::Predict || words.iter().all(Option::is_some);
         if finished != n || outputs.len() != n || !loss_arrived || self.update_pending() {
-            let r = self.machine.report();
+            let r = self.report();
             return Err(MachineError::Stalled {
                 samples: n,
                 finished,
@@ -529,9 +748,11 @@ impl<A: Arith> OnMachine<A> {
                     dumped: r.dumped,
                     reinjected: r.reinjected,
                     dropped: r.dropped,
+                    parity_errors: r.parity_errors,
                     send_failures: r.send_failures,
                     queue_overflows: r.queue_overflows,
                 },
+                attempts: 1,
             });
         }
         let loss = match words {
@@ -539,6 +760,115 @@ impl<A: Arith> OnMachine<A> {
             _ => None,
         };
         Ok(BatchOutcome { loss, outputs })
+    }
+
+    /// Reads and clears every core's range-check record after a batch: the violation the
+    /// machine met first (ties: the first core in graph order), named by layer and index.
+    fn take_violations(&mut self) -> Option<MachineError> {
+        let mut first: Option<(u64, MachineError)> = None;
+        for i in 0..self.layout.roles.len() {
+            let role = self.layout.roles[i];
+            let vertex = &self.names[i];
+            let found = match role {
+                Role::Tile { .. } => self
+                    .machine
+                    .app_mut::<TileCore<A>>(vertex)
+                    .and_then(TileCore::take_violation),
+                Role::Block { .. } => self
+                    .machine
+                    .app_mut::<BlockCore<A>>(vertex)
+                    .and_then(BlockCore::take_violation),
+                _ => None,
+            };
+            let Some(violation) = found else { continue };
+            let order = violation.at_cycle;
+            if first.as_ref().is_none_or(|(o, _)| order < *o) {
+                first = Some((order, self.name_violation(role, &violation)));
+            }
+        }
+        first.map(|(_, error)| error)
+    }
+
+    /// A core's violation as the layer, array and index it is in.
+    fn name_violation(&self, role: Role, violation: &Violation) -> MachineError {
+        let graph = self.spec.graph();
+        let name = |node: NodeId| graph.node(node).name.clone();
+        let (group, tile, channels, term) = match role {
+            Role::Tile { group, tile } => (group, tile, None, None),
+            Role::Block {
+                group,
+                tile,
+                term,
+                channels,
+            } => (group, tile, Some(channels), Some(term)),
+            _ => unreachable!("invariant: only tiles and blocks check ranges"),
+        };
+        let group = &self.plan.groups[group];
+        let tile = &group.tiles()[tile];
+        let term_channels = |term: usize| match (&group.terms[term].kind, channels) {
+            (TermKind::Blocked { channel_groups }, Some(c)) => channel_groups[c].clone(),
+            _ => 0..group.terms[term].input_grid.channels,
+        };
+        let k = violation.index;
+        let (layer, array, index) = match (violation.operand, term) {
+            (Operand::Inputs { term: t }, block_term) => {
+                let t = block_term.unwrap_or(t);
+                let input = group
+                    .input_box(t, &tile.pre)
+                    .with_channels(term_channels(t));
+                let flat = input.indices(group.terms[t].input_grid)[k] as usize;
+                let layer = group.terms[t].weighted.map_or(group.name.clone(), name);
+                (layer, "inputs", flat)
+            }
+            (Operand::DeltaZ, _) => (
+                group.name.clone(),
+                "delta_z",
+                tile.pre.indices(group.pre_grid)[k] as usize,
+            ),
+            (Operand::Parameters, Some(t)) => {
+                let node = group.terms[t]
+                    .weighted
+                    .expect("invariant: blocked terms are weighted");
+                let p = params_of(graph, node);
+                let at = keras_index(&p, &term_channels(t), &tile.pre.channels, k);
+                (name(node), "kernel", at)
+            }
+            (Operand::Parameters, None) => {
+                let filters = &tile.pre.channels;
+                let layout = tile_parameter_layout(graph, group, tile);
+                let (t, (kernel, bias)) = layout
+                    .iter()
+                    .enumerate()
+                    .find(|(_, (kernel, bias))| {
+                        kernel.as_ref().is_some_and(|r| r.contains(&k))
+                            || bias.as_ref().is_some_and(|r| r.contains(&k))
+                    })
+                    .expect("invariant: every parameter belongs to a term");
+                let node = group.terms[t]
+                    .weighted
+                    .expect("invariant: terms with parameters are weighted");
+                let p = params_of(graph, node);
+                match kernel.as_ref().filter(|r| r.contains(&k)) {
+                    Some(r) => (
+                        name(node),
+                        "kernel",
+                        keras_index(&p, &(0..p.inputs), filters, k - r.start),
+                    ),
+                    None => {
+                        let start = bias.as_ref().expect("invariant: found in the bias").start;
+                        (name(node), "bias", filters.start + k - start)
+                    }
+                }
+            }
+        };
+        MachineError::OutOfRange {
+            layer,
+            array,
+            index,
+            value: violation.value,
+            sample: violation.sample,
+            bound: super::arith::from_fixed(crate::model::FIXED_MAX_ABS),
+        }
     }
 
     /// Whether some core still waits for a gradient reduction to finish its update.
@@ -593,7 +923,7 @@ impl<A: Arith> OnMachine<A> {
         y: &[&[f32]],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let samples = self.samples(x, Some(y))?;
-        self.run_batch(Mode::Train, samples)
+        self.run_batch_retrying(Mode::Train, samples)
     }
 
     /// The mean loss and outputs of `(x, y)` without training.
@@ -603,13 +933,13 @@ impl<A: Arith> OnMachine<A> {
         y: &[&[f32]],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let samples = self.samples(x, Some(y))?;
-        self.run_batch(Mode::Evaluate, samples)
+        self.run_batch_retrying(Mode::Evaluate, samples)
     }
 
     /// The outputs for `x`.
     pub fn predict_batch(&mut self, x: &[&[f32]]) -> Result<Vec<Vec<A::Value>>, MachineError> {
         let samples = self.samples(x, None)?;
-        Ok(self.run_batch(Mode::Predict, samples)?.outputs)
+        Ok(self.run_batch_retrying(Mode::Predict, samples)?.outputs)
     }
 
     /// Every weighted layer's kernel (Keras layout) and bias as the cores hold them (the host
@@ -966,6 +1296,7 @@ fn build_apps<A: Arith>(
                             params(values, velocities.is_some().then_some(held_velocity)),
                             hyper,
                             reducer(v),
+                            slots,
                         ),
                         wiring,
                     ))
@@ -1012,6 +1343,7 @@ fn build_apps<A: Arith>(
                             ),
                             hyper,
                             reducer(v),
+                            slots,
                         ),
                         BlockWiring {
                             partials: layout

@@ -9,7 +9,8 @@
 //! A dense layer's row block is a block whose tile (its accumulator) has one position.
 
 use super::{
-    allocate, on_event, send_sums, Batch, Mailbox, SlotBuffer, Trainable, Worker, CALLBACKS,
+    allocate, on_event, send_sums, Batch, Mailbox, Operand, SlotBuffer, Trainable, Violation,
+    Worker, CALLBACKS,
 };
 use crate::machine::arith::Arith;
 use crate::machine::memory::Dtcm;
@@ -88,6 +89,12 @@ impl<A: Arith> BlockCore<A> {
         self.trained.update_pending()
     }
 
+    /// The batch's first value beyond the numeric bound (the host reads it after a batch;
+    /// the checks restart).
+    pub fn take_violation(&mut self) -> Option<Violation> {
+        self.trained.guard.take()
+    }
+
     /// What the block is waiting for, for the watchdog.
     pub fn waiting(&self) -> Vec<String> {
         let mut w = self.inputs.partial("inputs");
@@ -103,7 +110,11 @@ impl<A: Arith> BlockCore<A> {
     }
 
     fn forward(&mut self, ctx: &mut Context, slot: u32) {
+        let sample = self.trained.guard.forward_sample(slot);
         let x = &self.inputs.values[slot as usize];
+        self.trained
+            .guard
+            .check::<A>(ctx, Operand::Inputs { term: 0 }, Some(sample), x);
         let mut partial = vec![A::Sum::default(); self.outputs as usize];
         self.kernel
             .forward::<A>(x, &self.trained.params.values, &mut partial);

@@ -134,6 +134,12 @@ impl Batch {
         self.mode == Some(Mode::Train)
     }
 
+    /// The batch position of the sample whose backward step is next (samples go backward in
+    /// order).
+    pub(crate) fn backward_sample(&self) -> u32 {
+        self.done
+    }
+
     /// Counts a finished sample; the batch's size when it was the batch's last (then the
     /// count restarts at slot 0).
     pub(crate) fn finish_sample(&mut self, slots: u32) -> Option<u32> {
@@ -301,15 +307,29 @@ pub struct Trainable<A: Arith> {
     pub params: Params<A>,
     hyper: A::Hyper,
     reducer: Option<Reducer>,
+    /// The core's run-time range checks (its parameters after each update among them).
+    pub(crate) guard: RangeGuard,
 }
 
 impl<A: Arith> Trainable<A> {
-    pub fn new(params: Params<A>, hyper: A::Hyper, reducer: Option<Reducer>) -> Trainable<A> {
+    pub fn new(
+        params: Params<A>,
+        hyper: A::Hyper,
+        reducer: Option<Reducer>,
+        slots: u32,
+    ) -> Trainable<A> {
         Trainable {
             params,
             hyper,
             reducer,
+            guard: RangeGuard::new(slots),
         }
+    }
+
+    fn update(&mut self, ctx: &mut Context, batch: u32) {
+        self.params.update(ctx, &self.hyper, batch);
+        self.guard
+            .check::<A>(ctx, Operand::Parameters, None, &self.params.values);
     }
 
     /// The core has finished a training batch of `size` samples: update now, or once the
@@ -320,7 +340,7 @@ impl<A: Arith> Trainable<A> {
             Some(r) => r.finish_batch::<A>(mail, &mut self.params, size),
         };
         if let Some(batch) = due {
-            self.params.update(ctx, &self.hyper, batch);
+            self.update(ctx, batch);
         }
     }
 
@@ -335,7 +355,7 @@ impl<A: Arith> Trainable<A> {
             return false;
         };
         if let Some(batch) = reducer.arrive::<A>(mail, &mut self.params, index, word_key, word) {
-            self.params.update(ctx, &self.hyper, batch);
+            self.update(ctx, batch);
         }
         true
     }
@@ -348,6 +368,95 @@ impl<A: Arith> Trainable<A> {
     /// What the reduction waits for, for the watchdog.
     pub fn waiting(&self) -> Option<String> {
         self.reducer.as_ref().and_then(Reducer::waiting)
+    }
+}
+
+/// Which of a core's accumulation operands a range check found beyond the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operand {
+    /// The input region of the core's term `term` (its position in the group's terms; 0 on
+    /// a block core), at a position of the core's input buffer.
+    Inputs { term: usize },
+    /// The tile's `δz`, at a position of its pre-pooling box.
+    DeltaZ,
+    /// The core's parameters after an update, at a position of its parameter vector.
+    Parameters,
+}
+
+/// A value a core found beyond its numeric mode's bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Violation {
+    pub operand: Operand,
+    /// The position in the core's own buffer (the host maps it to the layer's index).
+    pub index: usize,
+    pub value: f32,
+    /// The sample's position in the batch (`None`: after the batch's update).
+    pub sample: Option<u32>,
+    /// Machine time when the core found it, in router cycles: the host reports the machine's
+    /// first.
+    pub at_cycle: u64,
+}
+
+/// A core's run-time range checks (docs/numerics.md, "Overflow bound"): in a bounded numeric
+/// mode every accumulation operand is compared with `±M` before it is used (inputs before
+/// the forward sums, `δz` before the backward and gradient sums, parameters after each
+/// update), at one ALU operation per value. The first value beyond the bound in a batch is
+/// kept for the host, which reads and clears it after the batch and stops with an error
+/// naming it: the sums it would feed could otherwise wrap.
+#[derive(Debug, Clone, Default)]
+pub struct RangeGuard {
+    first: Option<Violation>,
+    /// Per slot, the forward passes it has had in this batch (sample `i` of a batch uses slot
+    /// `i mod slots`, so the `k`-th pass of slot `s` is sample `s + k·slots`).
+    forwards: Vec<u32>,
+}
+
+impl RangeGuard {
+    pub fn new(slots: u32) -> RangeGuard {
+        RangeGuard {
+            first: None,
+            forwards: vec![0; slots as usize],
+        }
+    }
+
+    /// The batch position of the sample in `slot`'s next forward pass, counting the pass.
+    pub(crate) fn forward_sample(&mut self, slot: u32) -> u32 {
+        let slots = self.forwards.len() as u32;
+        let pass = &mut self.forwards[slot as usize];
+        *pass += 1;
+        slot + (*pass - 1) * slots
+    }
+
+    /// Checks `values` against the bound, keeping the first offender of the batch.
+    pub(crate) fn check<A: Arith>(
+        &mut self,
+        ctx: &mut Context,
+        operand: Operand,
+        sample: Option<u32>,
+        values: &[A::Value],
+    ) {
+        if !A::BOUNDED {
+            return;
+        }
+        ctx.charge(Op::Alu, values.len() as u64);
+        if self.first.is_some() {
+            return;
+        }
+        if let Some(index) = values.iter().position(|&v| A::beyond_bound(v)) {
+            self.first = Some(Violation {
+                operand,
+                index,
+                value: A::to_f32(values[index]),
+                sample,
+                at_cycle: ctx.now_cycles(),
+            });
+        }
+    }
+
+    /// The batch's first violation, if any; the checks restart for the next batch.
+    pub fn take(&mut self) -> Option<Violation> {
+        self.forwards.fill(0);
+        self.first.take()
     }
 }
 

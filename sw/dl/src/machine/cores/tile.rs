@@ -12,8 +12,8 @@
 //! summing their gradients with the other spatial copies if it has any ([`Trainable`]).
 
 use super::{
-    allocate, charge_activation, on_event, send_sums, send_values, Batch, Mailbox, Params,
-    SlotBuffer, Trainable, Worker, CALLBACKS,
+    allocate, charge_activation, on_event, send_sums, send_values, Batch, Mailbox, Operand, Params,
+    SlotBuffer, Trainable, Violation, Worker, CALLBACKS,
 };
 use crate::machine::arith::Arith;
 use crate::machine::memory::Dtcm;
@@ -186,6 +186,12 @@ impl<A: Arith> TileCore<A> {
         self.trained.update_pending()
     }
 
+    /// The batch's first value beyond the numeric bound (the host reads it after a batch;
+    /// the checks restart).
+    pub fn take_violation(&mut self) -> Option<Violation> {
+        self.trained.guard.take()
+    }
+
     /// What the tile is waiting for, for the watchdog.
     pub fn waiting(&self) -> Vec<String> {
         let mut w = Vec::new();
@@ -229,6 +235,7 @@ impl<A: Arith> TileCore<A> {
     fn forward(&mut self, ctx: &mut Context, slot: u32) {
         let s = slot as usize;
         let (pre, nf) = (self.shape.pre as usize, self.shape.filters as usize);
+        let sample = self.trained.guard.forward_sample(slot);
         let mut values: Vec<Vec<A::Value>> = Vec::with_capacity(self.terms.len());
         for (t, term) in self.terms.iter().enumerate() {
             let finish = |acc: &[A::Sum], bias: &Range<usize>, params: &Params<A>| {
@@ -249,6 +256,12 @@ impl<A: Arith> TileCore<A> {
                         .as_ref()
                         .expect("invariant: inline terms read")
                         .values[s];
+                    self.trained.guard.check::<A>(
+                        ctx,
+                        Operand::Inputs { term: t },
+                        Some(sample),
+                        x,
+                    );
                     let mut acc = vec![A::Sum::default(); pre];
                     kernel.forward::<A>(x, &self.trained.params.values[weights.clone()], &mut acc);
                     ctx.charge(A::MAC, kernel.macs());
@@ -363,6 +376,10 @@ impl<A: Arith> TileCore<A> {
             _ => A::activation_backward(self.shape.activation, a, &delta_pre),
         };
         charge_activation::<A>(ctx, self.shape.activation, pre as u64);
+        let sample = self.batch.backward_sample();
+        self.trained
+            .guard
+            .check::<A>(ctx, Operand::DeltaZ, Some(sample), &delta_z);
         for (t, term) in self.terms.iter().enumerate() {
             let bias = match term {
                 TileTerm::Inline { bias, .. } | TileTerm::Blocked { bias } => Some(bias.clone()),
