@@ -218,17 +218,8 @@ impl Geometry {
     pub(crate) fn step(&self, chip: ChipCoord, link: LinkDir) -> ChipCoord {
         let (dx, dy) = link.delta();
         let axis = |v: u16, d: i32, size: u16, wraps: bool| {
-            let moved = i32::from(v) + d;
-            let size = i32::from(size);
-            // A step moves a coordinate by at most one.
-            let landed = if !wraps || (0..size).contains(&moved) {
-                moved
-            } else if moved < 0 {
-                moved + size
-            } else {
-                moved - size
-            };
-            u16::try_from(landed).expect("invariant: tree hops stay inside the box")
+            u16::try_from(crate::geometry::axis_step(v, d, i32::from(size), wraps))
+                .expect("invariant: tree hops stay inside the box")
         };
         ChipCoord::new(
             axis(chip.x, dx, self.width, self.wrap.horizontal),

@@ -91,19 +91,10 @@ pub fn ldf_path_into(
     path.reserve(vector_length(dx, dy) as usize);
     let (width, height) = (i32::from(machine.width()), i32::from(machine.height()));
     let wrap = machine.wrap();
-    // One step moves a coordinate by at most one, so wrapping is a single add or subtract.
     let step_axis = |v: u16, d: i32, size: i32, wraps: bool| {
-        let moved = i32::from(v) + d;
-        let landed = if !wraps || (0..size).contains(&moved) {
-            moved
-        } else if moved < 0 {
-            moved + size
-        } else {
-            moved - size
-        };
         // Along a shortest vector each coordinate moves monotonically between the two ends,
         // so a non-wrapping axis is never left.
-        u16::try_from(landed)
+        u16::try_from(axis_step(v, d, size, wraps))
             .ok()
             .filter(|&l| i32::from(l) < size)
             .expect("invariant: a shortest path stays inside the machine's box")
@@ -165,6 +156,19 @@ fn wrap_point(machine: &Machine, x: i32, y: i32) -> Option<ChipCoord> {
         axis(x, machine.width(), machine.wrap().horizontal)?,
         axis(y, machine.height(), machine.wrap().vertical)?,
     ))
+}
+
+/// A coordinate `v` moved by `d` (at most one) along an axis of `size` chips, wrapping where
+/// the axis wraps: a single add or subtract. The result may leave a non-wrapping axis.
+pub(crate) fn axis_step(v: u16, d: i32, size: i32, wraps: bool) -> i32 {
+    let moved = i32::from(v) + d;
+    if !wraps || (0..size).contains(&moved) {
+        moved
+    } else if moved < 0 {
+        moved + size
+    } else {
+        moved - size
+    }
 }
 
 #[cfg(test)]
