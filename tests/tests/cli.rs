@@ -76,10 +76,10 @@ fn bad_sizes_are_refused_with_the_sizes_that_exist() {
         err.contains("invalid value 'lots' for '--entries <ENTRIES>'"),
         "{err}"
     );
-    let err = spinn(&["synth", "--family", "ecp5", "--pnr"]).unwrap_err();
+    let err = spinn(&["synth", "--seed", "3"]).unwrap_err();
     assert_eq!(
         err,
-        "--pnr places on an iCE40 HX8K; use it with --family ice40"
+        "the following required arguments were not provided: --pnr"
     );
 }
 
@@ -233,7 +233,8 @@ fn traffic_refuses_bad_input_by_name() {
         (vec!["--machine", "0x4"], "--machine 0x4: a machine needs at least one chip in each dimension, got 0x4"),
         (vec!["--machine", "foo"], "--machine foo: expected spinn3, spinn5, WxH (e.g. 8x8), boards:N or boards-nowrap:N"),
         (vec!["--machine", "4x4", "--vcd", "/dev/null", "--trace-chips", "99"], "cannot trace chip 99: the machine has chips 0 to 15"),
-        (vec!["--machine", "2x2", "--pattern", "multicast", "--fanout", "5"], "multicast fanout 5 is more than the 3 other chips"),
+        (vec!["--machine", "2x2", "--pattern", "multicast", "--fanout", "5"], "multicast fanout 5: a packet needs 1 to 3 destination chips (the other chips)"),
+        (vec!["--machine", "2x2", "--fanout", "2"], "--fanout 2: a fanout applies to --pattern multicast only"),
         (vec!["--cycles", "1000000000000"], "1000000000000 cycles at 0.005 packets/chip/cycle on 48 chips would inject about 2.400e11 packets, more than the 250000000 a run measures"),
         (vec!["--wait1", "0x1ff"], "invalid value '0x1ff' for '--wait1 <WAIT1>': `0x1ff` is not a byte (0-255, or 0x00-0xff)"),
     ] {

@@ -65,7 +65,9 @@ pub enum TrafficError {
     NeedsFullTorus { chips: usize },
     #[error("{pattern} traffic needs at least 2 chips")]
     TooSmall { pattern: Pattern },
-    #[error("multicast fanout {fanout} is more than the {others} other chips")]
+    /// A fanout of 0 (a packet never delivered, so the run would measure nothing) or beyond
+    /// the other chips.
+    #[error("multicast fanout {fanout}: a packet needs 1 to {others} destination chips (the other chips)")]
     Fanout { fanout: usize, others: usize },
     #[error("cannot trace chip {chip}: the machine has chips 0 to {}", chips - 1)]
     TraceChip { chip: usize, chips: usize },
@@ -326,7 +328,7 @@ fn build(
     let mut destinations = vec![Vec::new(); n];
     let mut tables: Vec<Vec<McEntry>> = vec![Vec::new(); n];
     if let Pattern::Multicast { fanout } = cfg.pattern {
-        if fanout > n - 1 {
+        if fanout == 0 || fanout > n - 1 {
             return Err(TrafficError::Fanout {
                 fanout,
                 others: n - 1,

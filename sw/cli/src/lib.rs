@@ -162,9 +162,9 @@ enum Command {
         cycles: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Destinations per multicast packet.
-        #[arg(long, default_value_t = 4)]
-        fanout: usize,
+        /// Destinations per multicast packet (with --pattern multicast; default 4).
+        #[arg(long)]
+        fanout: Option<usize>,
         /// wait1, as the 8-bit register value (0x40 = 240 cycles; 0xff = never).
         #[arg(long, default_value = "0x40", value_parser = parse_byte)]
         wait1: u8,
@@ -238,8 +238,8 @@ enum Command {
         /// checkpoint's).
         #[arg(long, value_parser = parse_count::<usize>)]
         epochs: Option<usize>,
-        /// Samples per batch (overrides the model's).
-        #[arg(long, value_parser = parse_count::<usize>)]
+        /// Samples per batch (overrides the model's; at most 32767).
+        #[arg(long, value_parser = parse_batch_size)]
         batch_size: Option<usize>,
         /// SGD learning rate (overrides the model's).
         #[arg(long)]
@@ -460,6 +460,19 @@ fn parse_count<T: std::str::FromStr>(text: &str) -> Result<T, String> {
         .map_err(|_| format!("`{text}` is not a whole number (0 or more, in range)"))
 }
 
+/// A batch size of at most [`spinn_dl::MAX_BATCH_SIZE`] (the model's own check, made here so
+/// the error names the flag; the model refuses 0 itself).
+fn parse_batch_size(text: &str) -> Result<usize, String> {
+    let n: usize = parse_count(text)?;
+    if n > spinn_dl::MAX_BATCH_SIZE {
+        return Err(format!(
+            "{n} samples: a batch takes 1 to {} (the largest whose s16.15 gradient sums are exact)",
+            spinn_dl::MAX_BATCH_SIZE
+        ));
+    }
+    Ok(n)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum NumericArg {
     F32,
@@ -640,10 +653,15 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             no_progress,
             faults,
         } => {
-            let pattern = match pattern {
-                PatternArg::Uniform => spinn_model::traffic::Pattern::Uniform,
-                PatternArg::Hotspot => spinn_model::traffic::Pattern::Hotspot,
-                PatternArg::Multicast => spinn_model::traffic::Pattern::Multicast { fanout },
+            let pattern = match (pattern, fanout) {
+                (PatternArg::Multicast, fanout) => spinn_model::traffic::Pattern::Multicast {
+                    fanout: fanout.unwrap_or(4),
+                },
+                (_, Some(fanout)) => {
+                    anyhow::bail!("--fanout {fanout}: a fanout applies to --pattern multicast only")
+                }
+                (PatternArg::Uniform, None) => spinn_model::traffic::Pattern::Uniform,
+                (PatternArg::Hotspot, None) => spinn_model::traffic::Pattern::Hotspot,
             };
             let control = spinn_arch::RouterControl {
                 wait1: spinn_arch::WaitTime(wait1),

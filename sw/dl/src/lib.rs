@@ -48,7 +48,7 @@ pub use data::{
 pub use graph::{Graph, GraphError, LayerSpec, Node, NodeId};
 pub use model::{
     first_beyond, LayerWeights, Loss, ModelBuilder, ModelError, ModelSpec, NumericMode, Optimizer,
-    Weights, FIXED_MAX_ABS,
+    Weights, FIXED_MAX_ABS, MAX_BATCH_SIZE,
 };
 pub use model_file::{read_model_file, Location, ModelFile, ModelFileError};
 pub use npz::{

@@ -153,6 +153,12 @@ const FIXED_FRAC_BITS: u32 = 15;
 /// it at run time and weights given to a fixed-point network are checked against it.
 pub const FIXED_MAX_ABS: i32 = 1 << 24;
 
+/// The largest batch a model may have: a kernel gradient sums `batch` products of two
+/// s16.15 values of at most [`FIXED_MAX_ABS`] in an exact `i64`, so `batch · M² ≤ i64::MAX`
+/// (docs/numerics.md, overflow bound). One limit serves both numeric modes, so a model file
+/// means the same in either.
+pub const MAX_BATCH_SIZE: usize = (i64::MAX as u64 / (FIXED_MAX_ABS as u64).pow(2)) as usize;
+
 /// The first value of `weights` beyond `±bound` (as a real number): `(layer, array, index,
 /// value)`.
 pub fn first_beyond(weights: &Weights, bound: f64) -> Option<(String, &'static str, usize, f32)> {
@@ -221,6 +227,13 @@ pub enum ModelError {
     /// A batch needs at least one sample.
     #[error("batch size is zero")]
     ZeroBatchSize,
+
+    /// A batch beyond [`MAX_BATCH_SIZE`] samples.
+    #[error(
+        "batch size {value} is more than {MAX_BATCH_SIZE}, the largest batch whose s16.15 \
+         gradient sums are exact (docs/numerics.md, overflow bound)"
+    )]
+    BatchTooLarge { value: usize },
 
     /// Binary cross-entropy scores every output unit independently; a softmax output couples
     /// them, which is almost always a mistake for categorical cross-entropy.
@@ -295,6 +308,9 @@ impl ModelSpec {
                 }
                 if batch_size == 0 {
                     return Err(ModelError::ZeroBatchSize);
+                }
+                if batch_size > MAX_BATCH_SIZE {
+                    return Err(ModelError::BatchTooLarge { value: batch_size });
                 }
             }
         }

@@ -568,7 +568,7 @@ fn locate_training(
                 .as_ref()
                 .map_or(optimizer.sgd.span(), |it| it.span()),
         ),
-        ModelError::ZeroBatchSize => (
+        ModelError::ZeroBatchSize | ModelError::BatchTooLarge { .. } => (
             "optimizer.sgd.batch_size".to_string(),
             sgd.batch_size.span(),
         ),
