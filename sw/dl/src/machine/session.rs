@@ -656,11 +656,14 @@ impl<A: Arith> OnMachine<A> {
     /// What the cores hold now, as weights to load (exact in f32, and in s16.15 below 512 in
     /// magnitude, as the bound keeps parameters) and exactly.
     fn held_state(&self) -> HeldState<A> {
+        // One read of the cores each, converted, rather than a read per form.
+        let parameters = self.parameters();
+        let exact_velocities = self.velocities();
         HeldState {
-            weights: self.weights(),
-            velocities: self.velocity_weights(),
-            parameters: self.parameters(),
-            exact_velocities: self.velocities(),
+            weights: self.as_weights(parameters.clone()),
+            velocities: exact_velocities.clone().map(|v| self.as_weights(v)),
+            parameters,
+            exact_velocities,
         }
     }
 
