@@ -304,6 +304,7 @@ struct Retired {
 }
 
 /// The cores' parameters and velocities between batches.
+#[derive(Clone)]
 struct HeldState<A: Arith> {
     weights: Weights,
     velocities: Option<Weights>,
@@ -450,19 +451,16 @@ impl<A: Arith> OnMachine<A> {
             mapping,
         } = map_model(spec, options, A::SUM_KEYS)?;
         let record_capacity = layout.record_capacity as usize;
-        let apps = build_apps::<A>(spec, weights, velocities, &plan, &layout, &mapping, options);
         let names = layout
             .graph
             .vertices()
             .map(|(_, v)| v.name.clone())
             .collect();
-        let machine = load(
-            &options.topology,
-            &layout.graph,
-            &mapping,
-            apps,
-            options.machine.clone(),
-            EngineKind::Fast,
+        let machine = load_programs::<A>(
+            spec,
+            (weights, velocities),
+            (&plan, &layout, &mapping),
+            options,
         )?;
         Ok(OnMachine {
             spec: spec.clone(),
@@ -593,7 +591,9 @@ impl<A: Arith> OnMachine<A> {
         mode: Mode,
         samples: Vec<FedSample>,
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
-        let start = self.held_state();
+        // Only training changes what the cores hold: a stalled evaluation is run again from
+        // what they hold after it.
+        let start = (mode == Mode::Train).then(|| self.held_state());
         let mut attempt = 0;
         loop {
             let before = self.machine.report();
@@ -605,7 +605,10 @@ impl<A: Arith> OnMachine<A> {
             match result {
                 Err(MachineError::Stalled { .. }) if lost && attempt + 1 < BATCH_ATTEMPTS => {
                     attempt += 1;
-                    if !self.reload(&start, self.attempt_options(attempt, true))? {
+                    let state = start
+                        .as_ref()
+                        .map_or_else(|| self.held_state(), Clone::clone);
+                    if !self.reload(&state, self.attempt_options(attempt, true))? {
                         return result;
                     }
                     self.retries.batches += 1;
@@ -674,21 +677,24 @@ impl<A: Arith> OnMachine<A> {
         state: &HeldState<A>,
         options: MachineOptions,
     ) -> Result<bool, MachineError> {
-        let fresh = OnMachine::<A>::resume(
+        // The plan, the machine graph and the mapping stay: only the programs are loaded
+        // again, with the state and the attempt's pacing and fault seed.
+        let fresh = load_programs::<A>(
             &self.spec,
-            &state.weights,
-            state.velocities.as_ref(),
+            (&state.weights, state.velocities.as_ref()),
+            (&self.plan, &self.layout, &self.mapping),
             &options,
         )?;
-        if fresh.parameters() != state.parameters || fresh.velocities() != state.exact_velocities {
-            return Ok(false);
-        }
         let retired = Retired {
             report: self.report(),
             chip_loads: self.chip_loads(),
             link_loads: self.link_loads(),
         };
-        self.machine = fresh.machine;
+        let old = std::mem::replace(&mut self.machine, fresh);
+        if self.parameters() != state.parameters || self.velocities() != state.exact_velocities {
+            self.machine = old;
+            return Ok(false);
+        }
         self.retired = Some(retired);
         Ok(true)
     }
@@ -1092,6 +1098,25 @@ impl<A: Arith> OnMachine<A> {
         }
         stray
     }
+}
+
+/// A machine of `mapped` with every vertex's program loaded, holding `state` (weights and
+/// momentum velocities).
+fn load_programs<A: Arith>(
+    spec: &ModelSpec,
+    (weights, velocities): (&Weights, Option<&Weights>),
+    (plan, layout, mapping): (&Plan, &Layout, &Mapping),
+    options: &MachineOptions,
+) -> Result<Machine, MachineError> {
+    let apps = build_apps::<A>(spec, weights, velocities, plan, layout, mapping, options);
+    Ok(load(
+        &options.topology,
+        &layout.graph,
+        mapping,
+        apps,
+        options.machine.clone(),
+        EngineKind::Fast,
+    )?)
 }
 
 /// The program of every vertex, wired with the allocated keys.
