@@ -175,7 +175,7 @@ pub fn retry_seconds(retries: &Retries, r: &MachineReport) -> f64 {
 /// An error if the machine lost packets that no batch retry recovered (a lost packet stalls
 /// its batch, which is then run again, so a finished run has none unless one slipped through).
 pub fn check_recovered(r: &MachineReport, retries: &Retries) -> anyhow::Result<()> {
-    let lost = r.dropped + r.parity_errors;
+    let lost = r.packets_lost();
     if lost > retries.packets_lost {
         anyhow::bail!(
             "{lost} packets were lost ({} dropped, {} discarded for bad parity; {} of them \

@@ -1106,6 +1106,11 @@ pub struct MachineReport {
 }
 
 impl MachineReport {
+    /// Packets the fabric lost: dropped after a dump, or discarded for bad parity.
+    pub fn packets_lost(&self) -> u64 {
+        self.dropped + self.parity_errors
+    }
+
     /// This run followed by `later` on another machine of the same mapping (a batch run again
     /// on a freshly loaded machine): times, counts and energy add up, sizes are the larger.
     pub fn followed_by(&self, later: &MachineReport) -> MachineReport {

@@ -599,9 +599,8 @@ impl<A: Arith> OnMachine<A> {
             let before = self.machine.report();
             let result = self.run_batch(mode, samples.clone());
             let after = self.machine.report();
-            let lost_packets = |r: &MachineReport| r.dropped + r.parity_errors;
-            let lost = lost_packets(&after) + after.send_failures + after.queue_overflows
-                > lost_packets(&before) + before.send_failures + before.queue_overflows;
+            let lost = after.packets_lost() + after.send_failures + after.queue_overflows
+                > before.packets_lost() + before.send_failures + before.queue_overflows;
             match result {
                 Err(MachineError::Stalled { .. }) if lost && attempt + 1 < BATCH_ATTEMPTS => {
                     attempt += 1;
@@ -613,7 +612,7 @@ impl<A: Arith> OnMachine<A> {
                     }
                     self.retries.batches += 1;
                     self.retries.cycles += after.cycles - before.cycles;
-                    self.retries.packets_lost += lost_packets(&after) - lost_packets(&before);
+                    self.retries.packets_lost += after.packets_lost() - before.packets_lost();
                 }
                 Err(MachineError::Stalled {
                     samples,
