@@ -267,6 +267,11 @@ enum Command {
         resume: Option<PathBuf>,
         #[command(flatten)]
         faults: faults::FaultArgs,
+        /// Copies of the network, each taking a share of every batch, their gradients summed
+        /// over the fabric before each update: a number (1 to 32767) or `auto` (as many as
+        /// the machine holds, at most 16). Training equals one copy's.
+        #[arg(long, default_value = "1", value_parser = parse_replicas)]
+        replicas: spinn_dl::machine::Replicas,
     },
     /// Evaluate trained weights on the machine: loss, accuracy and confusion matrix (on the
     /// test samples `train` held out, by default).
@@ -462,6 +467,23 @@ fn parse_count<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 
 /// A batch size of at most [`spinn_dl::MAX_BATCH_SIZE`] (the model's own check, made here so
 /// the error names the flag; the model refuses 0 itself).
+fn parse_replicas(text: &str) -> Result<spinn_dl::machine::Replicas, String> {
+    if text == "auto" {
+        return Ok(spinn_dl::machine::Replicas::Auto);
+    }
+    let n: usize = parse_count(text).map_err(|e| format!("{e} (or `auto`)"))?;
+    if n == 0 {
+        return Err("0 replicas: at least one copy of the network runs, or `auto`".into());
+    }
+    if n > spinn_dl::MAX_BATCH_SIZE {
+        return Err(format!(
+            "{n} replicas: at most {} (one per sample of the largest batch), or `auto`",
+            spinn_dl::MAX_BATCH_SIZE
+        ));
+    }
+    Ok(spinn_dl::machine::Replicas::Count(n as u32))
+}
+
 fn parse_batch_size(text: &str) -> Result<usize, String> {
     let n: usize = parse_count(text)?;
     if n > spinn_dl::MAX_BATCH_SIZE {
@@ -742,6 +764,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             checkpoint_every,
             resume,
             faults,
+            replicas,
         } => train::run(
             &train::TrainArgs {
                 model: setup::ModelChoice {
@@ -762,6 +785,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 resume,
                 json: report.json,
                 faults,
+                replicas,
             },
             out,
         ),

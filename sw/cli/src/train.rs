@@ -39,6 +39,8 @@ pub struct TrainArgs {
     pub json: bool,
     /// Dead chips, links and cores to train around.
     pub faults: crate::faults::FaultArgs,
+    /// Copies of the network on the machine.
+    pub replicas: spinn_dl::machine::Replicas,
 }
 
 /// One line per model: each layer's name, output shape and activation, inputs named where a
@@ -286,6 +288,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let (topology, faults) = args.faults.apply(resolved.topology.clone())?;
     let mut options = MachineOptions::on(topology);
     options.machine.transient_faults = args.faults.transient();
+    options.replicas = args.replicas;
     let mut log = match &args.log {
         Some(path) => {
             crate::commands::check_writable(path)?;

@@ -99,6 +99,11 @@ impl Network {
         on_either!(self, on => on.spec())
     }
 
+    /// Copies of the network on the machine, each taking a share of every batch.
+    pub fn replicas(&self) -> usize {
+        on_either!(self, on => on.replicas())
+    }
+
     pub fn report(&self) -> MachineReport {
         on_either!(self, on => on.report())
     }

@@ -101,6 +101,9 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
     fn loss_add(total: Self::LossSum, sample: Self::LossSum) -> Self::LossSum;
     /// The batch's mean loss.
     fn batch_loss(total: Self::LossSum, batch: u32) -> f64;
+    /// A loss sum as the bits that travel in two words (one replica's loss core to the next).
+    fn loss_sum_bits(total: Self::LossSum) -> u64;
+    fn loss_sum_from_bits(bits: u64) -> Self::LossSum;
     /// Whether a value is a number (always, in fixed point).
     fn is_finite(v: Self::Value) -> bool;
     /// Whether `v` lies beyond the mode's declared bound (never, without one).
@@ -384,6 +387,12 @@ impl Arith for F32 {
     fn batch_loss(total: f32, batch: u32) -> f64 {
         f64::from(total / batch as f32)
     }
+    fn loss_sum_bits(total: f32) -> u64 {
+        u64::from(total.to_bits())
+    }
+    fn loss_sum_from_bits(bits: u64) -> f32 {
+        f32::from_bits(bits as u32)
+    }
     fn is_finite(v: f32) -> bool {
         v.is_finite()
     }
@@ -640,6 +649,12 @@ impl Arith for Fixed {
     }
     fn batch_loss(total: f64, batch: u32) -> f64 {
         total / f64::from(batch)
+    }
+    fn loss_sum_bits(total: f64) -> u64 {
+        total.to_bits()
+    }
+    fn loss_sum_from_bits(bits: u64) -> f64 {
+        f64::from_bits(bits)
     }
     fn is_finite(_v: i32) -> bool {
         true

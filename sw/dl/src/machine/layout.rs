@@ -17,8 +17,13 @@
 //! | output tiles | loss core | output activations |
 //! | loss core | each output tile | `δ` |
 //! | cores that read the network input, loss core | feeder | credits: a slot is free |
-//! | loss core | gatherer | the batch's mean loss |
-//! | copies of one kernel (spatial tiles) | the first copy, and back | gradient sums |
+//! | loss core (the last replica's) | gatherer | the batch's mean loss |
+//! | a replica's loss core | the next replica's | the batch's loss summed so far |
+//! | copies of one kernel (spatial tiles, replicas) | their parent in a tree; the root to all | gradient sums |
+//!
+//! With replicas the whole network is built once per replica (its own feeder, loss core,
+//! tiles and blocks, each replica taking a contiguous share of every batch); the gatherer is
+//! shared, and every kernel slice's copies over spatial tiles and replicas are one reduction.
 //!
 //! A producer sends each element of its output once: the elements with the same set of
 //! readers form one multicast partition (for a dense layer, the activations an accumulator
@@ -74,6 +79,7 @@ pub enum OutKind {
     Results,
     GradientShare,
     GradientTotal,
+    LossCarry,
 }
 
 #[derive(Debug, Clone)]
@@ -96,13 +102,57 @@ struct OutSpec {
     src: Option<Arc<[u32]>>,
 }
 
-/// Copies of one kernel slice (or bias range), the first being the root that sums their
-/// gradients.
+/// Copies of one kernel slice (or bias range) whose gradients are summed over a tree: member
+/// 0 is the root, and member `p > 0` sends its subtree's sums to member `(p − 1) / fan_in`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reduction {
     pub members: Vec<VertexId>,
     /// Parameters each copy holds.
     pub width: u32,
+    pub fan_in: u32,
+}
+
+impl Reduction {
+    /// The member that member `p > 0` sends its sums to.
+    pub fn parent(&self, p: usize) -> usize {
+        (p - 1) / self.fan_in as usize
+    }
+
+    /// Members whose sums come into member `p`.
+    pub fn children(&self, p: usize) -> u32 {
+        let first = p * self.fan_in as usize + 1;
+        let n = self.members.len();
+        (first..first + self.fan_in as usize)
+            .filter(|&q| q < n)
+            .count() as u32
+    }
+}
+
+/// How many copies of the network run side by side, and the shape of their reductions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replication {
+    pub replicas: u32,
+    /// Children per node of a gradient reduction's tree.
+    pub fan_in: u32,
+}
+
+impl Replication {
+    /// One copy; reductions (between spatial tiles) as binary trees.
+    pub const SINGLE: Replication = Replication {
+        replicas: 1,
+        fan_in: 2,
+    };
+}
+
+/// One copy of the network's vertices.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    pub feeder: VertexId,
+    pub loss: VertexId,
+    /// `[group][tile]`.
+    pub tiles: Vec<Vec<VertexId>>,
+    /// `[group][tile][term][channel range]` (empty for terms that are not blocked).
+    pub blocks: Vec<Vec<Vec<Vec<VertexId>>>>,
 }
 
 /// Where the network's compute cores go.
@@ -119,13 +169,11 @@ pub enum Spread {
 pub struct Layout {
     pub graph: MachineGraph,
     pub roles: Vec<Role>,
-    pub feeder: VertexId,
+    /// Each vertex's replica (the gatherer's: 0).
+    pub replica_of: Vec<u32>,
     pub gatherer: VertexId,
-    pub loss: VertexId,
-    /// `[group][tile]`.
-    pub tiles: Vec<Vec<VertexId>>,
-    /// `[group][tile][term][channel range]` (empty for terms that are not blocked).
-    pub blocks: Vec<Vec<Vec<Vec<VertexId>>>>,
+    /// Every copy of the network, in the order they take a batch's samples.
+    pub replicas: Vec<Replica>,
     pub reductions: Vec<Reduction>,
     pub slots: u32,
     /// Samples the loss core's recording holds.
@@ -197,24 +245,22 @@ impl Region {
 }
 
 impl Layout {
-    /// The machine graph of `spec` cut as `plan`.
+    /// The machine graph of `spec` cut as `plan`, built `replication.replicas` times on
+    /// `topology`.
     pub fn new(
         spec: &ModelSpec,
         plan: &Plan,
-        sum_keys: u32,
-        record_capacity: u32,
-        spread: &Spread,
+        (sum_keys, record_capacity): (u32, u32),
+        (topology, spread): (&spinn_arch::Machine, &Spread),
+        replication: Replication,
     ) -> Result<Layout, GraphError> {
-        let graph = spec.graph();
         let slots = plan.config.slots as u32;
         let mut layout = Layout {
             graph: MachineGraph::new(),
             roles: Vec::new(),
-            feeder: VertexId(0),
+            replica_of: Vec::new(),
             gatherer: VertexId(0),
-            loss: VertexId(0),
-            tiles: Vec::new(),
-            blocks: Vec::new(),
+            replicas: Vec::new(),
             reductions: Vec::new(),
             slots,
             record_capacity,
@@ -224,33 +270,89 @@ impl Layout {
             senders: Vec::new(),
             member_of: Vec::new(),
         };
-        let mut next_chip = 0usize;
-        let mut place = || match spread {
-            Spread::Packed => None,
-            Spread::Chips(chips) => {
-                let chip = chips[next_chip % chips.len()];
-                next_chip += 1;
-                Some(chip)
-            }
-        };
+        let n = replication.replicas.max(1);
         let ethernet = Some(ChipCoord::new(0, 0));
+        // With replicas, each copy is packed onto chips of its own (a copy's sample traffic
+        // then stays inside its chips; only the reductions and the loss chain cross between
+        // copies). One copy is left to the placer, as it always was.
+        let per_replica = plan_vertices(plan) as usize;
+        let mut packer = (n > 1 && *spread == Spread::Packed).then(|| ChipPacker::new(topology));
+        let mut next_chip = 0usize;
+        for r in 0..n {
+            let mut chips = match packer.as_mut() {
+                Some(p) => p.take(per_replica),
+                None => Vec::new(),
+            }
+            .into_iter();
+            let mut place = || match spread {
+                Spread::Packed => chips.next().flatten(),
+                Spread::Chips(list) => {
+                    let chip = list[next_chip % list.len()];
+                    next_chip += 1;
+                    Some(chip)
+                }
+            };
+            // The first replica's feeder sits on the Ethernet chip beside the gatherer; the
+            // others stream from the SDRAM of the chips they are placed on.
+            let feeder_chip = if r == 0 { ethernet } else { place() };
+            let replica = layout.replica(spec, plan, (r, n), feeder_chip, &mut place);
+            layout.replicas.push(replica);
+            if r == 0 {
+                layout.gatherer =
+                    layout.vertex(Role::Gatherer, "dl/gatherer".into(), 1024, 0, ethernet);
+            }
+        }
+        for r in 0..n as usize {
+            layout.connect(spec, plan, r)?;
+        }
+        layout.loss_chain()?;
+        layout.reduction_links(spec, plan, replication.fan_in.max(1))?;
+        Ok(layout)
+    }
+
+    /// The first replica (the one the host reads parameters from).
+    pub fn first(&self) -> &Replica {
+        &self.replicas[0]
+    }
+
+    /// The vertices of replica `r` of `n`, named `dl/...` (`dl/r{r}/...` with replicas).
+    fn replica(
+        &mut self,
+        spec: &ModelSpec,
+        plan: &Plan,
+        (r, n): (u32, u32),
+        feeder_chip: Option<ChipCoord>,
+        place: &mut impl FnMut() -> Option<ChipCoord>,
+    ) -> Replica {
+        let graph = spec.graph();
         let memory = &plan.memory;
-        let outputs = spec.outputs();
-        layout.feeder = layout.vertex(
+        let prefix = if n == 1 {
+            "dl".to_string()
+        } else {
+            format!("dl/r{r}")
+        };
+        let record = u64::from(self.record_capacity)
+            * (4 * spec.outputs() as u64 + super::cores::loss::LOSS_BYTES);
+        let feeder = self.vertex(
             Role::Feeder,
-            "dl/feeder".into(),
+            format!("{prefix}/feeder"),
             memory.feeder().total(),
             0,
-            ethernet,
+            feeder_chip,
         );
-        layout.gatherer = layout.vertex(Role::Gatherer, "dl/gatherer".into(), 1024, 0, ethernet);
-        layout.loss = layout.vertex(
+        let loss = self.vertex(
             Role::Loss,
-            "dl/loss".into(),
-            memory.loss(outputs as u64).total(),
-            u64::from(record_capacity) * 4 * outputs as u64,
+            format!("{prefix}/loss"),
+            memory.loss(spec.outputs() as u64).total(),
+            record,
             place(),
         );
+        let mut replica = Replica {
+            feeder,
+            loss,
+            tiles: Vec::new(),
+            blocks: Vec::new(),
+        };
         for (g, group) in plan.groups.iter().enumerate() {
             let mut tiles = Vec::new();
             let mut blocks = Vec::new();
@@ -258,9 +360,12 @@ impl Layout {
                 let dtcm = memory
                     .tile(&group.tile_size(graph, &tile.out, &tile.pre))
                     .total();
-                tiles.push(layout.vertex(
+                tiles.push(self.vertex(
                     Role::Tile { group: g, tile: t },
-                    format!("dl/{}/tile[s{},f{}]", group.name, tile.spatial, tile.filter),
+                    format!(
+                        "{prefix}/{}/tile[s{},f{}]",
+                        group.name, tile.spatial, tile.filter
+                    ),
                     dtcm,
                     0,
                     place(),
@@ -271,7 +376,7 @@ impl Layout {
                     if let TermKind::Blocked { channel_groups } = &term.kind {
                         for (c, channels) in channel_groups.iter().enumerate() {
                             let size = group.block_size(graph, term_index, &tile.pre, channels);
-                            ranges.push(layout.vertex(
+                            ranges.push(self.vertex(
                                 Role::Block {
                                     group: g,
                                     tile: t,
@@ -279,7 +384,7 @@ impl Layout {
                                     channels: c,
                                 },
                                 format!(
-                                    "dl/{}/block[s{},f{},t{term_index},c{c}]",
+                                    "{prefix}/{}/block[s{},f{},t{term_index},c{c}]",
                                     group.name, tile.spatial, tile.filter
                                 ),
                                 memory.block(&size).total(),
@@ -292,11 +397,10 @@ impl Layout {
                 }
                 blocks.push(terms);
             }
-            layout.tiles.push(tiles);
-            layout.blocks.push(blocks);
+            replica.tiles.push(tiles);
+            replica.blocks.push(blocks);
         }
-        layout.connect(spec, plan)?;
-        Ok(layout)
+        replica
     }
 
     fn vertex(
@@ -316,6 +420,7 @@ impl Layout {
             chip,
         });
         self.roles.push(role);
+        self.replica_of.push(self.replicas.len() as u32);
         self.ins.push(Vec::new());
         self.outs.push(Vec::new());
         self.senders.push(BTreeSet::new());
@@ -349,7 +454,16 @@ impl Layout {
             src: out.src,
         });
         for (target, spec) in targets {
-            if spec.kind != PortKind::Control {
+            // Pacing counts the senders of the sample traffic: a reduction paces its own
+            // words, and the control and loss-carry packets are one per batch.
+            let sample_traffic = !matches!(
+                spec.kind,
+                PortKind::Control
+                    | PortKind::GradientShare
+                    | PortKind::GradientTotal
+                    | PortKind::LossCarry
+            );
+            if sample_traffic {
                 self.senders[target.index()].insert(source.0);
             }
             self.ins[target.index()].push(InSpec {
@@ -364,21 +478,23 @@ impl Layout {
         Ok(())
     }
 
-    fn connect(&mut self, spec: &ModelSpec, plan: &Plan) -> Result<(), GraphError> {
+    /// Replica `r`'s partitions.
+    fn connect(&mut self, spec: &ModelSpec, plan: &Plan, r: usize) -> Result<(), GraphError> {
         let graph = spec.graph();
         let slots = self.slots;
         let sum_keys = self.sum_keys;
+        let replica = self.replicas[r].clone();
         // Control to every compute core.
-        let compute: Vec<VertexId> = std::iter::once(self.loss)
-            .chain(self.tiles.iter().flatten().copied())
-            .chain(self.blocks.iter().flatten().flatten().flatten().copied())
+        let compute: Vec<VertexId> = std::iter::once(replica.loss)
+            .chain(replica.tiles.iter().flatten().copied())
+            .chain(replica.blocks.iter().flatten().flatten().flatten().copied())
             .collect();
         let control_targets = compute
             .iter()
             .map(|&v| (v, InSpecTemplate::plain(PortKind::Control, 0)))
             .collect();
         self.link(
-            self.feeder,
+            replica.feeder,
             "control".into(),
             Mode::COUNT,
             OutSpecTemplate::plain(OutKind::Control, 0, Mode::COUNT),
@@ -389,7 +505,7 @@ impl Layout {
         let mut pieces: Vec<Vec<Region>> = vec![Vec::new(); n];
         let mut readers: Vec<Vec<Region>> = vec![Vec::new(); n];
         pieces[0].push(Region {
-            vertex: self.feeder,
+            vertex: replica.feeder,
             stream: 0,
             indices: (0..graph.input().shape.len() as u32).collect(),
             positions: None,
@@ -398,7 +514,7 @@ impl Layout {
         });
         for (g, group) in plan.groups.iter().enumerate() {
             for (t, tile) in group.tiles().iter().enumerate() {
-                let vertex = self.tiles[g][t];
+                let vertex = replica.tiles[g][t];
                 pieces[group.output.0].push(Region {
                     vertex,
                     stream: 0,
@@ -413,7 +529,7 @@ impl Layout {
                         TermKind::Blocked { channel_groups } => {
                             for (c, channels) in channel_groups.iter().enumerate() {
                                 readers[term.input.0].push(Region::tapped(
-                                    self.blocks[g][t][term_index][c],
+                                    replica.blocks[g][t][term_index][c],
                                     0,
                                     term.input_grid,
                                     &input.with_channels(channels.clone()),
@@ -442,11 +558,9 @@ impl Layout {
             self.values(&name, &pieces[node], &readers[node], slots)?;
             self.contributions(&name, &pieces[node], &readers[node], slots, sum_keys)?;
         }
-        self.loss_links(spec, plan, &pieces)?;
-        self.block_links(plan, slots, sum_keys)?;
-        self.credit_links(&readers[0])?;
-        self.reduction_links(spec, plan, sum_keys)?;
-        Ok(())
+        self.loss_links(spec, plan, &replica, &pieces)?;
+        self.block_links(plan, &replica)?;
+        self.credit_links(&replica, &readers[0])
     }
 
     /// Each producer's elements, grouped by the set of readers that need them.
@@ -575,12 +689,12 @@ impl Layout {
         Ok(())
     }
 
-    /// Output values to the loss core, its `δ` back, labels from the feeder, results to the
-    /// gatherer.
+    /// Output values to the loss core, its `δ` back, labels from the feeder.
     fn loss_links(
         &mut self,
         spec: &ModelSpec,
         plan: &Plan,
+        replica: &Replica,
         pieces: &[Vec<Region>],
     ) -> Result<(), GraphError> {
         let graph = spec.graph();
@@ -599,7 +713,7 @@ impl Layout {
                 slots * width,
                 OutSpecTemplate::plain(OutKind::Values, 0, width),
                 vec![(
-                    self.loss,
+                    replica.loss,
                     InSpecTemplate {
                         kind: PortKind::Values,
                         stream: 0,
@@ -608,7 +722,7 @@ impl Layout {
                 )],
             )?;
             self.link(
-                self.loss,
+                replica.loss,
                 "deltas".into(),
                 slots * width,
                 OutSpecTemplate {
@@ -622,14 +736,30 @@ impl Layout {
             )?;
         }
         self.link(
-            self.feeder,
+            replica.feeder,
             "labels".into(),
             slots * outputs,
             OutSpecTemplate::plain(OutKind::Labels, 0, outputs),
-            vec![(self.loss, InSpecTemplate::plain(PortKind::Labels, 0))],
-        )?;
+            vec![(replica.loss, InSpecTemplate::plain(PortKind::Labels, 0))],
+        )
+    }
+
+    /// The batch's loss summed replica after replica (so that it adds the samples in batch
+    /// order, as one copy would), the last replica's mean to the gatherer.
+    fn loss_chain(&mut self) -> Result<(), GraphError> {
+        let losses: Vec<VertexId> = self.replicas.iter().map(|r| r.loss).collect();
+        for pair in losses.windows(2) {
+            self.link(
+                pair[0],
+                "loss-carry".into(),
+                2,
+                OutSpecTemplate::plain(OutKind::LossCarry, 0, 2),
+                vec![(pair[1], InSpecTemplate::plain(PortKind::LossCarry, 0))],
+            )?;
+        }
+        let last = *losses.last().expect("invariant: at least one replica");
         self.link(
-            self.loss,
+            last,
             "results".into(),
             2,
             OutSpecTemplate::plain(OutKind::Results, 0, 2),
@@ -638,22 +768,23 @@ impl Layout {
     }
 
     /// Blocks' partial sums to their tile, and the tile's `δz` to its blocks.
-    fn block_links(&mut self, plan: &Plan, slots: u32, sum_keys: u32) -> Result<(), GraphError> {
+    fn block_links(&mut self, plan: &Plan, replica: &Replica) -> Result<(), GraphError> {
+        let (slots, sum_keys) = (self.slots, self.sum_keys);
         for (g, group) in plan.groups.iter().enumerate() {
             for (t, tile) in group.tiles().iter().enumerate() {
-                for (term, blocks) in self.blocks[g][t].clone().into_iter().enumerate() {
+                for (term, blocks) in replica.blocks[g][t].iter().enumerate() {
                     if blocks.is_empty() {
                         continue;
                     }
                     let width = tile.pre.len() as u32;
-                    for &block in &blocks {
+                    for &block in blocks {
                         self.link(
                             block,
                             "partials".into(),
                             slots * width * sum_keys,
                             OutSpecTemplate::plain(OutKind::Partials, 0, width).words(sum_keys),
                             vec![(
-                                self.tiles[g][t],
+                                replica.tiles[g][t],
                                 InSpecTemplate::plain(PortKind::Partials, term as u32),
                             )],
                         )?;
@@ -663,7 +794,7 @@ impl Layout {
                         .map(|&b| (b, InSpecTemplate::plain(PortKind::Deltas, 0)))
                         .collect();
                     self.link(
-                        self.tiles[g][t],
+                        replica.tiles[g][t],
                         "deltas".into(),
                         slots * width,
                         OutSpecTemplate::plain(OutKind::Deltas, term as u32, width),
@@ -676,36 +807,44 @@ impl Layout {
     }
 
     /// Credits to the feeder from every core reading the network input, and the loss core.
-    fn credit_links(&mut self, input_readers: &[Region]) -> Result<(), GraphError> {
+    fn credit_links(
+        &mut self,
+        replica: &Replica,
+        input_readers: &[Region],
+    ) -> Result<(), GraphError> {
         let mut crediting: Vec<VertexId> = Vec::new();
         for reader in input_readers {
             if !crediting.contains(&reader.vertex) {
                 crediting.push(reader.vertex);
             }
         }
-        crediting.push(self.loss);
+        crediting.push(replica.loss);
         for source in crediting {
             self.link(
                 source,
                 "credits".into(),
                 self.slots,
                 OutSpecTemplate::plain(OutKind::Credits, 0, 1),
-                vec![(self.feeder, InSpecTemplate::plain(PortKind::Credits, 0))],
+                vec![(replica.feeder, InSpecTemplate::plain(PortKind::Credits, 0))],
             )?;
         }
         Ok(())
     }
 
-    /// The reductions between the spatial copies of every kernel slice and bias range.
+    /// The reductions between the copies (spatial tiles × replicas) of every kernel slice
+    /// and bias range.
     fn reduction_links(
         &mut self,
         spec: &ModelSpec,
         plan: &Plan,
-        sum_keys: u32,
+        fan_in: u32,
     ) -> Result<(), GraphError> {
         let graph = spec.graph();
+        let replicas = self.replicas.clone();
+        // Every kernel slice's copies, replica by replica (spatial copies within each).
+        let mut positions: Vec<(Vec<Vec<VertexId>>, u32)> = Vec::new();
         for (g, group) in plan.groups.iter().enumerate() {
-            if group.n_spatial() < 2 {
+            if group.n_spatial() < 2 && replicas.len() < 2 {
                 continue;
             }
             let tiles = group.tiles();
@@ -722,22 +861,31 @@ impl Layout {
                 let first: &Tile = &tiles[members[0]];
                 let width = tile_parameters(graph, plan, g, first) as u32;
                 if width > 0 {
-                    let vertices = members.iter().map(|&t| self.tiles[g][t]).collect();
-                    self.reduction(vertices, width, sum_keys)?;
+                    let per_replica = replicas
+                        .iter()
+                        .map(|r| members.iter().map(|&t| r.tiles[g][t]).collect())
+                        .collect();
+                    positions.push((per_replica, width));
                 }
                 for (term, kind) in group.terms.iter().map(|t| &t.kind).enumerate() {
                     if let TermKind::Blocked { channel_groups } = kind {
                         for (c, channels) in channel_groups.iter().enumerate() {
                             let size = group.block_size(graph, term, &first.pre, channels);
-                            let vertices = members
+                            let per_replica = replicas
                                 .iter()
-                                .map(|&t| self.blocks[g][t][term][c])
+                                .map(|r| members.iter().map(|&t| r.blocks[g][t][term][c]).collect())
                                 .collect();
-                            self.reduction(vertices, size.weights as u32, sum_keys)?;
+                            positions.push((per_replica, size.weights as u32));
                         }
                     }
                 }
             }
+        }
+        // Replica 0 holds every root: spreading the roots over the replicas was measured to
+        // dump more (the trees then cross more links).
+        for (per_replica, width) in positions {
+            let vertices = per_replica.into_iter().flatten().collect();
+            self.reduction(vertices, width, fan_in)?;
         }
         Ok(())
     }
@@ -746,34 +894,40 @@ impl Layout {
         &mut self,
         members: Vec<VertexId>,
         width: u32,
-        sum_keys: u32,
+        fan_in: u32,
     ) -> Result<(), GraphError> {
+        let sum_keys = self.sum_keys;
         let index = self.reductions.len();
-        let root = members[0];
-        for (position, &member) in members.iter().enumerate() {
+        let reduction = Reduction {
+            members,
+            width,
+            fan_in,
+        };
+        for (position, &member) in reduction.members.iter().enumerate() {
             self.member_of[member.index()] = Some((index, position));
         }
-        for &member in &members[1..] {
+        for (position, &member) in reduction.members.iter().enumerate().skip(1) {
+            let parent = reduction.members[reduction.parent(position)];
             self.link(
                 member,
                 "gradient-share".into(),
                 width * sum_keys,
                 OutSpecTemplate::plain(OutKind::GradientShare, 0, width).words(sum_keys),
-                vec![(root, InSpecTemplate::plain(PortKind::GradientShare, 0))],
+                vec![(parent, InSpecTemplate::plain(PortKind::GradientShare, 0))],
             )?;
         }
-        let targets = members[1..]
+        let targets = reduction.members[1..]
             .iter()
             .map(|&m| (m, InSpecTemplate::plain(PortKind::GradientTotal, 0)))
             .collect();
         self.link(
-            root,
+            reduction.members[0],
             "gradient-total".into(),
             width * sum_keys,
             OutSpecTemplate::plain(OutKind::GradientTotal, 0, width).words(sum_keys),
             targets,
         )?;
-        self.reductions.push(Reduction { members, width });
+        self.reductions.push(reduction);
         Ok(())
     }
 
@@ -855,6 +1009,92 @@ impl Layout {
             .max()
             .unwrap_or(1);
         (busiest * receive_cycles).saturating_sub(send_cycles)
+    }
+}
+
+/// The vertices of one copy of the network: feeder, loss core, tiles and blocks.
+pub fn plan_vertices(plan: &Plan) -> u32 {
+    let compute: usize = plan
+        .groups
+        .iter()
+        .map(|g| {
+            let blocks: usize = g
+                .terms
+                .iter()
+                .map(|t| match &t.kind {
+                    TermKind::Blocked { channel_groups } => channel_groups.len(),
+                    _ => 0,
+                })
+                .sum();
+            g.tiles().len() * (1 + blocks)
+        })
+        .sum();
+    2 + compute as u32
+}
+
+/// Hands out chips for whole copies of the network, nearest (0, 0) first: a copy that fits
+/// in what is left of the current chip goes there, otherwise it starts on the next chip
+/// (one larger than a chip continues over the chips that follow).
+struct ChipPacker {
+    /// Live chips by distance from (0, 0), with their free application cores.
+    chips: Vec<(ChipCoord, usize)>,
+    at: usize,
+}
+
+impl ChipPacker {
+    fn new(topology: &spinn_arch::Machine) -> ChipPacker {
+        let origin = ChipCoord::new(0, 0);
+        let mut chips: Vec<(u32, ChipCoord, usize)> = topology
+            .chips()
+            .map(|chip| {
+                let free = (1..spinn_arch::CORES_PER_CHIP)
+                    .filter_map(spinn_arch::CoreId::new)
+                    .filter(|&core| topology.core_alive(chip, core))
+                    .count();
+                let distance = if topology.contains(origin) {
+                    topology.hop_distance(origin, chip)
+                } else {
+                    0
+                };
+                // One core of the Ethernet chip is the gatherer's.
+                (
+                    distance,
+                    chip,
+                    free - usize::from(chip == origin && free > 0),
+                )
+            })
+            .collect();
+        chips.sort_by_key(|&(d, c, _)| (d, c.x, c.y));
+        ChipPacker {
+            chips: chips.into_iter().map(|(_, c, f)| (c, f)).collect(),
+            at: 0,
+        }
+    }
+
+    /// Chips for `n` vertices in order (`None`s past the machine's end: the placer then
+    /// reports that the graph does not fit).
+    fn take(&mut self, n: usize) -> Vec<Option<ChipCoord>> {
+        let Some(&(_, room)) = self.chips.get(self.at) else {
+            return vec![None; n];
+        };
+        let capacity = self.chips.iter().map(|c| c.1).max().unwrap_or(0);
+        if room < n && n <= capacity && room < capacity {
+            self.at += 1;
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            while self.chips.get(self.at).is_some_and(|c| c.1 == 0) {
+                self.at += 1;
+            }
+            match self.chips.get_mut(self.at) {
+                Some(chip) => {
+                    chip.1 -= 1;
+                    out.push(Some(chip.0));
+                }
+                None => out.push(None),
+            }
+        }
+        out
     }
 }
 

@@ -4,14 +4,16 @@
 //!
 //! | Core | Held once | Held per in-flight sample (`slots`) |
 //! |---|---|---|
-//! | tile | kernels and biases held here `(v + g [+ v])` each, one contribution buffer `s` per input element | inputs `v`, partial sums `s` per blocked-term output, activations `v` per pre-pool output (relu's derivative needs only `a > 0`), incoming `δ` `s` per output (per reading layer in f32) |
-//! | block `R × C` | weights `(v + g [+ v])` each | inputs `4R`, `δz` `4C`, partial sums `8C` |
+//! | tile | kernels and biases held here `(v + g [+ v])` each, a reduction counter `4` per 32 of them, one contribution buffer `s` per input element | inputs `v`, partial sums `s` per blocked-term output, activations `v` per pre-pool output (relu's derivative needs only `a > 0`), incoming `δ` `s` per output (per reading layer in f32) |
+//! | block `R × C` | weights `(v + g [+ v])` each, a reduction counter `4` per 32 of them | inputs `4R`, `δz` `4C`, partial sums `8C` |
 //! | loss | | outputs and labels `2v` per output |
 //! | feeder | | credits `8` |
 //!
 //! where `v` is a value (4 bytes), `s` a sum (4 in f32, 8 in fixed point: exact `i64`), `g` a
 //! gradient sum (the same) and the bracketed `v` a momentum velocity. A block's partial sums
 //! are counted at 8 bytes in both modes, so that fixed-point partials stay exact across blocks.
+//! The reduction counters ([`super::cores::REDUCTION_CHUNK`]) are held whether or not the
+//! core's parameters are summed with copies, so that a plan fits with replicas as without.
 
 use crate::model::{ModelSpec, NumericMode};
 
@@ -93,6 +95,11 @@ impl MemoryModel {
         VALUE + self.sum + if self.momentum { VALUE } else { 0 }
     }
 
+    /// A gradient reduction's arrival counters for `parameters`: one word per chunk.
+    fn reduction_counters(parameters: u64) -> u64 {
+        4 * parameters.div_ceil(u64::from(super::cores::REDUCTION_CHUNK))
+    }
+
     /// The `δ` contribution buffers a tile read by `readers` layers holds per slot.
     pub fn delta_buffers(&self, readers: u64) -> u64 {
         if self.ordered_readers {
@@ -110,6 +117,12 @@ impl MemoryModel {
         }
         if t.biases > 0 {
             items.push(("biases", t.biases * self.per_parameter()));
+        }
+        if t.kernels + t.biases > 0 {
+            items.push((
+                "reduction counters",
+                Self::reduction_counters(t.kernels + t.biases),
+            ));
         }
         if t.inputs > 0 {
             items.push(("sample slots: inputs", s * t.inputs * VALUE));
@@ -132,6 +145,7 @@ impl MemoryModel {
         Dtcm {
             items: vec![
                 ("weights", b.weights * self.per_parameter()),
+                ("reduction counters", Self::reduction_counters(b.weights)),
                 (
                     "sample slots",
                     self.slots * (VALUE * b.inputs + VALUE * b.outputs + 8 * b.outputs),

@@ -14,10 +14,10 @@ pub mod ports;
 pub mod session;
 
 pub use arith::{is_fused, Arith, Fixed, F32};
-pub use layout::{Layout, Spread};
+pub use layout::{Layout, Replication, Spread};
 pub use plan::{plan, Plan, PlanConfig, PlanError};
 pub use ports::Mode;
 pub use session::{
     map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine,
-    PacketLosses, Parameters, Retries, Waiting, BATCH_ATTEMPTS,
+    PacketLosses, Parameters, Replicas, Retries, Waiting, BATCH_ATTEMPTS,
 };

@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// What a partition carries to the receiving core.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortKind {
-    /// From the feeder: a batch starts; the key's offset is the [`Mode`], the payload its size.
+    /// From the feeder: a batch starts; the key's offset is the [`Mode`], the payload its
+    /// [`BatchShare`].
     Control,
     /// Values of an input tensor, into input stream `stream`; for the loss core, the network's
     /// outputs.
@@ -34,6 +35,54 @@ pub enum PortKind {
     GradientShare,
     /// The summed gradients of a reduction, from its root to every other copy.
     GradientTotal,
+    /// The batch's loss summed over the replicas before this one, from the previous replica's
+    /// loss core (two words).
+    LossCarry,
+}
+
+/// The samples of a batch one replica takes (its share) and the batch's size over every
+/// replica (what the mean loss and the update divide by), as the control packet's payload
+/// carries them: the share in the low 16 bits, the total in the high 16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchShare {
+    pub share: u32,
+    pub total: u32,
+}
+
+impl BatchShare {
+    /// The most samples a batch (and so a share) may have in the control packet's payload.
+    pub const MAX: u32 = u16::MAX as u32;
+
+    /// A whole batch taken by one copy.
+    pub fn whole(size: u32) -> BatchShare {
+        BatchShare {
+            share: size,
+            total: size,
+        }
+    }
+
+    pub fn payload(self) -> u32 {
+        debug_assert!(self.share <= self.total && self.total <= BatchShare::MAX);
+        self.share | self.total << 16
+    }
+
+    pub fn from_payload(payload: u32) -> BatchShare {
+        BatchShare {
+            share: payload & 0xffff,
+            total: payload >> 16,
+        }
+    }
+
+    /// The shares of a batch of `total` samples over `replicas` copies, in replica order:
+    /// contiguous runs of samples, the first `total mod replicas` one sample longer.
+    pub fn split(total: u32, replicas: u32) -> Vec<BatchShare> {
+        (0..replicas)
+            .map(|r| BatchShare {
+                share: total / replicas + u32::from(r < total % replicas),
+                total,
+            })
+            .collect()
+    }
 }
 
 /// What a batch does, sent in the control packet's key.

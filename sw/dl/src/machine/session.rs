@@ -11,12 +11,14 @@
 use super::arith::{is_fused, Arith, Fixed, F32};
 use super::cores::block::{BlockCore, BlockWiring};
 use super::cores::feeder::{FedSample, Feeder, FeederWiring};
-use super::cores::loss::{LossCore, LossWiring};
+use super::cores::loss::{LossCore, LossOut, LossWiring};
 use super::cores::tile::{DeltaSource, TileCore, TileShape, TileTerm, TileWiring};
-use super::cores::{Operand, Params, Reducer, Trainable, Violation, START_BATCH};
-use super::layout::{Layout, OutKind, Role, Spread};
+use super::cores::{
+    Operand, Params, Reducer, ReductionGaps, Trainable, TreePlace, Violation, START_BATCH,
+};
+use super::layout::{Layout, OutKind, Replication, Role, Spread};
 use super::plan::{plan, Group, Plan, PlanConfig, PlanError, TermKind, Tile};
-use super::ports::Mode;
+use super::ports::{BatchShare, Mode, PortKind};
 use crate::graph::{Graph, NodeId};
 use crate::model::{LayerWeights, ModelSpec, Weights};
 use crate::ops::ParamShapes;
@@ -44,6 +46,24 @@ pub struct MachineOptions {
     pub batch_limit_cycles: u64,
     /// Receiver cycles per packet the senders' pacing assumes.
     pub receive_cycles: u64,
+    /// Copies of the network, each taking a share of every batch.
+    pub replicas: Replicas,
+    /// Children per node of a gradient reduction's tree.
+    pub reduction_fan_in: u32,
+    /// Receiver cycles per packet a reduction's pacing assumes: a reduction's receiver is
+    /// busy with every word it gets (no slot waits for other senders), so this is its whole
+    /// per-packet cost (interrupt, receive, dispatch, the add), not the sample traffic's
+    /// average.
+    pub reduction_receive_cycles: u64,
+}
+
+/// How many copies of the network a machine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicas {
+    Count(u32),
+    /// As many as the machine's free cores hold (at most one per sample of a batch and
+    /// [`AUTO_REPLICAS_MAX`]), fewer if the routing tables of that many do not fit.
+    Auto,
 }
 
 impl MachineOptions {
@@ -61,6 +81,9 @@ impl MachineOptions {
             spread: Spread::Packed,
             batch_limit_cycles: 10 * 133_333_333,
             receive_cycles: 64,
+            replicas: Replicas::Count(1),
+            reduction_fan_in: 2,
+            reduction_receive_cycles: 128,
         }
     }
 }
@@ -240,19 +263,69 @@ pub fn map_model(
 ) -> Result<Mapped, MachineError> {
     let plan = plan(spec, &options.plan)?;
     let record_capacity = spec.optimizer().batch_size().max(RECORDED_SAMPLES);
-    let layout = Layout::new(
-        spec,
-        &plan,
-        sum_keys,
-        record_capacity as u32,
-        &options.spread,
-    )?;
-    let mapping = map(&options.topology, &layout.graph, MapConfig::SPINNAKER1)?;
-    Ok(Mapped {
-        plan,
-        layout,
-        mapping,
-    })
+    let build = |replicas: u32| -> Result<Mapped, MachineError> {
+        let layout = Layout::new(
+            spec,
+            &plan,
+            (sum_keys, record_capacity as u32),
+            (&options.topology, &options.spread),
+            Replication {
+                replicas,
+                fan_in: options.reduction_fan_in.max(1),
+            },
+        )?;
+        let mapping = map(&options.topology, &layout.graph, MapConfig::SPINNAKER1)?;
+        Ok(Mapped {
+            plan: plan.clone(),
+            layout,
+            mapping,
+        })
+    };
+    match options.replicas {
+        Replicas::Count(n) => build(n.max(1)),
+        Replicas::Auto => {
+            let one = Layout::new(
+                spec,
+                &plan,
+                (sum_keys, record_capacity as u32),
+                (&options.topology, &options.spread),
+                Replication::SINGLE,
+            )?;
+            // Every replica's vertices but the shared gatherer.
+            let per_replica = (one.graph.n_vertices() - 1).max(1);
+            let free = free_application_cores(&options.topology);
+            let fit = (free.saturating_sub(1) / per_replica).max(1);
+            let mut replicas = fit.min(spec.optimizer().batch_size().min(AUTO_REPLICAS_MAX)) as u32;
+            loop {
+                match build(replicas) {
+                    // Fewer copies when that many do not route or place.
+                    Err(MachineError::Map(_)) if replicas > 1 => {
+                        replicas = (replicas * 7 / 8).min(replicas - 1).max(1)
+                    }
+                    other => return other,
+                }
+            }
+        }
+    }
+}
+
+/// The most copies `Replicas::Auto` takes. Measured on SpiN-5 (digits MLP, batch 256): 16
+/// to 32 copies give the best machine time; beyond that the reductions' and the copies'
+/// traffic dump so much that the machine slows down, and at 64 copies and more a batch can
+/// stall (an open bug, docs/dnn.md).
+pub const AUTO_REPLICAS_MAX: usize = 16;
+
+/// Application cores (not the monitor, not dead) on the machine's live chips.
+fn free_application_cores(topology: &spinn_arch::Machine) -> usize {
+    topology
+        .chips()
+        .map(|chip| {
+            (1..spinn_arch::CORES_PER_CHIP)
+                .filter_map(spinn_arch::CoreId::new)
+                .filter(|&core| topology.core_alive(chip, core))
+                .count()
+        })
+        .sum()
 }
 
 /// [`map_model`] with the keys for sums that the model's numeric mode uses: the mapping a
@@ -486,6 +559,11 @@ impl<A: Arith> OnMachine<A> {
         &self.plan
     }
 
+    /// Copies of the network on the machine.
+    pub fn replicas(&self) -> usize {
+        self.layout.replicas.len()
+    }
+
     pub fn layout(&self) -> &Layout {
         &self.layout
     }
@@ -698,28 +776,36 @@ impl<A: Arith> OnMachine<A> {
         Ok(true)
     }
 
-    /// Streams one batch through the machine in `mode` and waits for it.
+    /// Streams one batch through the machine in `mode`, each replica taking its share, and
+    /// waits for it.
     fn run_batch(
         &mut self,
         mode: Mode,
         samples: Vec<FedSample>,
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let n = samples.len();
-        let feeder = self.names[self.layout.feeder.index()].clone();
-        self.machine
-            .app_mut::<Feeder>(&feeder)
-            .expect("invariant: the feeder vertex runs a Feeder")
-            .load(mode, samples);
-        self.machine.raise_user_event(&feeder, START_BATCH, 0);
+        let shares = BatchShare::split(n as u32, self.layout.replicas.len() as u32);
+        let mut rest = samples.into_iter();
+        for (replica, share) in self.layout.replicas.iter().zip(&shares) {
+            let feeder = &self.names[replica.feeder.index()];
+            let mine: Vec<FedSample> = rest.by_ref().take(share.share as usize).collect();
+            self.machine
+                .app_mut::<Feeder>(feeder)
+                .expect("invariant: the feeder vertex runs a Feeder")
+                .load(mode, mine, n as u32);
+            self.machine.raise_user_event(feeder, START_BATCH, 0);
+        }
         let mut words: [Option<u32>; 2] = [None, None];
-        let loss = self.names[self.layout.loss.index()].clone();
+        let last = self
+            .layout
+            .replicas
+            .last()
+            .expect("invariant: at least one replica")
+            .loss;
         let results = self
             .mapping
             .keys
-            .get(
-                self.layout
-                    .out_port_partition(self.layout.loss, OutKind::Results),
-            )
+            .get(self.layout.out_port_partition(last, OutKind::Results))
             .expect("invariant: the results partition has keys")
             .base;
         let reason = self.machine.run_with_host(self.batch_limit_cycles, |p| {
@@ -728,20 +814,35 @@ impl<A: Arith> OnMachine<A> {
             }
             HostFlow::Continue
         });
-        let finished = self
-            .machine
-            .app::<Feeder>(&feeder)
-            .expect("invariant: the feeder vertex runs a Feeder")
-            .finished();
-        let loss_core = self
-            .machine
-            .app_mut::<LossCore<A>>(&loss)
-            .expect("invariant: the loss vertex runs a LossCore");
-        let outputs = loss_core.take_recorded();
-        if let Some(sample) = loss_core.non_finite() {
+        let mut finished = 0;
+        let mut outputs = Vec::with_capacity(n);
+        let mut first_sample = 0;
+        let mut non_finite = None;
+        for (replica, share) in self.layout.replicas.iter().zip(&shares) {
+            finished += self
+                .machine
+                .app::<Feeder>(&self.names[replica.feeder.index()])
+                .expect("invariant: the feeder vertex runs a Feeder")
+                .finished();
+            let loss_core = self
+                .machine
+                .app_mut::<LossCore<A>>(&self.names[replica.loss.index()])
+                .expect("invariant: the loss vertex runs a LossCore");
+            let recorded = loss_core.take_recorded();
+            if let Some(k) = loss_core.non_finite() {
+                non_finite.get_or_insert(first_sample + k);
+            }
+            if recorded.len() != share.share as usize {
+                // A replica that did not finish: the outputs after it would be misplaced.
+                finished = finished.min(first_sample);
+            }
+            outputs.extend(recorded);
+            first_sample += share.share as usize;
+        }
+        if let Some(sample) = non_finite {
             return Err(MachineError::NonFinite { sample });
         }
-        if let Some(error) = self.take_violations() {
+        if let Some(error) = self.take_violations(&shares) {
             return Err(error);
         }
         let loss_arrived = mode == Mode::Predict || words.iter().all(Option::is_some);
@@ -772,10 +873,12 @@ impl<A: Arith> OnMachine<A> {
 
     /// Reads and clears every core's range-check record after a batch: the violation the
     /// machine met first (ties: the first core in graph order), named by layer and index.
-    fn take_violations(&mut self) -> Option<MachineError> {
+    fn take_violations(&mut self, shares: &[BatchShare]) -> Option<MachineError> {
         let mut first: Option<(u64, MachineError)> = None;
         for i in 0..self.layout.roles.len() {
             let role = self.layout.roles[i];
+            let replica = self.layout.replica_of[i] as usize;
+            let first_sample: u32 = shares[..replica].iter().map(|s| s.share).sum();
             let vertex = &self.names[i];
             let found = match role {
                 Role::Tile { .. } => self
@@ -788,7 +891,9 @@ impl<A: Arith> OnMachine<A> {
                     .and_then(BlockCore::take_violation),
                 _ => None,
             };
-            let Some(violation) = found else { continue };
+            let Some(mut violation) = found else { continue };
+            // The core counts the samples of its replica's share.
+            violation.sample = violation.sample.map(|k| first_sample + k);
             let order = violation.at_cycle;
             if first.as_ref().is_none_or(|(o, _)| order < *o) {
                 first = Some((order, self.name_violation(role, &violation)));
@@ -951,7 +1056,7 @@ impl<A: Arith> OnMachine<A> {
     }
 
     /// Every weighted layer's kernel (Keras layout) and bias as the cores hold them (the host
-    /// reading the first spatial copy's DTCM).
+    /// reading the first replica's first spatial copy's DTCM: every copy holds the same).
     pub fn parameters(&self) -> Vec<Parameters<A::Value>> {
         self.gather(Held::Values)
             .expect("invariant: every core holds its parameters")
@@ -1007,7 +1112,7 @@ impl<A: Arith> OnMachine<A> {
                     let filters = &tile.out.channels;
                     let core = self
                         .machine
-                        .app::<TileCore<A>>(self.name(self.layout.tiles[g][t]))
+                        .app::<TileCore<A>>(self.name(self.layout.first().tiles[g][t]))
                         .expect("invariant: tile vertices run TileCores");
                     let values = tile_values(core, held)?;
                     let (kernel_at, bias_at) =
@@ -1023,7 +1128,7 @@ impl<A: Arith> OnMachine<A> {
                                 let block = self
                                     .machine
                                     .app::<BlockCore<A>>(
-                                        self.name(self.layout.blocks[g][t][term][c]),
+                                        self.name(self.layout.first().blocks[g][t][term][c]),
                                     )
                                     .expect("invariant: block vertices run BlockCores");
                                 place_slice(
@@ -1156,25 +1261,41 @@ fn build_apps<A: Arith>(
         (true, Some(v)) => Params::with_velocity(to_values(values), Some(to_values(v))),
         _ => Params::new(to_values(values), momentum),
     };
+    // A reduction's receiver takes the words of its children and of the root's total at
+    // once: each stream is paced so that together they stay within one per receive time.
+    let paced = |streams: u64| {
+        (streams * options.reduction_receive_cycles).saturating_sub(costs.packet_send_cycles)
+    };
     let reducer = |v: VertexId| {
         layout.membership(v).map(|(reduction, position)| {
+            let to_parent = match position {
+                0 => 0,
+                p => paced(u64::from(reduction.children(reduction.parent(p))) + 1),
+            };
             Reducer::new(
-                position,
-                reduction.members.len(),
+                TreePlace {
+                    position,
+                    children: reduction.children(position),
+                },
                 reduction.width,
-                A::SUM_WORDS,
                 layout.out_port(v, OutKind::GradientShare, keys),
                 layout.out_port(v, OutKind::GradientTotal, keys),
+                ReductionGaps {
+                    to_parent,
+                    to_copies: paced(u64::from(reduction.fan_in) + 1),
+                },
             )
         })
     };
     let credits = |v: VertexId| layout.out_port(v, OutKind::Credits, keys).map(|p| p.base);
+    // Every replica has the same crediting cores as the first.
     let n_crediting = layout
         .roles
         .iter()
         .enumerate()
         .filter(|&(i, role)| {
-            *role != Role::Loss
+            layout.replica_of[i] == 0
+                && *role != Role::Loss
                 && layout
                     .out_port(VertexId(i as u32), OutKind::Credits, keys)
                     .is_some()
@@ -1187,6 +1308,7 @@ fn build_apps<A: Arith>(
         .map(|(i, &role)| {
             let v = VertexId(i as u32);
             let ins = layout.in_ports(v, keys);
+            let carried_in = ins.iter().any(|p| p.kind == PortKind::LossCarry);
             let app: Box<dyn Application> = match role {
                 Role::Gatherer => Box::new(LivePacketGatherer::new()),
                 Role::Feeder => Box::new(Feeder::new(
@@ -1213,13 +1335,19 @@ fn build_apps<A: Arith>(
                     spec.loss(),
                     layout.record_capacity,
                     LossWiring {
+                        carried_in,
                         ins,
                         deltas: layout.out_ports(v, OutKind::Deltas, 0, keys),
                         credits: credits(v).expect("invariant: the loss core credits"),
-                        results: layout
-                            .out_port(v, OutKind::Results, keys)
-                            .expect("invariant: the loss core reports")
-                            .base,
+                        loss_out: match layout.out_port(v, OutKind::Results, keys) {
+                            Some(results) => LossOut::Results(results.base),
+                            None => LossOut::Carry(
+                                layout
+                                    .out_port(v, OutKind::LossCarry, keys)
+                                    .expect("invariant: a loss core reports or carries on")
+                                    .base,
+                            ),
+                        },
                         gap: gap(v),
                     },
                     memory.loss(spec.outputs() as u64),

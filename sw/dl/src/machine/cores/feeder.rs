@@ -3,7 +3,7 @@
 
 use super::{allocate, on_event, Mailbox, Worker, CALLBACKS, START_BATCH};
 use crate::machine::memory::Dtcm;
-use crate::machine::ports::{InPorts, Mode, OutPort, PortKind};
+use crate::machine::ports::{BatchShare, InPorts, Mode, OutPort, PortKind};
 use spinn_runtime::{Application, Callbacks, Context, Event, MemoryError, Op};
 
 /// One sample as the feeder holds it: the input and (except for prediction) the labels, as
@@ -34,6 +34,8 @@ pub struct Feeder {
     slots: u32,
     wiring: FeederWiring,
     mode: Mode,
+    /// This replica's samples of the batch (and the batch's size).
+    share: BatchShare,
     samples: Vec<FedSample>,
     next_sample: usize,
     /// Which sample each slot holds.
@@ -49,6 +51,7 @@ impl Feeder {
         Feeder {
             slots,
             mode: Mode::Train,
+            share: BatchShare::whole(0),
             samples: Vec::new(),
             next_sample: 0,
             holding: vec![None; slots as usize],
@@ -60,10 +63,14 @@ impl Feeder {
         }
     }
 
-    /// The host writes a batch into the feeder's SDRAM (the machine then raises
-    /// [`START_BATCH`]).
-    pub fn load(&mut self, mode: Mode, samples: Vec<FedSample>) {
+    /// The host writes this replica's share of a batch of `total` samples into the feeder's
+    /// SDRAM (the machine then raises [`START_BATCH`]).
+    pub fn load(&mut self, mode: Mode, samples: Vec<FedSample>, total: u32) {
         self.mode = mode;
+        self.share = BatchShare {
+            share: samples.len() as u32,
+            total,
+        };
         self.samples = samples;
         self.next_sample = 0;
         self.finished = 0;
@@ -172,8 +179,9 @@ impl Application for Feeder {
             Event::User {
                 arg0: START_BATCH, ..
             } => {
-                let size = self.samples.len() as u32;
-                self.mail.send(self.wiring.control + self.mode as u32, size);
+                let payload = self.share.payload();
+                self.mail
+                    .send(self.wiring.control + self.mode as u32, payload);
                 self.fill(ctx);
                 self.mail.wake(ctx);
             }

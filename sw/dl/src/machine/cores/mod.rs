@@ -17,10 +17,11 @@ pub mod loss;
 pub mod tile;
 
 use super::arith::Arith;
-use super::ports::{Mode, OutPort};
+use super::ports::{BatchShare, Mode, OutPort};
 use crate::ops::Activation;
-use spinn_runtime::{Callbacks, Context, Event, Op, Outbox};
+use spinn_runtime::{Callbacks, Context, Event, Op};
 use std::collections::VecDeque;
+use std::ops::Range;
 
 pub use spinn_runtime::Application;
 
@@ -31,7 +32,8 @@ pub const START_BATCH: u32 = 1;
 #[derive(Debug, Default)]
 pub struct Mailbox {
     inbox: VecDeque<(u32, u32)>,
-    outbox: Outbox,
+    /// Packets waiting for the send path: key, payload and the core cycles spent after it.
+    outbox: VecDeque<(u32, u32, u64)>,
     /// Core cycles between two sends.
     gap: u64,
     pending: bool,
@@ -60,7 +62,26 @@ impl Mailbox {
     }
 
     pub(crate) fn send(&mut self, key: u32, payload: u32) {
-        self.outbox.push(key, Some(payload));
+        self.outbox.push_back((key, payload, self.gap));
+    }
+
+    /// Sends with its own gap after the packet: a gradient reduction's words, whose receiver
+    /// takes packets from only the reduction's senders at the batch end.
+    pub(crate) fn send_gapped(&mut self, key: u32, payload: u32, gap: u64) {
+        self.outbox.push_back((key, payload, gap));
+    }
+
+    /// Sends what the send path can take now, spending each packet's gap after it (a delay
+    /// loop that spaces them); whether packets are left, to come back for them.
+    fn flush(&mut self, ctx: &mut Context) -> bool {
+        while let Some(&(key, payload, gap)) = self.outbox.front() {
+            if !ctx.try_send_mc(key, Some(payload)) {
+                return true;
+            }
+            self.outbox.pop_front();
+            ctx.charge_cycles(gap);
+        }
+        false
     }
 
     /// Counts a packet on a key the core does not listen to.
@@ -83,8 +104,7 @@ pub(crate) trait Worker {
     fn work(&mut self, ctx: &mut Context) {
         self.mail().pending = false;
         loop {
-            let gap = self.mail().gap;
-            if self.mail().outbox.flush(ctx, gap) {
+            if self.mail().flush(ctx) {
                 self.mail().wake(ctx);
                 return;
             }
@@ -113,8 +133,9 @@ pub(crate) const CALLBACKS: Callbacks = Callbacks::RECEIVE_THEN_WORK;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Batch {
     pub(crate) mode: Option<Mode>,
-    /// Samples in the batch, once the control packet has come.
-    size: Option<u32>,
+    /// This replica's share of the batch and the batch's size, once the control packet has
+    /// come.
+    size: Option<BatchShare>,
     /// Samples this core has finished (its last step for the mode).
     done: u32,
     /// The slot whose sample is next in order.
@@ -123,10 +144,11 @@ pub(crate) struct Batch {
 
 impl Batch {
     /// Starts a batch from its control packet; the batch's size if this core has already
-    /// finished every sample of it (the control packet came last).
-    pub(crate) fn start(&mut self, mode_index: u32, size: u32) -> Option<u32> {
+    /// finished every sample of its share (the control packet came last, or the share is
+    /// empty).
+    pub(crate) fn start(&mut self, mode_index: u32, payload: u32) -> Option<u32> {
         self.mode = Mode::from_index(mode_index);
-        self.size = Some(size);
+        self.size = Some(BatchShare::from_payload(payload));
         self.complete()
     }
 
@@ -134,13 +156,13 @@ impl Batch {
         self.mode == Some(Mode::Train)
     }
 
-    /// The batch position of the sample whose backward step is next (samples go backward in
+    /// The share position of the sample whose backward step is next (samples go backward in
     /// order).
     pub(crate) fn backward_sample(&self) -> u32 {
         self.done
     }
 
-    /// Counts a finished sample; the batch's size when it was the batch's last (then the
+    /// Counts a finished sample; the batch's size when it was the share's last (then the
     /// count restarts at slot 0).
     pub(crate) fn finish_sample(&mut self, slots: u32) -> Option<u32> {
         self.done += 1;
@@ -148,16 +170,17 @@ impl Batch {
         self.complete()
     }
 
-    /// The batch's size if every sample of it is finished (then the count restarts).
+    /// The batch's size (over every replica: what its mean divides by) if every sample of
+    /// this replica's share is finished (then the count restarts).
     fn complete(&mut self) -> Option<u32> {
         let size = self.size?;
-        if self.done != size {
+        if self.done != size.share {
             return None;
         }
         self.done = 0;
         self.next = 0;
         self.size = None;
-        Some(size)
+        Some(size.total)
     }
 }
 
@@ -235,6 +258,23 @@ pub(crate) fn send_sums<A: Arith>(mail: &mut Mailbox, port: &OutPort, slot: u32,
     }
 }
 
+/// Sends elements `range` of a plain `port` (element `k` is `sums[k]`) as their words, each
+/// followed by `gap` core cycles.
+fn send_sum_range<A: Arith>(
+    mail: &mut Mailbox,
+    port: &OutPort,
+    sums: &[A::Sum],
+    range: Range<usize>,
+    gap: u64,
+) {
+    for k in range {
+        let (packets, n) = A::sum_packets(sums[k]);
+        for &(key, word) in &packets[..n] {
+            mail.send_gapped(port.key(0, k as u32, key), word, gap);
+        }
+    }
+}
+
 /// The cost of applying `activation` (or its derivative) to `n` values.
 pub(crate) fn charge_activation<A: Arith>(ctx: &mut Context, activation: Activation, n: u64) {
     match activation {
@@ -291,12 +331,25 @@ impl<A: Arith> Params<A> {
 
     /// One SGD step from the summed gradients of `batch` samples; the sums restart.
     pub(crate) fn update(&mut self, ctx: &mut Context, hyper: &A::Hyper, batch: u32) {
-        for (k, w) in self.values.iter_mut().enumerate() {
+        self.update_range(ctx, hyper, batch, 0..self.values.len());
+    }
+
+    /// The SGD step of parameters `range` alone (a reduction applies its total chunk by
+    /// chunk as it arrives).
+    fn update_range(
+        &mut self,
+        ctx: &mut Context,
+        hyper: &A::Hyper,
+        batch: u32,
+        range: Range<usize>,
+    ) {
+        let n = range.len() as u64;
+        for k in range {
             let v = self.velocity.as_mut().map(|v| &mut v[k]);
-            *w = A::update(hyper, *w, v, self.grads[k], batch);
+            self.values[k] = A::update(hyper, self.values[k], v, self.grads[k], batch);
             self.grads[k] = A::Sum::default();
         }
-        ctx.charge(A::MAC, 2 * self.values.len() as u64);
+        ctx.charge(A::MAC, 2 * n);
     }
 }
 
@@ -326,36 +379,47 @@ impl<A: Arith> Trainable<A> {
         }
     }
 
-    fn update(&mut self, ctx: &mut Context, batch: u32) {
-        self.params.update(ctx, &self.hyper, batch);
+    /// The core has finished a training batch of `size` samples: update now, or once the
+    /// reduction has summed the copies' gradients.
+    pub(crate) fn end_batch(&mut self, ctx: &mut Context, mail: &mut Mailbox, size: u32) {
+        match self.reducer.as_mut() {
+            None => {
+                self.params.update(ctx, &self.hyper, size);
+                self.check_parameters(ctx);
+            }
+            Some(r) => {
+                if r.finish_batch::<A>(ctx, mail, (&mut self.params, &self.hyper), size) {
+                    self.check_parameters(ctx);
+                }
+            }
+        }
+    }
+
+    fn check_parameters(&mut self, ctx: &mut Context) {
         self.guard
             .check::<A>(ctx, Operand::Parameters, None, &self.params.values);
     }
 
-    /// The core has finished a training batch of `size` samples: update now, or once the
-    /// reduction has summed the copies' gradients.
-    pub(crate) fn end_batch(&mut self, ctx: &mut Context, mail: &mut Mailbox, size: u32) {
-        let due = match self.reducer.as_mut() {
-            None => Some(size),
-            Some(r) => r.finish_batch::<A>(mail, &mut self.params, size),
-        };
-        if let Some(batch) = due {
-            self.update(ctx, batch);
-        }
-    }
-
-    /// A reduction's gradient word arrived; `false` if the core takes part in none (a stray).
+    /// A reduction's gradient word arrived (a child's sums going up when `from_child`, the
+    /// total coming down otherwise); `false` if the core takes part in none (a stray).
     pub(crate) fn gradient_word(
         &mut self,
         ctx: &mut Context,
         mail: &mut Mailbox,
+        from_child: bool,
         (index, word_key, word): (u32, u32, u32),
     ) -> bool {
         let Some(reducer) = self.reducer.as_mut() else {
             return false;
         };
-        if let Some(batch) = reducer.arrive::<A>(mail, &mut self.params, index, word_key, word) {
-            self.update(ctx, batch);
+        let word = GradientWord {
+            from_child,
+            index,
+            key: word_key,
+            word,
+        };
+        if reducer.arrive::<A>(ctx, mail, (&mut self.params, &self.hyper), word) {
+            self.check_parameters(ctx);
         }
         true
     }
@@ -471,104 +535,220 @@ pub(crate) fn allocate(
     Ok(())
 }
 
-/// A copy's part in summing its kernel's gradients over the copies before an update: the
-/// others send their sums to the root, which adds them to its own, multicasts the total back
-/// and updates; every copy updates with the same total, so the copies stay equal.
+/// One word of a reduction as a core received it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GradientWord {
+    /// From a child's subtree sum (else from the root's total).
+    pub(crate) from_child: bool,
+    /// The parameter.
+    pub(crate) index: u32,
+    /// The sum's key index (see [`Arith::key_weight`]).
+    pub(crate) key: u32,
+    pub(crate) word: u32,
+}
+
+/// Parameters per chunk of a reduction: a copy forwards, and applies, its sums chunk by chunk
+/// as the chunk's words are all in, so the levels of the tree work at once rather than one
+/// after another. One arrival counter (a word) per chunk is what it holds in DTCM.
+pub const REDUCTION_CHUNK: u32 = 32;
+
+/// A copy's part in summing its kernel's gradients over the copies (spatial tiles and
+/// replicas) before an update: a tree whose root is copy 0. Each copy adds its children's
+/// subtree sums to its own and sends the result to its parent, chunk by chunk; the root
+/// multicasts the total of each chunk to every other copy as soon as it has it. Every copy
+/// updates with the same total, so the copies stay equal; in fixed point every partial sum
+/// is exact, so the tree's shape changes nothing.
 #[derive(Debug, Clone)]
 pub struct Reducer {
     /// This copy's position (0: the root).
     pub position: usize,
-    /// To the root (not on the root).
+    /// To the parent (not on the root).
     pub share: Option<OutPort>,
-    /// From the root to the others (on the root).
+    /// From the root to every other copy (on the root).
     pub total: Option<OutPort>,
-    /// Words that complete the root's shares, or a copy's total.
-    expected: u32,
-    arrived: u32,
+    width: u32,
+    /// Copies whose subtree sums come into this one.
+    children: u32,
+    /// Core cycles after each word sent: to the parent (which takes `children` streams at
+    /// once) and, from the root, to every copy.
+    gaps: ReductionGaps,
+    /// Words (by [`Arith::key_weight`]) arrived per chunk: the children's sums, then the
+    /// total.
+    arrived: Vec<u32>,
+    /// Chunks sent up (the root: sent down and applied).
+    up: u32,
+    /// Chunks whose total has come and been applied (not on the root).
+    down: u32,
     /// The batch this copy has finished, waiting for the reduction.
     finished: Option<u32>,
 }
 
+/// The pacing of a reduction's sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReductionGaps {
+    pub to_parent: u64,
+    pub to_copies: u64,
+}
+
+/// The copy's place in a reduction tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreePlace {
+    pub position: usize,
+    pub children: u32,
+}
+
 impl Reducer {
-    /// A copy of `members` copies of `width` parameters.
+    /// Copy `place` of a reduction of `width` parameters.
     pub fn new(
-        position: usize,
-        members: usize,
+        place: TreePlace,
         width: u32,
-        sum_words: u32,
         share: Option<OutPort>,
         total: Option<OutPort>,
+        gaps: ReductionGaps,
     ) -> Reducer {
-        let expected = if position == 0 {
-            (members as u32 - 1) * width * sum_words
-        } else {
-            width * sum_words
-        };
         Reducer {
-            position,
+            position: place.position,
             share,
             total,
-            expected,
-            arrived: 0,
+            width,
+            children: place.children,
+            gaps,
+            arrived: vec![0; width.div_ceil(REDUCTION_CHUNK) as usize],
+            up: 0,
+            down: 0,
             finished: None,
         }
     }
 
-    /// This copy has finished `batch`: a non-root sends its share; the root updates (and sends
-    /// the total) if every share is in. Returns the batch size once the update is due.
+    fn chunks(&self) -> u32 {
+        self.arrived.len() as u32
+    }
+
+    fn chunk(&self, c: u32) -> Range<usize> {
+        let start = c * REDUCTION_CHUNK;
+        start as usize..(start + REDUCTION_CHUNK).min(self.width) as usize
+    }
+
+    /// This copy has finished `batch`: sends (or, at the root, applies) every chunk whose
+    /// children's sums are in. Whether the update is complete.
     pub(crate) fn finish_batch<A: Arith>(
         &mut self,
+        ctx: &mut Context,
         mail: &mut Mailbox,
-        params: &mut Params<A>,
+        params: (&mut Params<A>, &A::Hyper),
         batch: u32,
-    ) -> Option<u32> {
+    ) -> bool {
         self.finished = Some(batch);
-        if let Some(share) = &self.share {
-            send_sums::<A>(mail, share, 0, &params.grads);
-            params.grads.fill(A::Sum::default());
-        }
-        self.ready::<A>(mail, params)
+        self.advance::<A>(ctx, mail, params)
     }
 
-    /// A gradient word arrived (a share at the root, the total elsewhere).
+    /// A gradient word arrived. Whether the update is complete.
     pub(crate) fn arrive<A: Arith>(
         &mut self,
+        ctx: &mut Context,
         mail: &mut Mailbox,
-        params: &mut Params<A>,
-        index: u32,
-        word_key: u32,
-        word: u32,
-    ) -> Option<u32> {
-        let g = &mut params.grads[index as usize];
-        *g = A::add_word(*g, word_key, word);
-        self.arrived += A::key_weight(word_key);
-        self.ready::<A>(mail, params)
+        (params, hyper): (&mut Params<A>, &A::Hyper),
+        word: GradientWord,
+    ) -> bool {
+        let g = &mut params.grads[word.index as usize];
+        *g = A::add_word(*g, word.key, word.word);
+        let c = word.index / REDUCTION_CHUNK;
+        self.arrived[c as usize] += A::key_weight(word.key);
+        ctx.charge(Op::Alu, 4);
+        if word.from_child {
+            return self.advance::<A>(ctx, mail, (params, hyper));
+        }
+        let (Some(batch), true) = (self.finished, self.up > c) else {
+            // A total can only follow this copy's own share of the chunk.
+            return false;
+        };
+        let range = self.chunk(c);
+        if self.arrived[c as usize] != range.len() as u32 * A::SUM_WORDS {
+            return false;
+        }
+        self.arrived[c as usize] = 0;
+        params.update_range(ctx, hyper, batch, range);
+        self.down += 1;
+        self.complete()
     }
 
-    fn ready<A: Arith>(&mut self, mail: &mut Mailbox, params: &mut Params<A>) -> Option<u32> {
-        let batch = self.finished?;
-        if self.arrived != self.expected {
-            return None;
+    /// Sends up (or applies, at the root) the chunks in order while their children's sums
+    /// are all in and this copy's own are done.
+    fn advance<A: Arith>(
+        &mut self,
+        ctx: &mut Context,
+        mail: &mut Mailbox,
+        (params, hyper): (&mut Params<A>, &A::Hyper),
+    ) -> bool {
+        let Some(batch) = self.finished else {
+            return false;
+        };
+        while self.up < self.chunks() {
+            let range = self.chunk(self.up);
+            let expected = self.children * range.len() as u32 * A::SUM_WORDS;
+            if self.arrived[self.up as usize] != expected {
+                return false;
+            }
+            self.arrived[self.up as usize] = 0;
+            match (&self.share, &self.total) {
+                (Some(parent), _) => {
+                    send_sum_range::<A>(
+                        mail,
+                        parent,
+                        &params.grads,
+                        range.clone(),
+                        self.gaps.to_parent,
+                    );
+                    params.grads[range].fill(A::Sum::default());
+                }
+                (None, total) => {
+                    if let Some(total) = total {
+                        send_sum_range::<A>(
+                            mail,
+                            total,
+                            &params.grads,
+                            range.clone(),
+                            self.gaps.to_copies,
+                        );
+                    }
+                    params.update_range(ctx, hyper, batch, range);
+                }
+            }
+            self.up += 1;
         }
-        if let Some(total) = &self.total {
-            send_sums::<A>(mail, total, 0, &params.grads);
+        self.complete()
+    }
+
+    /// Whether every chunk has been applied (then the reduction restarts for the next batch).
+    fn complete(&mut self) -> bool {
+        let applied = if self.share.is_some() {
+            self.down
+        } else {
+            self.up
+        };
+        if applied != self.chunks() {
+            return false;
         }
-        self.arrived = 0;
+        self.up = 0;
+        self.down = 0;
         self.finished = None;
-        Some(batch)
+        true
     }
 
     /// What the reduction still waits for, for the watchdog.
     pub fn waiting(&self) -> Option<String> {
         self.finished?;
-        let what = if self.position == 0 {
-            "gradient words from the other copies"
+        let chunks = self.chunks();
+        Some(if self.up < chunks {
+            format!(
+                "the reduction: its children's sums of chunk {} of {chunks} ({} children)",
+                self.up, self.children
+            )
         } else {
-            "words of the summed gradients"
-        };
-        Some(format!(
-            "the reduction: {} of {} {what}",
-            self.arrived, self.expected
-        ))
+            format!(
+                "the reduction: the summed gradients of {} of {chunks} chunks",
+                chunks - self.down
+            )
+        })
     }
 }

@@ -502,10 +502,13 @@ impl<A: Arith> Worker for TileCore<A> {
                 return self.backward_ready(ctx);
             }
             PortKind::GradientShare | PortKind::GradientTotal => {
-                if !self
-                    .trained
-                    .gradient_word(ctx, &mut self.mail, (index, at.word, payload))
-                {
+                let from_child = at.kind == PortKind::GradientShare;
+                if !self.trained.gradient_word(
+                    ctx,
+                    &mut self.mail,
+                    from_child,
+                    (index, at.word, payload),
+                ) {
                     self.mail.stray();
                 }
                 return;
