@@ -1358,8 +1358,8 @@ impl Fabric {
     /// stage and the one after would send it on those links (nothing else can send on them
     /// meanwhile, so they stay ready), taking nothing if nothing is offered by then. The send
     /// is handed to the links now, for cycle `now + 2`, and neither step is taken: the router
-    /// is not listed, and its registers are brought up to date when it next steps or when the
-    /// run returns. If something is offered to it in either cycle, it is listed and steps as
+    /// is not listed, and its registers are brought up to date from the per-cycle catch-up
+    /// ring two cycles on, when it next steps, or when the run returns. If something is offered to it in either cycle, it is listed and steps as
     /// usual, the outputs sent ahead counting as ready and not sent again. A packet's way
     /// through an uncontended router is then one computed step (take, decide and send), not
     /// two.
