@@ -284,6 +284,14 @@ struct ChipState {
     /// Whether the monitor's re-injection queue holds a packet (kept here, with the rest of
     /// what a step reads, rather than read from the queue every step).
     reinject_queued: bool,
+    /// A packet sent ahead (see [`Fabric::send_ahead`]): the link outputs it was handed to in
+    /// cycle `sent_ahead_at`, 0 if none.
+    sent_ahead: u8,
+    /// The cycle whose step a send ahead stands for: the step before it was skipped too.
+    sent_ahead_at: u64,
+    /// The packet sent ahead has moved into the stage: the router stepped in the cycle before
+    /// `sent_ahead_at` (something was offered to it), so that step was not skipped.
+    ahead_in_stage: bool,
 }
 
 /// A port without a link in [`ChipState`].
@@ -346,8 +354,10 @@ struct LinkWheel {
 
 impl LinkWheel {
     fn new(timing: &LinkTiming) -> LinkWheel {
+        // A send ahead (`Fabric::send_ahead`) pushes a wake two cycles further out than the
+        // longest transit.
         let span =
-            (timing.transit(true).max(timing.transit(false)) as usize + 1).next_power_of_two();
+            (timing.transit(true).max(timing.transit(false)) as usize + 3).next_power_of_two();
         LinkWheel {
             buckets: vec![Vec::new(); span],
             mask: span as u64 - 1,
@@ -455,6 +465,19 @@ pub struct Fabric {
     /// for the next cycle or the one after.
     deferred: [Vec<u32>; 2],
     deferred_at: [u64; 2],
+    /// Sends ahead are allowed for steps before this cycle (0: none are): the end of a
+    /// `run_until`, within which every send ahead's cycle is stepped or skipped.
+    send_ahead_before: u64,
+    /// Chips that sent ahead, by the send's cycle (bucket `at & 3` holds the chips of cycle
+    /// `sent_ahead_at[b]`, `u64::MAX` if none): their routers' registers are brought up to
+    /// date when they next step, or in the first cycle stepped after the send's cycle, or when
+    /// the run returns, whichever comes first. Soon, because the router's lines are still in
+    /// cache then: on a large machine, bringing them up to date much later cost a cache miss
+    /// per hop. (A chip that stepped since, or sent ahead again, is passed over.)
+    sent_ahead: [Vec<u32>; 4],
+    sent_ahead_at: [u64; 4],
+    /// The earliest cycle in `sent_ahead_at`.
+    sent_ahead_due: u64,
     /// Injected packets falling due: (cycle, chip, core).
     chip_wakes: BinaryHeap<Reverse<(u64, u32, u8)>>,
     /// The earliest cycle in `chip_wakes`, `expiry_wakes` and `rx_frees` (`u64::MAX` if they
@@ -556,6 +579,9 @@ impl Fabric {
                     asleep_since: u64::MAX,
                     reinject_queued: false,
                     deferred: 0,
+                    sent_ahead: 0,
+                    sent_ahead_at: 0,
+                    ahead_in_stage: false,
                 })
                 .collect(),
             results: Vec::new(),
@@ -570,6 +596,10 @@ impl Fabric {
             chip_wakes: BinaryHeap::new(),
             deferred: [Vec::new(), Vec::new()],
             deferred_at: [u64::MAX; 2],
+            send_ahead_before: 0,
+            sent_ahead: std::array::from_fn(|_| Vec::new()),
+            sent_ahead_at: [u64::MAX; 4],
+            sent_ahead_due: u64::MAX,
             next_due: u64::MAX,
             heaps_due: u64::MAX,
             link_wakes,
@@ -971,7 +1001,13 @@ impl Fabric {
     }
 
     fn run(&mut self, end: u64, stop_on_events: bool) -> bool {
+        // A run that may stop early (for an endpoint event) could return inside a send ahead,
+        // with a link holding what is still in the router; a trace must show the registers as
+        // they are; faults are drawn in step order. None of them sends ahead.
+        let ahead = !stop_on_events && self.tracer.is_none() && self.faults.is_none();
+        self.send_ahead_before = if ahead { end } else { 0 };
         let stopped = self.run_cycles(end, stop_on_events);
+        self.send_ahead_before = 0;
         self.catch_up_deferred();
         stopped
     }
@@ -1184,25 +1220,7 @@ impl Fabric {
                         self.stats.link_errors += 1;
                     }
                 }
-                let link = self.chips[c].out_link(port);
-                // The transmitter changes now and only this router reads its ready bit, which it
-                // has read this cycle: the link's edge has nothing left to do for the send.
-                let moves_at = self.links[link as usize]
-                    .link
-                    .send(now, packet, &self.timing);
-                self.link_wakes.push(moves_at, link);
-                self.chips[c].link_ready &= !(1 << port);
-                self.stats.link_hops += 1;
-                let busy = self.timing.transit(packet >> 1 & 1 == 1) as u64;
-                self.stats.link_busy_cycles += busy;
-                // The count is kept in the link's slot, which the send has just touched; its
-                // rare carries go to `link_busy`.
-                let slot = &mut self.links[link as usize];
-                let (low, carry) = slot.busy.overflowing_add(busy as u32);
-                slot.busy = low;
-                if carry {
-                    self.link_busy[link as usize] += 1 << 32;
-                }
+                self.send_on_link(c, port, packet, now);
             } else {
                 self.stats.delivered += 1;
                 let core = (port - LINKS_PER_CHIP) as u8;
@@ -1225,6 +1243,30 @@ impl Fabric {
                 }
             }
         }
+    }
+
+    /// `chip`'s output `port` (a link) hands `packet` to its link's transmitter at the edge of
+    /// cycle `at`.
+    // Hot and small: kept inline whatever the codegen units make of it.
+    #[inline(always)]
+    fn send_on_link(&mut self, c: usize, port: usize, packet: u128, at: u64) {
+        let link = self.chips[c].out_link(port);
+        // The transmitter changes now and only this router reads its ready bit, which it has
+        // read this cycle: the link's edge has nothing left to do for the send.
+        let slot = &mut self.links[link as usize];
+        let moves_at = slot.link.send(at, packet, &self.timing);
+        let busy = self.timing.transit(packet >> 1 & 1 == 1);
+        // The count is kept in the link's slot, which the send has just touched; its rare
+        // carries go to `link_busy`.
+        let (low, carry) = slot.busy.overflowing_add(busy);
+        slot.busy = low;
+        if carry {
+            self.link_busy[link as usize] += 1 << 32;
+        }
+        self.link_wakes.push(moves_at, link);
+        self.chips[c].link_ready &= !(1 << port);
+        self.stats.link_hops += 1;
+        self.stats.link_busy_cycles += busy as u64;
     }
 
     /// One clock cycle of every router and link.
@@ -1257,8 +1299,10 @@ impl Fabric {
         self.next_due = self.next_due.min(at);
     }
 
-    /// Applies the skipped step of every deferred router whose skipped cycle has passed.
+    /// Applies the skipped step of every deferred router whose skipped cycle has passed, and
+    /// the skipped steps of every send ahead whose cycle has passed.
     fn catch_up_deferred(&mut self) {
+        self.catch_up_sent_ahead();
         for b in 0..2 {
             for i in 0..self.deferred[b].len() {
                 let c = self.deferred[b][i] as usize;
@@ -1268,6 +1312,81 @@ impl Fabric {
                 }
             }
         }
+    }
+
+    /// Brings the registers of the routers that sent ahead up to date where the send's cycle
+    /// has passed (all of them when a run returns, since it stepped or skipped those cycles),
+    /// and forgets them.
+    #[inline]
+    fn catch_up_sent_ahead(&mut self) {
+        if self.sent_ahead_due < self.cycle {
+            self.catch_up_sent_ahead_due();
+        }
+    }
+
+    /// [`Fabric::catch_up_sent_ahead`] once a bucket's cycle has passed.
+    fn catch_up_sent_ahead_due(&mut self) {
+        let now = self.cycle;
+        for b in 0..4 {
+            if self.sent_ahead_at[b] >= now {
+                continue;
+            }
+            let mut list = std::mem::take(&mut self.sent_ahead[b]);
+            for &chip in &list {
+                let c = chip as usize;
+                let state = &mut self.chips[c];
+                // Stepped since (and so brought up to date), or sent ahead again for later.
+                if state.sent_ahead == 0 || state.sent_ahead_at >= now {
+                    continue;
+                }
+                state.sent_ahead = 0;
+                if !state.ahead_in_stage {
+                    self.routers[c].advance_idle();
+                }
+                self.routers[c].stage_sent();
+            }
+            list.clear();
+            self.sent_ahead[b] = list;
+            self.sent_ahead_at[b] = u64::MAX;
+        }
+        self.sent_ahead_due = self.sent_ahead_at.iter().copied().min().unwrap_or(u64::MAX);
+    }
+
+    /// Sends the packet `chip`'s router has just taken (in cycle `now`) ahead: its router holds
+    /// it in the lookup register with an empty stage, nothing is offered to it and every link
+    /// the packet goes to is ready. Then the next step would only move the packet into the
+    /// stage and the one after would send it on those links (nothing else can send on them
+    /// meanwhile, so they stay ready), taking nothing if nothing is offered by then. The send
+    /// is handed to the links now, for cycle `now + 2`, and neither step is taken: the router
+    /// is not listed, and its registers are brought up to date from the per-cycle catch-up
+    /// ring two cycles on, when it next steps, or when the run returns. If something is offered to it in either cycle, it is listed and steps as
+    /// usual, the outputs sent ahead counting as ready and not sent again. A packet's way
+    /// through an uncontended router is then one computed step (take, decide and send), not
+    /// two.
+    #[inline]
+    fn send_ahead(&mut self, chip: u32, now: u64, sent: &Sent) {
+        let c = chip as usize;
+        let at = now + 2;
+        let mut outputs = sent.outputs;
+        while outputs != 0 {
+            let port = outputs.trailing_zeros() as usize;
+            outputs &= outputs - 1;
+            self.send_on_link(c, port, sent.packet(port), at);
+        }
+        let state = &mut self.chips[c];
+        state.sent_ahead = sent.outputs as u8;
+        state.sent_ahead_at = at;
+        state.ahead_in_stage = false;
+        // The bucket's last cycle, `at − 4`, was before `now`: it was emptied when this cycle
+        // began (`step_woken`).
+        let b = (at & 3) as usize;
+        debug_assert!(
+            self.sent_ahead_at[b] == at || self.sent_ahead[b].is_empty(),
+            "invariant: a bucket holds one cycle's sends ahead"
+        );
+        self.sent_ahead_at[b] = at;
+        self.sent_ahead[b].push(chip);
+        self.sent_ahead_due = self.sent_ahead_due.min(at);
     }
 
     /// Ends every deferral: passed skipped steps are applied and routers whose skipped step is
@@ -1294,6 +1413,7 @@ impl Fabric {
     /// idle ([`Fabric::settle_routers`]).
     fn step_woken(&mut self) {
         let now = self.cycle;
+        self.catch_up_sent_ahead();
         self.stats.router_cycles += self.routers.len() as u64;
         if self.active.len() == 1 && self.tracer.is_none() {
             self.step_one_router(now);
@@ -1434,7 +1554,8 @@ impl Fabric {
 
     /// Phase 1, for a listed router: it comes off the list; a sleeper (woken by a link, a
     /// receive buffer, an offer or its expiry) catches up on the wait cycles it slept.
-    #[inline]
+    // Hot and small: kept inline whatever the codegen units make of it.
+    #[inline(always)]
     fn wake_router(&mut self, chip: u32, now: u64) {
         let c = chip as usize;
         let state = &mut self.chips[c];
@@ -1446,6 +1567,22 @@ impl Fabric {
                 self.routers[c].advance_idle();
             }
             state.deferred = 0;
+        }
+        if state.sent_ahead != 0 {
+            // The skipped steps before `now`: the move into the stage (in the cycle before the
+            // send's) unless the router stepped then, and the send, which left nothing behind.
+            let at = state.sent_ahead_at;
+            if now >= at && !state.ahead_in_stage {
+                self.routers[c].advance_idle();
+            }
+            if now > at {
+                self.routers[c].stage_sent();
+                state.sent_ahead = 0;
+            } else {
+                // Stepping now, in the send's cycle or the one before, moves the packet into
+                // the stage (or already has).
+                state.ahead_in_stage = true;
+            }
         }
         if state.asleep_since != u64::MAX {
             self.routers[c].slept(now - state.asleep_since);
@@ -1477,7 +1614,9 @@ impl Fabric {
         if offers == 0 && router.is_idle() {
             return None;
         }
-        let out_ready = self.sink_ready(c, now) | state.link_ready as u32;
+        // Outputs sent ahead are ready for the step that sends them (nothing else is sent on
+        // them before it).
+        let out_ready = self.sink_ready(c, now) | state.link_ready as u32 | state.sent_ahead as u32;
         let (links, in_link, injections) = (&self.links, &state.in_link, &self.injections[c]);
         let reinjections = &self.reinjections[c];
         let offer = |input: usize| {
@@ -1536,7 +1675,16 @@ impl Fabric {
                 });
             }
         }
-        self.hand_over(now, chip, &step);
+        if self.chips[c].sent_ahead != 0 && self.chips[c].sent_ahead_at == now {
+            // This is the step the send ahead stands for: what it sends on those links is
+            // already there.
+            let mut handed = step;
+            handed.sent.outputs &= !(self.chips[c].sent_ahead as u32);
+            self.chips[c].sent_ahead = 0;
+            self.hand_over(now, chip, &handed);
+        } else {
+            self.hand_over(now, chip, &step);
+        }
         Some(step)
     }
 
@@ -1552,11 +1700,15 @@ impl Fabric {
 
     #[inline(never)]
     fn link_edges_touched(&mut self, now: u64) {
+        // Each link's edge changes only the link and its own bits at its two ends, so the
+        // edges can go in any order: the links whose packets may move on first, straight from
+        // their bucket, then the links routers took from that are not among them (an edge
+        // clears the slot's `touched` flag, so none is edged twice).
         if self.link_wakes.due(now) {
             let mut woken = std::mem::take(&mut self.woken_links);
             self.link_wakes.drain_into(now, &mut woken);
             for &link in &woken {
-                self.touch(link);
+                self.link_edge(link, now);
             }
             woken.clear();
             self.woken_links = woken;
@@ -1564,39 +1716,50 @@ impl Fabric {
         let spare = std::mem::take(&mut self.touched_spare);
         let mut touched = std::mem::replace(&mut self.touched, spare);
         for &link in &touched {
-            let l = link as usize;
-            let slot = &mut self.links[l];
-            let taken = slot.taken;
-            slot.taken = false;
-            slot.touched = false;
-            // Sends went to the transmitter at once (`hand_over`).
-            let filled = slot.link.edge(now, taken, None, &self.timing);
-            let ends = slot.ends();
-            let offered = slot.link.offered().is_some() as u8;
-            let ready = slot.link.ready() as u8;
-
-            let to = ends.to_chip as usize;
-            self.chips[to].link_offers =
-                (self.chips[to].link_offers & !(1 << ends.to_input)) | offered << ends.to_input;
-            let from = ends.from_chip as usize;
-            self.chips[from].link_ready = (self.chips[from].link_ready & !(1 << ends.from_output))
-                | ready << ends.from_output;
-            // A sleeping router wakes when one of its links frees.
-            if ready == 1 && self.chips[from].asleep_since != u64::MAX {
-                self.list(ends.from_chip);
-            }
-            if filled || offered == 1 {
-                self.list(ends.to_chip);
+            if self.links[link as usize].touched {
+                self.link_edge(link, now);
             }
         }
         touched.clear();
         self.touched_spare = touched;
     }
 
+    /// One link's clock edge at the end of cycle `now`, and what it changes for the routers at
+    /// its ends.
+    // Hot and small: kept inline whatever the codegen units make of it.
+    #[inline(always)]
+    fn link_edge(&mut self, link: u32, now: u64) {
+        let slot = &mut self.links[link as usize];
+        let taken = slot.taken;
+        slot.taken = false;
+        slot.touched = false;
+        // Sends went to the transmitter at once (`hand_over`).
+        let filled = slot.link.edge(now, taken, None, &self.timing);
+        let ends = slot.ends();
+        let offered = slot.link.offered().is_some() as u8;
+        let ready = slot.link.ready() as u8;
+
+        let to = ends.to_chip as usize;
+        self.chips[to].link_offers =
+            (self.chips[to].link_offers & !(1 << ends.to_input)) | offered << ends.to_input;
+        let from = ends.from_chip as usize;
+        self.chips[from].link_ready =
+            (self.chips[from].link_ready & !(1 << ends.from_output)) | ready << ends.from_output;
+        // A sleeping router wakes when one of its links frees.
+        if ready == 1 && self.chips[from].asleep_since != u64::MAX {
+            self.list(ends.from_chip);
+        }
+        if filled || offered == 1 {
+            self.list(ends.to_chip);
+        }
+    }
+
     /// Phase 4, for a router that was listed: if it still holds packets, or still has offers,
     /// it stays listed, unless it is frozen, or has an empty lookup register and nothing
     /// offered while its stage waits: then it sleeps until a pending output frees, an offer
-    /// arrives or its wait expires.
+    /// arrives or its wait expires. A router holding only a decided packet with nothing
+    /// offered sends it ahead ([`Fabric::send_ahead`]) or skips its next step
+    /// ([`Fabric::defer`]) instead of staying listed.
     #[inline]
     fn settle_router(&mut self, chip: u32, now: u64) {
         let c = chip as usize;
@@ -1612,14 +1775,24 @@ impl Fabric {
             // register (or there are offers to take). Only a waiting output stage sleeps.
             if nothing_offered && self.tracer.is_none() {
                 // Nothing is offered and the lookup register holds a packet: the next step
-                // would only move it into the stage.
-                self.defer(chip, now);
+                // would only move it into the stage, and the one after send it if its outputs
+                // are links that are ready.
+                match router.next_links_sent() {
+                    Some(sent)
+                        if now + 2 < self.send_ahead_before
+                            && sent.outputs & !(state.link_ready as u32) == 0 =>
+                    {
+                        self.send_ahead(chip, now, &sent)
+                    }
+                    _ => self.defer(chip, now),
+                }
             } else {
                 self.list(chip);
             }
             return;
         }
-        let out_ready = self.sink_ready(c, now + 1) | state.link_ready as u32;
+        let out_ready =
+            self.sink_ready(c, now + 1) | state.link_ready as u32 | state.sent_ahead as u32;
         let cores_wake = self.endpoints == CoreEndpoints::ReceiveBuffers;
         // A router whose lookup register is empty may sleep too while nothing is offered to
         // it: an offer (a link filling, a core packet falling due) wakes it.

@@ -106,6 +106,7 @@ impl P2pRoutes {
         }
     }
 
+    #[inline]
     pub(crate) fn code(&self, dest: u16, coord_bits: u32) -> u8 {
         match self {
             P2pRoutes::Table(table) => {
@@ -599,6 +600,7 @@ impl Router {
 
     /// A step with nothing offered while the output stage is empty: the lookup register's
     /// packet, if any, moves on (see [`Router::step`]); nothing is taken or sent.
+    #[inline(always)]
     pub(crate) fn advance_idle(&mut self) {
         debug_assert!(
             !self.stage.held,
@@ -609,9 +611,36 @@ impl Router {
         }
     }
 
+    /// What the output stage sends when the lookup register's packet has moved into it (an
+    /// empty stage takes it at the next edge), if the packet goes to links only: the outputs
+    /// and the packet each carries, as [`Router::step`] gives them in that cycle.
+    #[inline]
+    pub(crate) fn next_links_sent(&self) -> Option<Sent> {
+        let lookup = self.lookup.as_ref()?;
+        let d = &lookup.decision;
+        (!d.drop && d.route != 0 && d.route & !0x3f == 0).then_some(Sent {
+            outputs: d.route,
+            packet: d.packet,
+            er_first: 0,
+            er_last: d.er_last,
+            source: lookup.source,
+        })
+    }
+
+    /// The edge at which an output stage that holds a packet and nothing else to take sends
+    /// everything it holds: it empties (its registers keep their values, as the RTL's do).
+    #[inline]
+    pub(crate) fn stage_sent(&mut self) {
+        debug_assert!(
+            self.stage.held && self.lookup.is_none(),
+            "invariant: only a stage with nothing behind it empties alone"
+        );
+        self.stage.held = false;
+    }
+
     /// The edge at which the lookup register's packet moves on: into the output stage unless
     /// it is dropped; its counters count it.
-    #[inline]
+    #[inline(always)]
     fn advance_lookup(&mut self, lookup: Lookup) {
         let d = lookup.decision;
         if !d.drop {
