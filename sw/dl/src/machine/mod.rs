@@ -3,7 +3,8 @@
 //! keys ([`layout`], [`ports`]), the arithmetic the cores apply ([`arith`]; each operation's kernel is in its module, [`crate::ops`]) and
 //! the memory they hold ([`memory`]), the core programs ([`cores`]) and the host side
 //! ([`session`]: [`OnMachine`] maps, loads, trains, evaluates, predicts, reads weights back
-//! and reports stalls through the watchdog).
+//! and reports stalls through the watchdog); [`spidnn`], the thesis prototype's mapping (one
+//! neuron per core) as a baseline on the same machine.
 
 pub mod arith;
 pub mod cores;
@@ -12,6 +13,7 @@ pub mod memory;
 pub mod plan;
 pub mod ports;
 pub mod session;
+pub mod spidnn;
 
 pub use arith::{is_fused, Arith, Fixed, F32};
 pub use layout::{Layout, Replication, Spread};
@@ -21,3 +23,4 @@ pub use session::{
     map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine,
     PacketLosses, Parameters, Replicas, Retries, Waiting, BATCH_ATTEMPTS,
 };
+pub use spidnn::{SpidnnError, SpidnnNetwork};
