@@ -284,6 +284,10 @@ impl Layout {
                 None => Vec::new(),
             }
             .into_iter();
+            if r == 0 {
+                // The first replica's feeder takes its packed core on (0, 0) by its pin.
+                chips.next();
+            }
             let mut place = || match spread {
                 Spread::Packed => chips.next().flatten(),
                 Spread::Chips(list) => {

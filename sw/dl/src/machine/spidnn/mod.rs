@@ -19,7 +19,7 @@ pub mod neuron;
 
 use super::arith::Arith;
 use super::cores::feeder::{FedSample, Feeder, FeederWiring};
-use super::cores::loss::{LossCore, LossWiring};
+use super::cores::loss::{LossCore, LossOut, LossWiring};
 use super::cores::{Operand, Params, Trainable, Violation, START_BATCH};
 use super::memory::{Dtcm, MemoryModel};
 use super::ports::{InPort, InPorts, Mode, OutPort, PortKind};
@@ -894,7 +894,7 @@ impl<A: Arith> SpidnnNetwork<A> {
         self.machine
             .app_mut::<Feeder>(&feeder)
             .expect("invariant: the feeder vertex runs a Feeder")
-            .load(mode, samples);
+            .load(mode, samples, n as u32);
         self.machine.raise_user_event(&feeder, START_BATCH, 0);
         let results = key_base(&self.mapping, self.layout.results.partition);
         let mut words: [Option<u32>; 2] = [None, None];
@@ -1032,7 +1032,8 @@ fn build_apps<A: Arith>(
             ins: b.in_ports(layout.loss, mapping),
             deltas: layout.deltas.iter().map(|d| d.port(mapping)).collect(),
             credits: layout.loss_credits.port(mapping).base,
-            results: layout.results.port(mapping).base,
+            loss_out: LossOut::Results(layout.results.port(mapping).base),
+            carried_in: false,
             gap: b.gap(layout.loss, receive, send),
         },
         memory.loss(spec.outputs() as u64),
