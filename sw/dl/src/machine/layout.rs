@@ -137,10 +137,10 @@ pub struct Replication {
 }
 
 impl Replication {
-    /// One copy; reductions (between spatial tiles) as binary trees.
+    /// One copy; reductions (between spatial tiles) as chains.
     pub const SINGLE: Replication = Replication {
         replicas: 1,
-        fan_in: 2,
+        fan_in: 1,
     };
 }
 

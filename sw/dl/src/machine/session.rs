@@ -48,7 +48,9 @@ pub struct MachineOptions {
     pub receive_cycles: u64,
     /// Copies of the network, each taking a share of every batch.
     pub replicas: Replicas,
-    /// Children per node of a gradient reduction's tree.
+    /// Children per node of a gradient reduction's tree (1, the default: a chain, which
+    /// measured fastest and dump-free on SpiN-5: each link carries one stream per slice,
+    /// where a wider tree's streams converge on the links near its root).
     pub reduction_fan_in: u32,
     /// Receiver cycles per packet a reduction's pacing assumes: a reduction's receiver is
     /// busy with every word it gets (no slot waits for other senders), so this is its whole
@@ -82,8 +84,8 @@ impl MachineOptions {
             batch_limit_cycles: 10 * 133_333_333,
             receive_cycles: 64,
             replicas: Replicas::Count(1),
-            reduction_fan_in: 2,
-            reduction_receive_cycles: 128,
+            reduction_fan_in: 1,
+            reduction_receive_cycles: 192,
         }
     }
 }
@@ -309,11 +311,10 @@ pub fn map_model(
     }
 }
 
-/// The most copies `Replicas::Auto` takes. Measured on SpiN-5 (digits MLP, batch 256): 16
-/// to 32 copies give the best machine time; beyond that the reductions' and the copies'
-/// traffic dump so much that the machine slows down, and at 64 copies and more a batch can
-/// stall (an open bug, docs/dnn.md).
-pub const AUTO_REPLICAS_MAX: usize = 16;
+/// The most copies `Replicas::Auto` takes. Measured on SpiN-5 (digits MLP, batch 256, the
+/// default chain reduction): machine time per sample falls up to 48–64 copies with no dump;
+/// more were not measured to help (docs/dnn.md, "Replicas").
+pub const AUTO_REPLICAS_MAX: usize = 64;
 
 /// Application cores (not the monitor, not dead) on the machine's live chips.
 fn free_application_cores(topology: &spinn_arch::Machine) -> usize {
