@@ -476,6 +476,57 @@ fn place_slice<V: Copy>(
     }
 }
 
+/// A batch's inputs and labels checked against `spec` (shape, count within `capacity`) and
+/// turned into the words the feeder streams.
+pub(crate) fn fed_samples<A: Arith>(
+    spec: &ModelSpec,
+    capacity: usize,
+    x: &[&[f32]],
+    y: Option<&[&[f32]]>,
+) -> Result<Vec<FedSample>, MachineError> {
+    if x.is_empty() {
+        return Err(MachineError::EmptyBatch);
+    }
+    if x.len() > capacity {
+        return Err(MachineError::BatchTooLarge {
+            samples: x.len(),
+            capacity,
+        });
+    }
+    let word = |v: &f32| A::to_word(A::from_f32(*v));
+    let mut samples = Vec::with_capacity(x.len());
+    for (i, input) in x.iter().enumerate() {
+        if input.len() != spec.inputs() {
+            return Err(MachineError::Shape {
+                what: "inputs",
+                sample: i,
+                expected: spec.inputs(),
+                got: input.len(),
+            });
+        }
+        let labels = match y {
+            None => None,
+            Some(y) => {
+                let label = y.get(i).copied().unwrap_or(&[]);
+                if label.len() != spec.outputs() {
+                    return Err(MachineError::Shape {
+                        what: "labels",
+                        sample: i,
+                        expected: spec.outputs(),
+                        got: label.len(),
+                    });
+                }
+                Some(label.iter().map(word).collect())
+            }
+        };
+        samples.push(FedSample {
+            x: input.iter().map(word).collect(),
+            y: labels,
+        });
+    }
+    Ok(samples)
+}
+
 impl<A: Arith> OnMachine<A> {
     /// Plans `spec`, builds its graph, maps it and loads it with `weights`.
     pub fn new(
@@ -616,47 +667,7 @@ impl<A: Arith> OnMachine<A> {
     }
 
     fn samples(&self, x: &[&[f32]], y: Option<&[&[f32]]>) -> Result<Vec<FedSample>, MachineError> {
-        if x.is_empty() {
-            return Err(MachineError::EmptyBatch);
-        }
-        if x.len() > self.record_capacity {
-            return Err(MachineError::BatchTooLarge {
-                samples: x.len(),
-                capacity: self.record_capacity,
-            });
-        }
-        let word = |v: &f32| A::to_word(A::from_f32(*v));
-        let mut samples = Vec::with_capacity(x.len());
-        for (i, input) in x.iter().enumerate() {
-            if input.len() != self.spec.inputs() {
-                return Err(MachineError::Shape {
-                    what: "inputs",
-                    sample: i,
-                    expected: self.spec.inputs(),
-                    got: input.len(),
-                });
-            }
-            let labels = match y {
-                None => None,
-                Some(y) => {
-                    let label = y.get(i).copied().unwrap_or(&[]);
-                    if label.len() != self.spec.outputs() {
-                        return Err(MachineError::Shape {
-                            what: "labels",
-                            sample: i,
-                            expected: self.spec.outputs(),
-                            got: label.len(),
-                        });
-                    }
-                    Some(label.iter().map(word).collect())
-                }
-            };
-            samples.push(FedSample {
-                x: input.iter().map(word).collect(),
-                y: labels,
-            });
-        }
-        Ok(samples)
+        fed_samples::<A>(&self.spec, self.record_capacity, x, y)
     }
 
     /// Runs a batch, and runs it again on a freshly loaded machine (the parameters and

@@ -838,47 +838,7 @@ impl<A: Arith> SpidnnNetwork<A> {
     }
 
     fn samples(&self, x: &[&[f32]], y: Option<&[&[f32]]>) -> Result<Vec<FedSample>, MachineError> {
-        if x.is_empty() {
-            return Err(MachineError::EmptyBatch);
-        }
-        if x.len() > self.record_capacity {
-            return Err(MachineError::BatchTooLarge {
-                samples: x.len(),
-                capacity: self.record_capacity,
-            });
-        }
-        let word = |v: &f32| A::to_word(A::from_f32(*v));
-        let mut samples = Vec::with_capacity(x.len());
-        for (i, input) in x.iter().enumerate() {
-            if input.len() != self.spec.inputs() {
-                return Err(MachineError::Shape {
-                    what: "inputs",
-                    sample: i,
-                    expected: self.spec.inputs(),
-                    got: input.len(),
-                });
-            }
-            let labels = match y {
-                None => None,
-                Some(y) => {
-                    let label = y.get(i).copied().unwrap_or(&[]);
-                    if label.len() != self.spec.outputs() {
-                        return Err(MachineError::Shape {
-                            what: "labels",
-                            sample: i,
-                            expected: self.spec.outputs(),
-                            got: label.len(),
-                        });
-                    }
-                    Some(label.iter().map(word).collect())
-                }
-            };
-            samples.push(FedSample {
-                x: input.iter().map(word).collect(),
-                y: labels,
-            });
-        }
-        Ok(samples)
+        super::session::fed_samples::<A>(&self.spec, self.record_capacity, x, y)
     }
 
     /// Streams one batch through the machine in `mode`, one sample at a time, and waits for
