@@ -136,14 +136,6 @@ pub struct Replication {
     pub fan_in: u32,
 }
 
-impl Replication {
-    /// One copy; reductions (between spatial tiles) as chains.
-    pub const SINGLE: Replication = Replication {
-        replicas: 1,
-        fan_in: 1,
-    };
-}
-
 /// One copy of the network's vertices.
 #[derive(Debug, Clone)]
 pub struct Replica {
@@ -275,7 +267,7 @@ impl Layout {
         // With replicas, each copy is packed onto chips of its own (a copy's sample traffic
         // then stays inside its chips; only the reductions and the loss chain cross between
         // copies). One copy is left to the placer, as it always was.
-        let per_replica = plan_vertices(plan) as usize;
+        let per_replica = replica_vertices(plan);
         let mut packer = (n > 1 && *spread == Spread::Packed).then(|| ChipPacker::new(topology));
         let mut next_chip = 0usize;
         for r in 0..n {
@@ -1016,24 +1008,18 @@ impl Layout {
     }
 }
 
-/// The vertices of one copy of the network: feeder, loss core, tiles and blocks.
-pub fn plan_vertices(plan: &Plan) -> u32 {
-    let compute: usize = plan
-        .groups
-        .iter()
-        .map(|g| {
-            let blocks: usize = g
-                .terms
-                .iter()
-                .map(|t| match &t.kind {
-                    TermKind::Blocked { channel_groups } => channel_groups.len(),
-                    _ => 0,
-                })
-                .sum();
-            g.tiles().len() * (1 + blocks)
-        })
-        .sum();
-    2 + compute as u32
+/// The vertices of one copy of the network: its feeder and loss core, and the plan's tile
+/// and block cores.
+pub fn replica_vertices(plan: &Plan) -> usize {
+    2 + plan.n_cores()
+}
+
+/// The live application cores (not the monitor, not dead) of `chip`.
+pub fn application_cores(topology: &spinn_arch::Machine, chip: ChipCoord) -> usize {
+    (1..spinn_arch::CORES_PER_CHIP)
+        .filter_map(spinn_arch::CoreId::new)
+        .filter(|&core| topology.core_alive(chip, core))
+        .count()
 }
 
 /// Hands out chips for whole copies of the network, nearest (0, 0) first: a copy that fits
@@ -1051,10 +1037,7 @@ impl ChipPacker {
         let mut chips: Vec<(u32, ChipCoord, usize)> = topology
             .chips()
             .map(|chip| {
-                let free = (1..spinn_arch::CORES_PER_CHIP)
-                    .filter_map(spinn_arch::CoreId::new)
-                    .filter(|&core| topology.core_alive(chip, core))
-                    .count();
+                let free = application_cores(topology, chip);
                 let distance = if topology.contains(origin) {
                     topology.hop_distance(origin, chip)
                 } else {

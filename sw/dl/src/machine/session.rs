@@ -286,16 +286,12 @@ pub fn map_model(
     match options.replicas {
         Replicas::Count(n) => build(n.max(1)),
         Replicas::Auto => {
-            let one = Layout::new(
-                spec,
-                &plan,
-                (sum_keys, record_capacity as u32),
-                (&options.topology, &options.spread),
-                Replication::SINGLE,
-            )?;
-            // Every replica's vertices but the shared gatherer.
-            let per_replica = (one.graph.n_vertices() - 1).max(1);
-            let free = free_application_cores(&options.topology);
+            let per_replica = super::layout::replica_vertices(&plan);
+            let topology = &options.topology;
+            let free: usize = topology
+                .chips()
+                .map(|chip| super::layout::application_cores(topology, chip))
+                .sum();
             let fit = (free.saturating_sub(1) / per_replica).max(1);
             let mut replicas = fit.min(spec.optimizer().batch_size().min(AUTO_REPLICAS_MAX)) as u32;
             loop {
@@ -315,19 +311,6 @@ pub fn map_model(
 /// default chain reduction): machine time per sample falls up to 48–64 copies with no dump;
 /// more were not measured to help (docs/dnn.md, "Replicas").
 pub const AUTO_REPLICAS_MAX: usize = 64;
-
-/// Application cores (not the monitor, not dead) on the machine's live chips.
-fn free_application_cores(topology: &spinn_arch::Machine) -> usize {
-    topology
-        .chips()
-        .map(|chip| {
-            (1..spinn_arch::CORES_PER_CHIP)
-                .filter_map(spinn_arch::CoreId::new)
-                .filter(|&core| topology.core_alive(chip, core))
-                .count()
-        })
-        .sum()
-}
 
 /// [`map_model`] with the keys for sums that the model's numeric mode uses: the mapping a
 /// network of `spec` is loaded with.
