@@ -118,6 +118,17 @@ impl Reduction {
         (p - 1) / self.fan_in as usize
     }
 
+    /// Levels below the root: the hops from the deepest member up to it.
+    pub fn depth(&self) -> u32 {
+        let mut p = self.members.len().saturating_sub(1);
+        let mut levels = 0;
+        while p > 0 {
+            p = self.parent(p);
+            levels += 1;
+        }
+        levels
+    }
+
     /// Members whose sums come into member `p`.
     pub fn children(&self, p: usize) -> u32 {
         let first = p * self.fan_in as usize + 1;
@@ -912,6 +923,8 @@ impl Layout {
                 vec![(parent, InSpecTemplate::plain(PortKind::GradientShare, 0))],
             )?;
         }
+        // The root multicasts the total to every other copy (measured faster than passing it
+        // back down the chain, which doubles each chunk's latency and every copy's sends).
         let targets = reduction.members[1..]
             .iter()
             .map(|&m| (m, InSpecTemplate::plain(PortKind::GradientTotal, 0)))
@@ -982,11 +995,21 @@ impl Layout {
 
     /// The partition of the vertex's single sending port of `kind`.
     pub fn out_port_partition(&self, v: VertexId, kind: OutKind) -> PartitionId {
+        self.partition_of(v, kind)
+            .expect("invariant: the vertex has such a port")
+    }
+
+    /// The partition of the vertex's first sending port of `kind`, if it has one.
+    pub fn partition_of(&self, v: VertexId, kind: OutKind) -> Option<PartitionId> {
         self.outs[v.index()]
             .iter()
             .find(|s| s.kind == kind)
-            .expect("invariant: the vertex has such a port")
-            .partition
+            .map(|s| s.partition)
+    }
+
+    /// The index in [`Layout::reductions`] of the reduction the vertex is a copy in.
+    pub fn reduction_index(&self, v: VertexId) -> Option<usize> {
+        self.member_of[v.index()].map(|(r, _)| r)
     }
 
     /// The reduction the vertex is a copy in, and its position (0: the root).
@@ -1053,7 +1076,7 @@ impl ChipPacker {
             .collect();
         chips.sort_by_key(|&(d, c, _)| (d, c.x, c.y));
         ChipPacker {
-            chips: chips.into_iter().map(|(_, c, f)| (c, f)).collect(),
+            chips: walk(topology, chips),
             at: 0,
         }
     }
@@ -1083,6 +1106,32 @@ impl ChipPacker {
         }
         out
     }
+}
+
+/// The chips (sorted by distance from the origin) in the order of a walk from the first:
+/// each next chip is the first unvisited neighbour of the last in that order, or where it has
+/// none, the first unvisited chip nearest to it. Consecutive copies then sit on one chip or
+/// on neighbours, so a reduction chain's hops each cross one link.
+fn walk(
+    topology: &spinn_arch::Machine,
+    by_distance: Vec<(u32, ChipCoord, usize)>,
+) -> Vec<(ChipCoord, usize)> {
+    let mut left: Vec<(ChipCoord, usize)> =
+        by_distance.into_iter().map(|(_, c, f)| (c, f)).collect();
+    let mut out = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let next = match out.last() {
+            None => 0,
+            Some(&(last, _)) => left
+                .iter()
+                .enumerate()
+                .min_by_key(|(i, (c, _))| (topology.hop_distance(last, *c), *i))
+                .map(|(i, _)| i)
+                .expect("invariant: chips are left"),
+        };
+        out.push(left.remove(next));
+    }
+    out
 }
 
 /// Parameters a tile holds: its inline kernels' slices and every weighted term's biases.

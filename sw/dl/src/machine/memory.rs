@@ -95,9 +95,9 @@ impl MemoryModel {
         VALUE + self.sum + if self.momentum { VALUE } else { 0 }
     }
 
-    /// A gradient reduction's arrival counters for `parameters`: one word per chunk.
+    /// A gradient reduction's arrival counters for `parameters`: one half-word per chunk.
     fn reduction_counters(parameters: u64) -> u64 {
-        4 * parameters.div_ceil(u64::from(super::cores::REDUCTION_CHUNK))
+        2 * parameters.div_ceil(u64::from(super::cores::REDUCTION_CHUNK))
     }
 
     /// The `δ` contribution buffers a tile read by `readers` layers holds per slot.

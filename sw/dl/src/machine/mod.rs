@@ -1,7 +1,8 @@
 //! Networks on the simulated machine (DESIGN.md, "Deep learning on it"): the graph cut into
 //! groups of tile cores and block cores ([`plan`]), the machine graph of their partitions and
 //! keys ([`layout`], [`ports`]), the arithmetic the cores apply ([`arith`]; each operation's kernel is in its module, [`crate::ops`]) and
-//! the memory they hold ([`memory`]), the core programs ([`cores`]) and the host side
+//! the memory they hold ([`memory`]), how fast the gradient reductions may go ([`pacing`]),
+//! the core programs ([`cores`]) and the host side
 //! ([`session`]: [`OnMachine`] maps, loads, trains, evaluates, predicts, reads weights back
 //! and reports stalls through the watchdog); [`spidnn`], the thesis prototype's mapping (one
 //! neuron per core) as a baseline on the same machine.
@@ -10,6 +11,7 @@ pub mod arith;
 pub mod cores;
 pub mod layout;
 pub mod memory;
+pub mod pacing;
 pub mod plan;
 pub mod ports;
 pub mod session;

@@ -17,6 +17,7 @@ use super::cores::{
     Operand, Params, Reducer, ReductionGaps, Trainable, TreePlace, Violation, START_BATCH,
 };
 use super::layout::{Layout, OutKind, Replication, Role, Spread};
+use super::pacing::{reduction_gaps, Capacities};
 use super::plan::{plan, Group, Plan, PlanConfig, PlanError, TermKind, Tile};
 use super::ports::{BatchShare, Mode, PortKind};
 use crate::graph::{Graph, NodeId};
@@ -52,11 +53,13 @@ pub struct MachineOptions {
     /// measured fastest and dump-free on SpiN-5: each link carries one stream per slice,
     /// where a wider tree's streams converge on the links near its root).
     pub reduction_fan_in: u32,
-    /// Receiver cycles per packet a reduction's pacing assumes: a reduction's receiver is
-    /// busy with every word it gets (no slot waits for other senders), so this is its whole
-    /// per-packet cost (interrupt, receive, dispatch, the add), not the sample traffic's
-    /// average.
+    /// Core cycles a reduction's receiver spends on each packet (interrupt entry, the RXKEY
+    /// read, the dispatch from its inbox and the add: 30 + 20 + 12 + 4 with the ARM968 costs),
+    /// for the pacing of the reductions ([`super::pacing`]).
     pub reduction_receive_cycles: u64,
+    /// The share of each link's and core's capacity the reductions may fill together
+    /// ([`super::pacing`]).
+    pub reduction_utilisation: f64,
 }
 
 /// How many copies of the network a machine runs.
@@ -85,7 +88,8 @@ impl MachineOptions {
             receive_cycles: 64,
             replicas: Replicas::Count(1),
             reduction_fan_in: 1,
-            reduction_receive_cycles: 192,
+            reduction_receive_cycles: 66,
+            reduction_utilisation: 0.75,
         }
     }
 }
@@ -1256,28 +1260,34 @@ fn build_apps<A: Arith>(
         (true, Some(v)) => Params::with_velocity(to_values(values), Some(to_values(v))),
         _ => Params::new(to_values(values), momentum),
     };
-    // A reduction's receiver takes the words of its children and of the root's total at
-    // once: each stream is paced so that together they stay within one per receive time.
-    let paced = |streams: u64| {
-        (streams * options.reduction_receive_cycles).saturating_sub(costs.packet_send_cycles)
-    };
+    // Every reduction's streams keep the gap at which all of them together stay within the
+    // links' and the cores' capacity (`pacing`).
+    let periods = reduction_gaps(
+        layout,
+        &mapping.trees(),
+        &mapping.placements,
+        &Capacities {
+            link_transit: u64::from(options.machine.link_timing.transit(true)),
+            receive: options.reduction_receive_cycles,
+            send: costs.packet_send_cycles,
+            clocks: (costs.cpu_hz, costs.router_hz),
+            utilisation: options.reduction_utilisation,
+        },
+    );
     let reducer = |v: VertexId| {
         layout.membership(v).map(|(reduction, position)| {
-            let to_parent = match position {
-                0 => 0,
-                p => paced(u64::from(reduction.children(reduction.parent(p))) + 1),
-            };
+            // Each packet's period is the send and a delay loop after it.
+            let period = periods[layout.reduction_index(v).expect("invariant: a member")];
+            let gap = period.saturating_sub(costs.packet_send_cycles);
+            let children = reduction.children(position);
             Reducer::new(
-                TreePlace {
-                    position,
-                    children: reduction.children(position),
-                },
+                TreePlace { position, children },
                 reduction.width,
                 layout.out_port(v, OutKind::GradientShare, keys),
                 layout.out_port(v, OutKind::GradientTotal, keys),
                 ReductionGaps {
-                    to_parent,
-                    to_copies: paced(u64::from(reduction.fan_in) + 1),
+                    to_parent: if position == 0 { 0 } else { gap },
+                    to_copies: gap,
                 },
             )
         })

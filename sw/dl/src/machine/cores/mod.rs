@@ -549,8 +549,9 @@ pub(crate) struct GradientWord {
 
 /// Parameters per chunk of a reduction: a copy forwards, and applies, its sums chunk by chunk
 /// as the chunk's words are all in, so the levels of the tree work at once rather than one
-/// after another. One arrival counter (a word) per chunk is what it holds in DTCM.
-pub const REDUCTION_CHUNK: u32 = 32;
+/// after another. One arrival counter (a half-word: a chunk's arrivals are at most
+/// `fan_in × REDUCTION_CHUNK × SUM_WORDS`) per chunk is what it holds in DTCM.
+pub const REDUCTION_CHUNK: u32 = 8;
 
 /// A copy's part in summing its kernel's gradients over the copies (spatial tiles and
 /// replicas) before an update: a tree whose root is copy 0. Each copy adds its children's
@@ -574,7 +575,7 @@ pub struct Reducer {
     gaps: ReductionGaps,
     /// Words (by [`Arith::key_weight`]) arrived per chunk: the children's sums, then the
     /// total.
-    arrived: Vec<u32>,
+    arrived: Vec<u16>,
     /// Chunks sent up (the root: sent down and applied).
     up: u32,
     /// Chunks whose total has come and been applied (not on the root).
@@ -653,7 +654,7 @@ impl Reducer {
         let g = &mut params.grads[word.index as usize];
         *g = A::add_word(*g, word.key, word.word);
         let c = word.index / REDUCTION_CHUNK;
-        self.arrived[c as usize] += A::key_weight(word.key);
+        self.arrived[c as usize] += A::key_weight(word.key) as u16;
         ctx.charge(Op::Alu, 4);
         if word.from_child {
             return self.advance::<A>(ctx, mail, (params, hyper));
@@ -663,7 +664,7 @@ impl Reducer {
             return false;
         };
         let range = self.chunk(c);
-        if self.arrived[c as usize] != range.len() as u32 * A::SUM_WORDS {
+        if u32::from(self.arrived[c as usize]) != range.len() as u32 * A::SUM_WORDS {
             return false;
         }
         self.arrived[c as usize] = 0;
@@ -686,7 +687,7 @@ impl Reducer {
         while self.up < self.chunks() {
             let range = self.chunk(self.up);
             let expected = self.children * range.len() as u32 * A::SUM_WORDS;
-            if self.arrived[self.up as usize] != expected {
+            if u32::from(self.arrived[self.up as usize]) != expected {
                 return false;
             }
             self.arrived[self.up as usize] = 0;
