@@ -114,3 +114,57 @@ fn auto_fills_the_board_with_copies() {
     );
     assert!(mapped.layout.graph.n_vertices() <= 48 * 17);
 }
+
+/// `--plan fastest`: every candidate cut is timed on a real batch, the one kept is the
+/// fastest of them (so never slower than the fewest-cores cut, which is always tried), and
+/// training with it equals the reference bit for bit in s16.15 like any other cut.
+#[test]
+fn the_fastest_plan_is_the_fastest_trial_and_trains_exactly() {
+    let data = digits().expect("the embedded digits");
+    let spec = model(NumericMode::Fixed, 64);
+    let labels = data.one_hot();
+    let classes = labels.len() / data.n_samples();
+    let x: Vec<&[f32]> = (0..64).map(|i| data.sample(i)).collect();
+    let y: Vec<&[f32]> = (0..64)
+        .map(|i| &labels[i * classes..(i + 1) * classes])
+        .collect();
+    let options = MachineOptions::spinn5();
+    let (chosen, trials) =
+        Network::fastest(&spec, (&spec.init_weights(), None), &options, (&x, &y))
+            .expect("the candidates are timed");
+    assert!(trials.len() >= 2, "several cuts are tried: {trials:?}");
+    let fewest = &trials[0];
+    assert_eq!(fewest.dtcm_bytes, options.plan.dtcm_bytes, "{trials:?}");
+    let best = trials
+        .iter()
+        .find(|t| t.dtcm_bytes == chosen.plan.dtcm_bytes)
+        .expect("the chosen cut was timed");
+    for t in &trials {
+        assert!(
+            best.cycles_per_sample() <= t.cycles_per_sample(),
+            "{trials:?}"
+        );
+    }
+    assert!(
+        best.cores > fewest.cores,
+        "more, smaller blocks win here: {trials:?}"
+    );
+
+    let (train_set, test_set) = data.split(0.2, 1).expect("a valid split");
+    let run = TrainingRun {
+        spec: &spec,
+        weights: spec.init_weights(),
+        train: &train_set.subset(&(0..128).collect::<Vec<_>>()),
+        test: &test_set.subset(&(0..50).collect::<Vec<_>>()),
+        epochs: 1,
+        options: chosen,
+        golden: true,
+    };
+    let report = train(&run, &mut Silent).expect("training runs");
+    let check = report.golden.expect("compared with the reference");
+    assert!(
+        check.exact,
+        "fixed point differs with the chosen cut: {check:?}"
+    );
+    assert_eq!(report.fit.machine.dropped, 0);
+}

@@ -272,6 +272,12 @@ enum Command {
         /// the machine holds, at most 64). Training equals one copy's.
         #[arg(long, default_value = "1", value_parser = parse_replicas)]
         replicas: spinn_dl::machine::Replicas,
+        /// How the layers are cut into cores: `fastest` (several block sizes, and with
+        /// `--replicas auto` fewer copies, each timed on the first training batch; the least
+        /// machine time per sample wins) or `fewest-cores` (the planner's cut with each
+        /// core's whole DTCM, and the --replicas copies).
+        #[arg(long, default_value = "fastest", value_parser = parse_plan)]
+        plan: spinn_dl::machine::PlanGoal,
     },
     /// Evaluate trained weights on the machine: loss, accuracy and confusion matrix (on the
     /// test samples `train` held out, by default).
@@ -482,6 +488,14 @@ fn parse_replicas(text: &str) -> Result<spinn_dl::machine::Replicas, String> {
         ));
     }
     Ok(spinn_dl::machine::Replicas::Count(n as u32))
+}
+
+fn parse_plan(text: &str) -> Result<spinn_dl::machine::PlanGoal, String> {
+    use spinn_dl::machine::PlanGoal;
+    [PlanGoal::Fastest, PlanGoal::FewestCores]
+        .into_iter()
+        .find(|g| g.name() == text)
+        .ok_or_else(|| format!("`{text}` is not a plan: `fastest` or `fewest-cores`"))
 }
 
 fn parse_batch_size(text: &str) -> Result<usize, String> {
@@ -765,6 +779,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             resume,
             faults,
             replicas,
+            plan,
         } => train::run(
             &train::TrainArgs {
                 model: setup::ModelChoice {
@@ -786,6 +801,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 json: report.json,
                 faults,
                 replicas,
+                plan,
             },
             out,
         ),

@@ -6,7 +6,7 @@ use crate::report::OutDir;
 use crate::setup::{quantised, ModelChoice, Resolved, DEFAULT_EPOCHS};
 use anyhow::Context;
 use serde_json::json;
-use spinn_dl::machine::MachineOptions;
+use spinn_dl::machine::{MachineOptions, PlanGoal};
 use spinn_dl::train::{fit_epochs, BatchRecord, EpochSummary, Network, Observer, Stop};
 use spinn_dl::{save_npz, Checkpoint, DataSource, ModelFile, ModelSpec, NumericMode, Op, Weights};
 use spinn_verif::training::GoldenObserver;
@@ -41,6 +41,8 @@ pub struct TrainArgs {
     pub faults: crate::faults::FaultArgs,
     /// Copies of the network on the machine.
     pub replicas: spinn_dl::machine::Replicas,
+    /// How the layers are cut into cores.
+    pub plan: spinn_dl::machine::PlanGoal,
 }
 
 /// One line per model: each layer's name, output shape and activation, inputs named where a
@@ -357,8 +359,48 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             args.resume.as_ref().expect("invariant: resumed").display()
         )?;
     }
+    let trials = match args.plan {
+        PlanGoal::FewestCores => Vec::new(),
+        PlanGoal::Fastest => {
+            // Timed on the first batch in data order, so a resumed run chooses the same.
+            let n = optimizer.batch_size().min(data.train.n_samples());
+            let labels = data.train.one_hot();
+            let classes = labels.len() / data.train.n_samples().max(1);
+            let x: Vec<&[f32]> = (0..n).map(|i| data.train.sample(i)).collect();
+            let y: Vec<&[f32]> = (0..n)
+                .map(|i| &labels[i * classes..(i + 1) * classes])
+                .collect();
+            let (chosen, trials) =
+                Network::fastest(&spec, (&weights, velocities.as_ref()), &options, (&x, &y))
+                    .context("choosing the plan (timing its candidates on the first batch)")?;
+            options = chosen;
+            trials
+        }
+    };
     let mut network = Network::resume(&spec, &weights, velocities.as_ref(), &options)
         .context("mapping the model onto the machine")?;
+    let full_budget = MachineOptions::on(resolved.topology.clone())
+        .plan
+        .dtcm_bytes;
+    let timed = |budget: u64| trials.iter().find(|t| t.dtcm_bytes == budget);
+    if let Some(best) = timed(options.plan.dtcm_bytes) {
+        writeln!(
+            text,
+            "plan: fastest of {} cuts timed on the first batch: DTCM budget {} bytes, {} copies on {} cores, {:.0} router cycles per sample{}",
+            trials.len(),
+            best.dtcm_bytes,
+            best.replicas,
+            best.cores,
+            best.cycles_per_sample(),
+            match timed(full_budget) {
+                Some(fewest) if fewest != best => format!(
+                    " ({:.0} for the fewest-cores cut)",
+                    fewest.cycles_per_sample()
+                ),
+                _ => String::new(),
+            },
+        )?;
+    }
     let golden = if args.golden {
         Some(
             GoldenObserver::resume(&spec, &weights, velocities.as_ref())
@@ -489,6 +531,18 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "retries": crate::report::retries_json(&report.retries, r),
         "largest_table": r.largest_table,
         "cores_used": r.cores_used,
+        "plan": {
+            "goal": args.plan.name(),
+            "dtcm_budget_bytes": options.plan.dtcm_bytes,
+            "trials": trials.iter().map(|t| json!({
+                "dtcm_budget_bytes": t.dtcm_bytes,
+                "replicas": t.replicas,
+                "cores": t.cores,
+                "router_cycles": t.cycles,
+                "router_cycles_per_sample": t.cycles_per_sample(),
+                "dumped": t.dumped,
+            })).collect::<Vec<_>>(),
+        },
         "peak_dtcm_bytes": r.peak_dtcm_bytes,
         "energy_joules": r.energy_joules,
         "golden": golden_json,

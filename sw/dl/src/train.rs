@@ -89,6 +89,23 @@ impl Network {
         })
     }
 
+    /// The options of the candidate plan that trains the batch `(x, y)` fastest, with every
+    /// candidate's trial ([`crate::machine::choose`]).
+    pub fn fastest(
+        spec: &ModelSpec,
+        (weights, velocities): (&Weights, Option<&Weights>),
+        options: &MachineOptions,
+        batch: (&[&[f32]], &[&[f32]]),
+    ) -> Result<(MachineOptions, Vec<crate::machine::Trial>), MachineError> {
+        let start = (weights, velocities);
+        match spec.numeric() {
+            NumericMode::F32 => crate::machine::choose::fastest::<F32>(spec, start, options, batch),
+            NumericMode::Fixed => {
+                crate::machine::choose::fastest::<Fixed>(spec, start, options, batch)
+            }
+        }
+    }
+
     /// The optimiser's state: the momentum velocities as `f32`, named and shaped as the
     /// weights (`None` without momentum).
     pub fn velocities(&self) -> Option<Weights> {

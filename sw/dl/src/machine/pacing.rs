@@ -75,7 +75,9 @@ pub fn reduction_gaps(
                     }
                 }
                 let at = |v| {
-                    let p = placements.get(v).expect("invariant: every vertex is placed");
+                    let p = placements
+                        .get(v)
+                        .expect("invariant: every vertex is placed");
                     (p.chip, p.core)
                 };
                 *cores.entry(at(member)).or_default() += volume * capacities.send;

@@ -45,6 +45,9 @@ pub struct MachineOptions {
     pub spread: Spread,
     /// Machine time (router cycles) one batch may take before the watchdog stops it.
     pub batch_limit_cycles: u64,
+    /// Times a batch that stalled after losing packets is run (the first run included) on a
+    /// freshly loaded machine before the stall is reported ([`BATCH_ATTEMPTS`]).
+    pub batch_attempts: u32,
     /// Receiver cycles per packet the senders' pacing assumes.
     pub receive_cycles: u64,
     /// Copies of the network, each taking a share of every batch.
@@ -85,6 +88,7 @@ impl MachineOptions {
             machine: MachineConfig::spinnaker(),
             spread: Spread::Packed,
             batch_limit_cycles: 10 * 133_333_333,
+            batch_attempts: BATCH_ATTEMPTS,
             receive_cycles: 64,
             replicas: Replicas::Count(1),
             reduction_fan_in: 1,
@@ -660,7 +664,7 @@ impl<A: Arith> OnMachine<A> {
     /// Runs a batch, and runs it again on a freshly loaded machine (the parameters and
     /// velocities it started from, a fresh draw of transient faults, senders paced at half
     /// the rate of the attempt before) whenever it stalls having lost packets, up to
-    /// [`BATCH_ATTEMPTS`] attempts. The cores update only once a batch is complete, so a
+    /// `batch_attempts` attempts ([`BATCH_ATTEMPTS`] by default). The cores update only once a batch is complete, so a
     /// retried batch trains from the same state on the same samples; after it, the machine is
     /// loaded again at the normal pace.
     fn run_batch_retrying(
@@ -679,7 +683,9 @@ impl<A: Arith> OnMachine<A> {
             let lost = after.packets_lost() + after.send_failures + after.queue_overflows
                 > before.packets_lost() + before.send_failures + before.queue_overflows;
             match result {
-                Err(MachineError::Stalled { .. }) if lost && attempt + 1 < BATCH_ATTEMPTS => {
+                Err(MachineError::Stalled { .. })
+                    if lost && attempt + 1 < self.options.batch_attempts =>
+                {
                     attempt += 1;
                     let state = start
                         .as_ref()
