@@ -1,7 +1,8 @@
 //! `Router`: the fast model of one multicast router, cycle for cycle the same as the RTL
 //! `MulticastRouter` with a register table (`hdl/rtl/src/router/`, documented in
-//! `docs/hardware.md`): the same round-robin arbiter, the same two-stage pipeline, the same
-//! routing decision, the same wait1 → emergency → wait2 → dump sequence and the same counters.
+//! `docs/hardware.md`): the same arbiter (links before local inputs, round robin within
+//! each), the same two-stage pipeline, the same routing decision, the same wait1 →
+//! emergency → wait2 → dump sequence and the same counters.
 //!
 //! A cycle is one call to [`Router::step`]: everything the RTL computes combinationally from
 //! registered state and this cycle's inputs, then the clock edge. The caller passes the inputs
@@ -12,6 +13,8 @@ use spinn_arch::{ChipCoord, DumpHeader, LinkDir, McEntry, RouterControl, N_COUNT
 /// Input ports: 0–5 links, 6–23 cores, 24 the monitor's re-injection port.
 pub const REINJECT_INPUT: usize = 24;
 const CORE_OUTPUTS: u32 = 0xff_ffc0;
+/// The link inputs 0–5, which the arbiter serves before the local ones.
+const LINK_INPUTS: u32 = 0x3f;
 const WAIT_COUNT_MASK: u32 = (1 << 20) - 1;
 
 /// What a packet on an input carries besides the packet: the input port it counts as arriving
@@ -268,7 +271,10 @@ pub struct Router {
     fixed_route: u32,
     monitor_route: u32,
     rotate_clockwise: bool,
-    pointer: u8,
+    /// The round-robin pointers of the links and of the local inputs (cores and the
+    /// re-injection port): the input numbers from which the next grant in each group searches.
+    link_pointer: u8,
+    local_pointer: u8,
     /// Read every step (to see whether it dumped).
     dump: DumpRegisters,
     counters: [u32; N_COUNTERS],
@@ -311,7 +317,8 @@ impl Router {
             rotate_clockwise: setup.rotate_clockwise,
             p2p: setup.p2p,
             p2p_coord_bits,
-            pointer: 0,
+            link_pointer: 0,
+            local_pointer: 0,
             lookup: None,
             stage: Stage::default(),
             dump: DumpRegisters::default(),
@@ -711,32 +718,45 @@ impl Router {
         }
     }
 
-    /// The arbiter, combinational: the first offering input at or after the round-robin
-    /// pointer, else the first offering input.
+    /// The arbiter, combinational: through traffic first. If a link offers, the first offering
+    /// link at or after the link pointer, else the first offering link; only if none does, the
+    /// first offering core or re-injection port at or after the local pointer, else the first
+    /// of them (`InputArbiter`).
     #[inline]
     fn arbitrate(&self, offers: u32) -> Option<usize> {
-        let at_or_after = offers & (u32::MAX << self.pointer);
+        let links = offers & LINK_INPUTS;
+        let (group, pointer) = if links != 0 {
+            (links, self.link_pointer)
+        } else {
+            (offers & !LINK_INPUTS, self.local_pointer)
+        };
+        let at_or_after = group & (u32::MAX << pointer);
         if at_or_after != 0 {
             Some(at_or_after.trailing_zeros() as usize)
-        } else if offers != 0 {
-            Some(offers.trailing_zeros() as usize)
+        } else if group != 0 {
+            Some(group.trailing_zeros() as usize)
         } else {
             None
         }
     }
 
-    /// The edge that takes `offer`, granted on input `input`, into the lookup register.
+    /// The edge that takes `offer`, granted on input `input`, into the lookup register; the
+    /// granted group's pointer moves past it.
     #[inline]
     fn capture(&mut self, input: usize, offer: Offer) {
         self.lookup = Some(Lookup {
             source: offer.source,
             decision: self.decide(&offer),
         });
-        self.pointer = if input == REINJECT_INPUT {
-            0
+        if input < LINK_INPUTS.count_ones() as usize {
+            self.link_pointer = input as u8 + 1;
         } else {
-            input as u8 + 1
-        };
+            self.local_pointer = if input == REINJECT_INPUT {
+                0
+            } else {
+                input as u8 + 1
+            };
+        }
     }
 }
 

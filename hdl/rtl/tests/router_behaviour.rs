@@ -87,6 +87,43 @@ fn sustains_one_packet_per_cycle_with_fair_arbitration() {
 }
 
 #[test]
+fn links_are_served_before_cores_and_each_group_in_turn() {
+    let mut rtl = router();
+    // Everything goes to core 1, which is always ready.
+    rtl.write_entry(
+        0,
+        McEntry::new(0, 0, RouteSet::core(core(1))).expect("masked"),
+    );
+    let mut inputs = RouterInputs::idle();
+    for l in [0, 3, 5] {
+        inputs.link_in_valid[l] = true;
+        inputs.link_in_packet[l] = Packet::mc(l as u32).to_bus();
+    }
+    for c in [2, 9, 17] {
+        inputs = offer_from_core(inputs, c, Packet::mc(0x100 + c as u32));
+    }
+    // While links offer, the cores wait; the links take turns.
+    let mut links_taken = Vec::new();
+    for _ in 0..9 {
+        let out = rtl.cycle(&inputs);
+        assert!(
+            out.core_in_ready.iter().all(|r| !r),
+            "a core taken while links offer"
+        );
+        links_taken.extend((0..6).filter(|&l| out.link_in_ready[l]));
+    }
+    assert_eq!(links_taken, [0, 3, 5, 0, 3, 5, 0, 3, 5]);
+    // With the links quiet, the cores take turns.
+    inputs.link_in_valid = [false; 6];
+    let mut cores_taken = Vec::new();
+    for _ in 0..6 {
+        let out = rtl.cycle(&inputs);
+        cores_taken.extend((0..18).filter(|&c| out.core_in_ready[c]));
+    }
+    assert_eq!(cores_taken, [2, 9, 17, 2, 9, 17]);
+}
+
+#[test]
 fn a_packet_leaves_two_cycles_after_it_is_taken() {
     let mut rtl = router();
     rtl.write_entry(

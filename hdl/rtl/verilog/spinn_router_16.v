@@ -942,130 +942,65 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
     localparam  port_number$22 = 5'b10110;
     localparam  port_number$23 = 5'b10111;
     localparam  port_number$24 = 5'b11000;
+    localparam  last_link = 5'b101;
     localparam  last_port = 5'b11000;
     localparam  port_step = 5'b1;
     
     // Stub signals
-    reg  [4:0] pointer$d;
-    wire  [4:0] pointer$q;
-    reg  pointer$clock;
+    reg  [4:0] link_pointer$d;
+    wire  [4:0] link_pointer$q;
+    reg  link_pointer$clock;
+    reg  [4:0] local_pointer$d;
+    wire  [4:0] local_pointer$q;
+    reg  local_pointer$clock;
     
     // Local signals
     reg  found;
     reg  [4:0] found_port;
     
     // Sub module instances
-    top$arbiter$pointer pointer(
-        .d(pointer$d),
-        .q(pointer$q),
-        .clock(pointer$clock)
+    top$arbiter$link_pointer link_pointer(
+        .d(link_pointer$d),
+        .q(link_pointer$q),
+        .clock(link_pointer$clock)
+    );
+    top$arbiter$local_pointer local_pointer(
+        .d(local_pointer$d),
+        .q(local_pointer$q),
+        .clock(local_pointer$clock)
     );
     
     // Update code
     always @(*) begin
-        pointer$clock = clock;
-        pointer$d = pointer$q;
+        link_pointer$clock = clock;
+        local_pointer$clock = clock;
+        link_pointer$d = link_pointer$q;
+        local_pointer$d = local_pointer$q;
         found = 1'b0;
         found_port = port_number$0;
-        if (~found & request$0 & (pointer$q <= port_number$0)) begin
+        if (~found & request$0 & (link_pointer$q <= port_number$0)) begin
             found = 1'b1;
             found_port = port_number$0;
         end
-        if (~found & request$1 & (pointer$q <= port_number$1)) begin
+        if (~found & request$1 & (link_pointer$q <= port_number$1)) begin
             found = 1'b1;
             found_port = port_number$1;
         end
-        if (~found & request$2 & (pointer$q <= port_number$2)) begin
+        if (~found & request$2 & (link_pointer$q <= port_number$2)) begin
             found = 1'b1;
             found_port = port_number$2;
         end
-        if (~found & request$3 & (pointer$q <= port_number$3)) begin
+        if (~found & request$3 & (link_pointer$q <= port_number$3)) begin
             found = 1'b1;
             found_port = port_number$3;
         end
-        if (~found & request$4 & (pointer$q <= port_number$4)) begin
+        if (~found & request$4 & (link_pointer$q <= port_number$4)) begin
             found = 1'b1;
             found_port = port_number$4;
         end
-        if (~found & request$5 & (pointer$q <= port_number$5)) begin
+        if (~found & request$5 & (link_pointer$q <= port_number$5)) begin
             found = 1'b1;
             found_port = port_number$5;
-        end
-        if (~found & request$6 & (pointer$q <= port_number$6)) begin
-            found = 1'b1;
-            found_port = port_number$6;
-        end
-        if (~found & request$7 & (pointer$q <= port_number$7)) begin
-            found = 1'b1;
-            found_port = port_number$7;
-        end
-        if (~found & request$8 & (pointer$q <= port_number$8)) begin
-            found = 1'b1;
-            found_port = port_number$8;
-        end
-        if (~found & request$9 & (pointer$q <= port_number$9)) begin
-            found = 1'b1;
-            found_port = port_number$9;
-        end
-        if (~found & request$10 & (pointer$q <= port_number$10)) begin
-            found = 1'b1;
-            found_port = port_number$10;
-        end
-        if (~found & request$11 & (pointer$q <= port_number$11)) begin
-            found = 1'b1;
-            found_port = port_number$11;
-        end
-        if (~found & request$12 & (pointer$q <= port_number$12)) begin
-            found = 1'b1;
-            found_port = port_number$12;
-        end
-        if (~found & request$13 & (pointer$q <= port_number$13)) begin
-            found = 1'b1;
-            found_port = port_number$13;
-        end
-        if (~found & request$14 & (pointer$q <= port_number$14)) begin
-            found = 1'b1;
-            found_port = port_number$14;
-        end
-        if (~found & request$15 & (pointer$q <= port_number$15)) begin
-            found = 1'b1;
-            found_port = port_number$15;
-        end
-        if (~found & request$16 & (pointer$q <= port_number$16)) begin
-            found = 1'b1;
-            found_port = port_number$16;
-        end
-        if (~found & request$17 & (pointer$q <= port_number$17)) begin
-            found = 1'b1;
-            found_port = port_number$17;
-        end
-        if (~found & request$18 & (pointer$q <= port_number$18)) begin
-            found = 1'b1;
-            found_port = port_number$18;
-        end
-        if (~found & request$19 & (pointer$q <= port_number$19)) begin
-            found = 1'b1;
-            found_port = port_number$19;
-        end
-        if (~found & request$20 & (pointer$q <= port_number$20)) begin
-            found = 1'b1;
-            found_port = port_number$20;
-        end
-        if (~found & request$21 & (pointer$q <= port_number$21)) begin
-            found = 1'b1;
-            found_port = port_number$21;
-        end
-        if (~found & request$22 & (pointer$q <= port_number$22)) begin
-            found = 1'b1;
-            found_port = port_number$22;
-        end
-        if (~found & request$23 & (pointer$q <= port_number$23)) begin
-            found = 1'b1;
-            found_port = port_number$23;
-        end
-        if (~found & request$24 & (pointer$q <= port_number$24)) begin
-            found = 1'b1;
-            found_port = port_number$24;
         end
         if (~found & request$0) begin
             found = 1'b1;
@@ -1090,6 +1025,82 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
         if (~found & request$5) begin
             found = 1'b1;
             found_port = port_number$5;
+        end
+        if (~found & request$6 & (local_pointer$q <= port_number$6)) begin
+            found = 1'b1;
+            found_port = port_number$6;
+        end
+        if (~found & request$7 & (local_pointer$q <= port_number$7)) begin
+            found = 1'b1;
+            found_port = port_number$7;
+        end
+        if (~found & request$8 & (local_pointer$q <= port_number$8)) begin
+            found = 1'b1;
+            found_port = port_number$8;
+        end
+        if (~found & request$9 & (local_pointer$q <= port_number$9)) begin
+            found = 1'b1;
+            found_port = port_number$9;
+        end
+        if (~found & request$10 & (local_pointer$q <= port_number$10)) begin
+            found = 1'b1;
+            found_port = port_number$10;
+        end
+        if (~found & request$11 & (local_pointer$q <= port_number$11)) begin
+            found = 1'b1;
+            found_port = port_number$11;
+        end
+        if (~found & request$12 & (local_pointer$q <= port_number$12)) begin
+            found = 1'b1;
+            found_port = port_number$12;
+        end
+        if (~found & request$13 & (local_pointer$q <= port_number$13)) begin
+            found = 1'b1;
+            found_port = port_number$13;
+        end
+        if (~found & request$14 & (local_pointer$q <= port_number$14)) begin
+            found = 1'b1;
+            found_port = port_number$14;
+        end
+        if (~found & request$15 & (local_pointer$q <= port_number$15)) begin
+            found = 1'b1;
+            found_port = port_number$15;
+        end
+        if (~found & request$16 & (local_pointer$q <= port_number$16)) begin
+            found = 1'b1;
+            found_port = port_number$16;
+        end
+        if (~found & request$17 & (local_pointer$q <= port_number$17)) begin
+            found = 1'b1;
+            found_port = port_number$17;
+        end
+        if (~found & request$18 & (local_pointer$q <= port_number$18)) begin
+            found = 1'b1;
+            found_port = port_number$18;
+        end
+        if (~found & request$19 & (local_pointer$q <= port_number$19)) begin
+            found = 1'b1;
+            found_port = port_number$19;
+        end
+        if (~found & request$20 & (local_pointer$q <= port_number$20)) begin
+            found = 1'b1;
+            found_port = port_number$20;
+        end
+        if (~found & request$21 & (local_pointer$q <= port_number$21)) begin
+            found = 1'b1;
+            found_port = port_number$21;
+        end
+        if (~found & request$22 & (local_pointer$q <= port_number$22)) begin
+            found = 1'b1;
+            found_port = port_number$22;
+        end
+        if (~found & request$23 & (local_pointer$q <= port_number$23)) begin
+            found = 1'b1;
+            found_port = port_number$23;
+        end
+        if (~found & request$24 & (local_pointer$q <= port_number$24)) begin
+            found = 1'b1;
+            found_port = port_number$24;
         end
         if (~found & request$6) begin
             found = 1'b1;
@@ -1170,22 +1181,26 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
         grant_valid = found;
         grant = found_port;
         if (advance & found) begin
-            if (found_port == last_port) begin
-                pointer$d = port_number$0;
+            if (found_port <= last_link) begin
+                link_pointer$d = found_port + port_step;
+            end
+            else if (found_port == last_port) begin
+                local_pointer$d = port_number$0;
             end
             else begin
-                pointer$d = found_port + port_step;
+                local_pointer$d = found_port + port_step;
             end
         end
         if (reset) begin
-            pointer$d = port_number$0;
+            link_pointer$d = port_number$0;
+            local_pointer$d = port_number$0;
         end
     end
     
 endmodule // top$arbiter
 
 
-module top$arbiter$pointer(d,q,clock);
+module top$arbiter$link_pointer(d,q,clock);
     
     // Module arguments
     input wire  [4:0] d;
@@ -1201,7 +1216,26 @@ module top$arbiter$pointer(d,q,clock);
        q <= d;
     end
           
-endmodule // top$arbiter$pointer
+endmodule // top$arbiter$link_pointer
+
+
+module top$arbiter$local_pointer(d,q,clock);
+    
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$arbiter$local_pointer
 
 
 module top$control(d,q,clock);
