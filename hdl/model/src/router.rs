@@ -1,7 +1,9 @@
 //! `Router`: the fast model of one multicast router, cycle for cycle the same as the RTL
 //! `MulticastRouter` with a register table (`hdl/rtl/src/router/`, documented in
-//! `docs/hardware.md`): the same round-robin arbiter, the same two-stage pipeline, the same
-//! routing decision, the same wait1 → emergency → wait2 → dump sequence and the same counters.
+//! `docs/hardware.md`): the same arbiter (links before local inputs, round robin within
+//! each), the same two-stage pipeline (with the lookup register's packet offered early on the
+//! outputs a waiting stage does not use), the same routing decision, the same wait1 →
+//! emergency → wait2 → dump sequence and the same counters.
 //!
 //! A cycle is one call to [`Router::step`]: everything the RTL computes combinationally from
 //! registered state and this cycle's inputs, then the clock edge. The caller passes the inputs
@@ -12,6 +14,8 @@ use spinn_arch::{ChipCoord, DumpHeader, LinkDir, McEntry, RouterControl, N_COUNT
 /// Input ports: 0–5 links, 6–23 cores, 24 the monitor's re-injection port.
 pub const REINJECT_INPUT: usize = 24;
 const CORE_OUTPUTS: u32 = 0xff_ffc0;
+/// The link inputs 0–5, which the arbiter serves before the local ones.
+const LINK_INPUTS: u32 = 0x3f;
 const WAIT_COUNT_MASK: u32 = (1 << 20) - 1;
 
 /// What a packet on an input carries besides the packet: the input port it counts as arriving
@@ -30,6 +34,8 @@ pub struct Offer {
 struct Lookup {
     source: u8,
     decision: Decision,
+    /// Outputs that already took the packet while it waited here (see [`Router::early_offer`]).
+    sent: u32,
 }
 
 /// The output stage's registers. They keep their values when the stage empties, as the RTL's do.
@@ -43,20 +49,24 @@ struct Stage {
     er_last: u8,
     in_wait2: bool,
     wait_count: u32,
+    /// The packet has been offered for at least one cycle: the RTL's `stage_waited`.
+    waited: bool,
 }
 
 impl Stage {
-    /// The stage as a packet that was not dropped enters it from the lookup register.
-    fn entered(decision: Decision, source: u8) -> Stage {
+    /// The stage as a packet that was not dropped enters it from the lookup register, to the
+    /// outputs `pending` that have not taken it yet.
+    fn entered(decision: Decision, source: u8, pending: u32) -> Stage {
         Stage {
             held: true,
             packet: decision.packet,
             source,
-            pending: decision.route,
+            pending,
             er_first: 0,
             er_last: decision.er_last,
             in_wait2: false,
             wait_count: 0,
+            waited: false,
         }
     }
 }
@@ -223,11 +233,28 @@ pub struct Sent {
     er_last: u8,
     /// The input the packet came from (for a dump of it).
     source: u8,
+    /// The outputs (a subset of `outputs`) that carry the lookup register's packet instead,
+    /// offered early while the stage waits (see [`Router::early_offer`]), with that packet,
+    /// the links on which it is on the last leg of a detour, and its input.
+    early: u32,
+    early_packet: u128,
+    early_er_last: u8,
+    early_source: u8,
 }
 
 impl Sent {
-    /// The packet (bus form) output `port` carries: links have their own ER field.
+    /// The packet (bus form) output `port` carries: links have their own ER field; the cores
+    /// share one bus, which carries the lookup register's packet when it is offered to a core.
     pub fn packet(&self, port: usize) -> u128 {
+        if port >= 6 && self.early & CORE_OUTPUTS != 0 {
+            return self.early_packet;
+        }
+        if port < 6 && self.early >> port & 1 == 1 {
+            if self.early_er_last >> port & 1 == 1 {
+                return self.early_packet ^ 0x30;
+            }
+            return self.early_packet;
+        }
         if port < 6 {
             if self.er_first >> port & 1 == 1 {
                 return self.packet ^ 0x21;
@@ -268,7 +295,10 @@ pub struct Router {
     fixed_route: u32,
     monitor_route: u32,
     rotate_clockwise: bool,
-    pointer: u8,
+    /// The round-robin pointers of the links and of the local inputs (cores and the
+    /// re-injection port): the input numbers from which the next grant in each group searches.
+    link_pointer: u8,
+    local_pointer: u8,
     /// Read every step (to see whether it dumped).
     dump: DumpRegisters,
     counters: [u32; N_COUNTERS],
@@ -311,7 +341,8 @@ impl Router {
             rotate_clockwise: setup.rotate_clockwise,
             p2p: setup.p2p,
             p2p_coord_bits,
-            pointer: 0,
+            link_pointer: 0,
+            local_pointer: 0,
             lookup: None,
             stage: Stage::default(),
             dump: DumpRegisters::default(),
@@ -348,7 +379,8 @@ impl Router {
     /// The outputs offered this cycle (the RTL's `out_valid` vector) and the packet each link
     /// output carries: what a waveform shows.
     pub fn offered(&self) -> Sent {
-        Sent {
+        let early = self.early_offer();
+        let stage = Sent {
             outputs: if self.stage.held {
                 self.stage.pending
             } else {
@@ -358,7 +390,58 @@ impl Router {
             er_first: self.stage.er_first,
             er_last: self.stage.er_last,
             source: self.stage.source,
+            ..Sent::default()
+        };
+        self.with_early(stage, early)
+    }
+
+    /// The outputs the lookup register's packet is offered on this cycle: while the output
+    /// stage holds a packet that has waited at least a cycle, a decided packet behind it need
+    /// not wait for it. It is offered on the outputs that have not taken it yet and that the
+    /// stage is not waiting on (so no output reorders its packets), and on cores only when the
+    /// stage waits on no core (the cores share one packet bus). A function of registers only,
+    /// so `valid` does not depend on `ready`. Without it, two neighbours whose stages wait on
+    /// each other deadlock: each one's lookup register is full too, so neither can take the
+    /// packet the other waits to hand over (`docs/fabric.md`, saturation).
+    #[inline]
+    fn early_offer(&self) -> u32 {
+        self.early_offer_once_waited(self.stage.waited)
+    }
+
+    /// [`Router::early_offer`] as it is once the stage's packet has waited a cycle (`waited`)
+    /// or as it is now: a router that sleeps from the cycle its stage is entered is offering
+    /// early from the cycle after.
+    #[inline]
+    fn early_offer_once_waited(&self, waited: bool) -> u32 {
+        let st = &self.stage;
+        match &self.lookup {
+            Some(l) if st.held && waited && !l.decision.drop => {
+                let left = l.decision.route & !l.sent & !st.pending;
+                if st.pending & CORE_OUTPUTS != 0 {
+                    left & !CORE_OUTPUTS
+                } else {
+                    left
+                }
+            }
+            _ => 0,
         }
+    }
+
+    /// `sent` with the lookup register's packet on the outputs `early`.
+    #[inline]
+    fn with_early(&self, mut sent: Sent, early: u32) -> Sent {
+        if early != 0 {
+            let l = self
+                .lookup
+                .as_ref()
+                .expect("invariant: an early offer has a lookup");
+            sent.outputs |= early;
+            sent.early = early;
+            sent.early_packet = l.decision.packet;
+            sent.early_er_last = l.decision.er_last;
+            sent.early_source = l.source;
+        }
+        sent
     }
 
     /// How many cycles, from the next one, the router can sleep given which outputs will be
@@ -373,7 +456,9 @@ impl Router {
     pub fn sleep_cycles(&self, out_ready: u32, cores_wake: bool) -> Option<u64> {
         let lookup = self.lookup.as_ref()?;
         let left = self.stage_wait_cycles(out_ready, cores_wake)?;
-        (!lookup.decision.drop).then_some(left)
+        let early = self.early_offer_once_waited(true);
+        let early_waits = early & out_ready == 0 && (cores_wake || early & CORE_OUTPUTS == 0);
+        (!lookup.decision.drop && early_waits).then_some(left)
     }
 
     /// Whether the lookup register is empty.
@@ -403,6 +488,7 @@ impl Router {
     /// Accounts for `cycles` slept while frozen: the wait count went up by one each cycle.
     pub fn slept(&mut self, cycles: u64) {
         self.stage.wait_count = (self.stage.wait_count + cycles as u32) & WAIT_COUNT_MASK;
+        self.stage.waited |= cycles > 0;
     }
 
     /// Clears the dump status, as the monitor's read of the status register does (between
@@ -513,6 +599,7 @@ impl Router {
     pub fn step(&mut self, offers: u32, offer: impl Fn(usize) -> Offer, out_ready: u32) -> Step {
         let st = self.stage;
         let remaining = st.pending & !out_ready;
+        let early = self.early_offer() & out_ready;
         if !st.held || remaining == 0 {
             // The common cases: the stage is empty, or everything it holds goes out in this
             // cycle. Either way the stage takes the lookup register's packet (unless it is
@@ -524,9 +611,12 @@ impl Router {
                 er_first: st.er_first,
                 er_last: st.er_last,
                 source: st.source,
+                ..Sent::default()
             };
+            let sent = self.with_early(sent, early);
             self.stage.held = false;
-            if let Some(lookup) = self.lookup {
+            if let Some(mut lookup) = self.lookup {
+                lookup.sent |= early;
                 self.advance_lookup(lookup);
             }
             let grant = self.arbitrate(offers);
@@ -547,10 +637,17 @@ impl Router {
             er_first: st.er_first,
             er_last: st.er_last,
             source: st.source,
+            ..Sent::default()
         };
-        // Lookup stage, combinational (the decision was made when the packet was taken).
+        let sent = self.with_early(sent, early);
+        // Lookup stage, combinational (the decision was made when the packet was taken). Its
+        // packet leaves the register when it is dropped, when it moves into the stage, or when
+        // its last output takes it early.
         let decision = self.lookup.as_ref().map(|l| l.decision);
-        let lookup_advance = decision.is_some_and(|d| d.drop || stage_in_ready);
+        let lookup_sent = self.lookup.as_ref().map_or(0, |l| l.sent | early);
+        let lookup_left = decision.map_or(0, |d| d.route & !lookup_sent);
+        let lookup_done = lookup_sent != 0 && lookup_left == 0;
+        let lookup_advance = lookup_done || decision.is_some_and(|d| d.drop || stage_in_ready);
         let can_accept = self.lookup.is_none() || lookup_advance;
         let grant = self.arbitrate(offers);
         let taken = grant.filter(|_| can_accept);
@@ -558,6 +655,7 @@ impl Router {
         // The clock edge.
         let mut events: u16 = 0;
         let mut next = st;
+        next.waited = true;
         next.pending = remaining;
         next.wait_count = (st.wait_count + 1) & WAIT_COUNT_MASK;
         if expire {
@@ -577,9 +675,9 @@ impl Router {
                 }
             }
         }
-        if let Some(d) = decision.filter(|d| !d.drop && stage_in_ready) {
+        if let Some(d) = decision.filter(|d| !d.drop && stage_in_ready && !lookup_done) {
             let lookup = self.lookup.expect("invariant: a decision has a lookup");
-            next = Stage::entered(d, lookup.source);
+            next = Stage::entered(d, lookup.source, lookup_left);
         }
         self.stage = next;
         if lookup_advance {
@@ -594,6 +692,8 @@ impl Router {
                 Some(g) => self.capture(g, offer(g)),
                 None => self.lookup = None,
             }
+        } else if let Some(l) = self.lookup.as_mut() {
+            l.sent = lookup_sent;
         }
         Step { taken, sent }
     }
@@ -624,6 +724,7 @@ impl Router {
             er_first: 0,
             er_last: d.er_last,
             source: lookup.source,
+            ..Sent::default()
         })
     }
 
@@ -643,8 +744,11 @@ impl Router {
     #[inline(always)]
     fn advance_lookup(&mut self, lookup: Lookup) {
         let d = lookup.decision;
-        if !d.drop {
-            self.stage = Stage::entered(d, lookup.source);
+        let left = d.route & !lookup.sent;
+        // A packet whose every output took it early does not enter the stage.
+        let done_early = lookup.sent != 0 && left == 0;
+        if !d.drop && !done_early {
+            self.stage = Stage::entered(d, lookup.source, left);
         }
         self.count(d.counts);
     }
@@ -690,14 +794,27 @@ impl Router {
     /// it there as it dumps any packet it cannot deliver (for the monitor to re-inject). Fault
     /// injection is the fast model's alone: the RTL has no counterpart.
     pub fn fault_dump(&mut self, sent: &Sent) {
-        let events = self.latch_dump(
-            sent.packet,
-            sent.source,
-            sent.er_first,
-            sent.er_last,
-            sent.outputs,
-        );
-        self.count(events);
+        let from_stage = sent.outputs & !sent.early;
+        if from_stage != 0 {
+            let events = self.latch_dump(
+                sent.packet,
+                sent.source,
+                sent.er_first,
+                sent.er_last,
+                from_stage,
+            );
+            self.count(events);
+        }
+        if sent.early != 0 {
+            let events = self.latch_dump(
+                sent.early_packet,
+                sent.early_source,
+                0,
+                sent.early_er_last,
+                sent.early,
+            );
+            self.count(events);
+        }
     }
 
     /// Counts the events whose bits are set in `events` (one counter each).
@@ -711,32 +828,46 @@ impl Router {
         }
     }
 
-    /// The arbiter, combinational: the first offering input at or after the round-robin
-    /// pointer, else the first offering input.
+    /// The arbiter, combinational: through traffic first. If a link offers, the first offering
+    /// link at or after the link pointer, else the first offering link; only if none does, the
+    /// first offering core or re-injection port at or after the local pointer, else the first
+    /// of them (`InputArbiter`).
     #[inline]
     fn arbitrate(&self, offers: u32) -> Option<usize> {
-        let at_or_after = offers & (u32::MAX << self.pointer);
+        let links = offers & LINK_INPUTS;
+        let (group, pointer) = if links != 0 {
+            (links, self.link_pointer)
+        } else {
+            (offers & !LINK_INPUTS, self.local_pointer)
+        };
+        let at_or_after = group & (u32::MAX << pointer);
         if at_or_after != 0 {
             Some(at_or_after.trailing_zeros() as usize)
-        } else if offers != 0 {
-            Some(offers.trailing_zeros() as usize)
+        } else if group != 0 {
+            Some(group.trailing_zeros() as usize)
         } else {
             None
         }
     }
 
-    /// The edge that takes `offer`, granted on input `input`, into the lookup register.
+    /// The edge that takes `offer`, granted on input `input`, into the lookup register; the
+    /// granted group's pointer moves past it.
     #[inline]
     fn capture(&mut self, input: usize, offer: Offer) {
         self.lookup = Some(Lookup {
             source: offer.source,
             decision: self.decide(&offer),
+            sent: 0,
         });
-        self.pointer = if input == REINJECT_INPUT {
-            0
+        if input < LINK_INPUTS.count_ones() as usize {
+            self.link_pointer = input as u8 + 1;
         } else {
-            input as u8 + 1
-        };
+            self.local_pointer = if input == REINJECT_INPUT {
+                0
+            } else {
+                input as u8 + 1
+            };
+        }
     }
 }
 

@@ -220,6 +220,9 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     localparam  output_bit$21 = 24'h200000;
     localparam  output_bit$22 = 24'h400000;
     localparam  output_bit$23 = 24'h800000;
+    localparam  link_outputs = 24'h3f;
+    localparam  core_outputs = 24'hffffc0;
+    localparam  mark_last_hop = 72'h30;
     
     // Stub signals
     reg  arbiter$clock;
@@ -344,6 +347,12 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  [23:0] lookup_override$d;
     wire  [23:0] lookup_override$q;
     reg  lookup_override$clock;
+    reg  [23:0] lookup_sent$d;
+    wire  [23:0] lookup_sent$q;
+    reg  lookup_sent$clock;
+    reg  stage_waited$d;
+    wire  stage_waited$q;
+    reg  stage_waited$clock;
     
     // Local signals
     reg  [71:0] selected_packet;
@@ -354,6 +363,12 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  lookup_advance;
     reg  lookup_can_accept;
     reg  [23:0] out_ready_vector;
+    reg  [23:0] early_offer;
+    reg  [23:0] early_taken;
+    reg  [23:0] lookup_sent_now;
+    reg  [23:0] lookup_left;
+    reg  early_done;
+    reg  stage_enter;
     
     // Sub module instances
     top$arbiter arbiter(
@@ -502,6 +517,16 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         .q(lookup_override$q),
         .clock(lookup_override$clock)
     );
+    top$lookup_sent lookup_sent(
+        .d(lookup_sent$d),
+        .q(lookup_sent$q),
+        .clock(lookup_sent$clock)
+    );
+    top$stage_waited stage_waited(
+        .d(stage_waited$d),
+        .q(stage_waited$q),
+        .clock(stage_waited$clock)
+    );
     
     // Update code
     always @(*) begin
@@ -511,12 +536,16 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         lookup_packet$clock = clock;
         lookup_source$clock = clock;
         lookup_override$clock = clock;
+        lookup_sent$clock = clock;
+        stage_waited$clock = clock;
         control$d = control$q;
         fixed_route$d = fixed_route$q;
         lookup_valid$d = lookup_valid$q;
         lookup_packet$d = lookup_packet$q;
         lookup_source$d = lookup_source$q;
         lookup_override$d = lookup_override$q;
+        lookup_sent$d = lookup_sent$q;
+        stage_waited$d = stage_waited$q;
         arbiter$clock = clock;
         arbiter$reset = reset;
         mc_table$clock = clock;
@@ -688,6 +717,79 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
             selected_source = port_number$23;
             selected_override = no_outputs;
         end
+        out_ready_vector = no_outputs;
+        if (link_out_ready$0) begin
+            out_ready_vector = out_ready_vector | output_bit$0;
+        end
+        if (link_out_ready$1) begin
+            out_ready_vector = out_ready_vector | output_bit$1;
+        end
+        if (link_out_ready$2) begin
+            out_ready_vector = out_ready_vector | output_bit$2;
+        end
+        if (link_out_ready$3) begin
+            out_ready_vector = out_ready_vector | output_bit$3;
+        end
+        if (link_out_ready$4) begin
+            out_ready_vector = out_ready_vector | output_bit$4;
+        end
+        if (link_out_ready$5) begin
+            out_ready_vector = out_ready_vector | output_bit$5;
+        end
+        if (core_out_ready$0) begin
+            out_ready_vector = out_ready_vector | output_bit$6;
+        end
+        if (core_out_ready$1) begin
+            out_ready_vector = out_ready_vector | output_bit$7;
+        end
+        if (core_out_ready$2) begin
+            out_ready_vector = out_ready_vector | output_bit$8;
+        end
+        if (core_out_ready$3) begin
+            out_ready_vector = out_ready_vector | output_bit$9;
+        end
+        if (core_out_ready$4) begin
+            out_ready_vector = out_ready_vector | output_bit$10;
+        end
+        if (core_out_ready$5) begin
+            out_ready_vector = out_ready_vector | output_bit$11;
+        end
+        if (core_out_ready$6) begin
+            out_ready_vector = out_ready_vector | output_bit$12;
+        end
+        if (core_out_ready$7) begin
+            out_ready_vector = out_ready_vector | output_bit$13;
+        end
+        if (core_out_ready$8) begin
+            out_ready_vector = out_ready_vector | output_bit$14;
+        end
+        if (core_out_ready$9) begin
+            out_ready_vector = out_ready_vector | output_bit$15;
+        end
+        if (core_out_ready$10) begin
+            out_ready_vector = out_ready_vector | output_bit$16;
+        end
+        if (core_out_ready$11) begin
+            out_ready_vector = out_ready_vector | output_bit$17;
+        end
+        if (core_out_ready$12) begin
+            out_ready_vector = out_ready_vector | output_bit$18;
+        end
+        if (core_out_ready$13) begin
+            out_ready_vector = out_ready_vector | output_bit$19;
+        end
+        if (core_out_ready$14) begin
+            out_ready_vector = out_ready_vector | output_bit$20;
+        end
+        if (core_out_ready$15) begin
+            out_ready_vector = out_ready_vector | output_bit$21;
+        end
+        if (core_out_ready$16) begin
+            out_ready_vector = out_ready_vector | output_bit$22;
+        end
+        if (core_out_ready$17) begin
+            out_ready_vector = out_ready_vector | output_bit$23;
+        end
         is_mc = ~lookup_packet$q[32'h7] & ~lookup_packet$q[32'h6];
         mc_table$reset = reset;
         mc_table$lookup_valid = lookup_valid$q & is_mc;
@@ -702,8 +804,23 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         decision$fr_route = fixed_route$q;
         decision$monitor = control$q[(32'h8)+:(5)];
         decision$override_route = lookup_override$q;
-        lookup_advance = lookup_valid$q & table_ready & (decision$drop | stage$in_ready);
+        early_offer = no_outputs;
+        if (lookup_valid$q & table_ready & ~decision$drop & stage$busy & stage_waited$q) begin
+            early_offer = decision$route & ~lookup_sent$q & ~stage$out_valid;
+            if (|(stage$out_valid & core_outputs)) begin
+                early_offer = decision$route & ~lookup_sent$q & ~stage$out_valid & link_outputs;
+            end
+        end
+        early_taken = early_offer & out_ready_vector;
+        lookup_sent_now = lookup_sent$q | early_taken;
+        lookup_left = decision$route & ~lookup_sent_now;
+        early_done = |lookup_sent_now & ~|lookup_left;
+        lookup_advance = lookup_valid$q & table_ready & (decision$drop | stage$in_ready | early_done);
         lookup_can_accept = ~lookup_valid$q | lookup_advance;
+        lookup_sent$d = lookup_sent_now;
+        if (lookup_can_accept) begin
+            lookup_sent$d = no_outputs;
+        end
         mc_table$result_taken = lookup_advance;
         arbiter$advance = lookup_can_accept;
         if (lookup_can_accept) begin
@@ -737,118 +854,86 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         core_in_ready$16 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$22);
         core_in_ready$17 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$23);
         reinject_ready = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == reinject_port);
-        stage$in_valid = lookup_valid$q & table_ready & ~decision$drop;
+        stage_enter = lookup_valid$q & table_ready & ~decision$drop & ~early_done;
+        stage$in_valid = stage_enter;
         stage$in_packet = decision$out_packet;
         stage$in_source = lookup_source$q;
-        stage$in_route = decision$route;
+        stage$in_route = lookup_left;
+        stage_waited$d = stage$busy & ~(stage_enter & stage$in_ready);
         stage$in_er_last = decision$er_last;
         stage$wait1 = control$q[(32'h10)+:(8)];
         stage$wait2 = control$q[(32'h18)+:(8)];
-        out_ready_vector = no_outputs;
-        if (link_out_ready$0) begin
-            out_ready_vector = out_ready_vector | output_bit$0;
-        end
-        link_out_valid$0 = stage$out_valid[0];
+        link_out_valid$0 = stage$out_valid[0] | early_offer[0];
         link_out_packet$0 = stage$link_packet$0;
-        if (link_out_ready$1) begin
-            out_ready_vector = out_ready_vector | output_bit$1;
+        if (early_offer[0]) begin
+            link_out_packet$0 = decision$out_packet;
+            if (decision$er_last[0]) begin
+                link_out_packet$0 = decision$out_packet ^ mark_last_hop;
+            end
         end
-        link_out_valid$1 = stage$out_valid[1];
+        link_out_valid$1 = stage$out_valid[1] | early_offer[1];
         link_out_packet$1 = stage$link_packet$1;
-        if (link_out_ready$2) begin
-            out_ready_vector = out_ready_vector | output_bit$2;
+        if (early_offer[1]) begin
+            link_out_packet$1 = decision$out_packet;
+            if (decision$er_last[1]) begin
+                link_out_packet$1 = decision$out_packet ^ mark_last_hop;
+            end
         end
-        link_out_valid$2 = stage$out_valid[2];
+        link_out_valid$2 = stage$out_valid[2] | early_offer[2];
         link_out_packet$2 = stage$link_packet$2;
-        if (link_out_ready$3) begin
-            out_ready_vector = out_ready_vector | output_bit$3;
+        if (early_offer[2]) begin
+            link_out_packet$2 = decision$out_packet;
+            if (decision$er_last[2]) begin
+                link_out_packet$2 = decision$out_packet ^ mark_last_hop;
+            end
         end
-        link_out_valid$3 = stage$out_valid[3];
+        link_out_valid$3 = stage$out_valid[3] | early_offer[3];
         link_out_packet$3 = stage$link_packet$3;
-        if (link_out_ready$4) begin
-            out_ready_vector = out_ready_vector | output_bit$4;
+        if (early_offer[3]) begin
+            link_out_packet$3 = decision$out_packet;
+            if (decision$er_last[3]) begin
+                link_out_packet$3 = decision$out_packet ^ mark_last_hop;
+            end
         end
-        link_out_valid$4 = stage$out_valid[4];
+        link_out_valid$4 = stage$out_valid[4] | early_offer[4];
         link_out_packet$4 = stage$link_packet$4;
-        if (link_out_ready$5) begin
-            out_ready_vector = out_ready_vector | output_bit$5;
+        if (early_offer[4]) begin
+            link_out_packet$4 = decision$out_packet;
+            if (decision$er_last[4]) begin
+                link_out_packet$4 = decision$out_packet ^ mark_last_hop;
+            end
         end
-        link_out_valid$5 = stage$out_valid[5];
+        link_out_valid$5 = stage$out_valid[5] | early_offer[5];
         link_out_packet$5 = stage$link_packet$5;
-        if (core_out_ready$0) begin
-            out_ready_vector = out_ready_vector | output_bit$6;
+        if (early_offer[5]) begin
+            link_out_packet$5 = decision$out_packet;
+            if (decision$er_last[5]) begin
+                link_out_packet$5 = decision$out_packet ^ mark_last_hop;
+            end
         end
-        core_out_valid$0 = stage$out_valid[0 + 32'h6];
-        if (core_out_ready$1) begin
-            out_ready_vector = out_ready_vector | output_bit$7;
-        end
-        core_out_valid$1 = stage$out_valid[1 + 32'h6];
-        if (core_out_ready$2) begin
-            out_ready_vector = out_ready_vector | output_bit$8;
-        end
-        core_out_valid$2 = stage$out_valid[2 + 32'h6];
-        if (core_out_ready$3) begin
-            out_ready_vector = out_ready_vector | output_bit$9;
-        end
-        core_out_valid$3 = stage$out_valid[3 + 32'h6];
-        if (core_out_ready$4) begin
-            out_ready_vector = out_ready_vector | output_bit$10;
-        end
-        core_out_valid$4 = stage$out_valid[4 + 32'h6];
-        if (core_out_ready$5) begin
-            out_ready_vector = out_ready_vector | output_bit$11;
-        end
-        core_out_valid$5 = stage$out_valid[5 + 32'h6];
-        if (core_out_ready$6) begin
-            out_ready_vector = out_ready_vector | output_bit$12;
-        end
-        core_out_valid$6 = stage$out_valid[6 + 32'h6];
-        if (core_out_ready$7) begin
-            out_ready_vector = out_ready_vector | output_bit$13;
-        end
-        core_out_valid$7 = stage$out_valid[7 + 32'h6];
-        if (core_out_ready$8) begin
-            out_ready_vector = out_ready_vector | output_bit$14;
-        end
-        core_out_valid$8 = stage$out_valid[8 + 32'h6];
-        if (core_out_ready$9) begin
-            out_ready_vector = out_ready_vector | output_bit$15;
-        end
-        core_out_valid$9 = stage$out_valid[9 + 32'h6];
-        if (core_out_ready$10) begin
-            out_ready_vector = out_ready_vector | output_bit$16;
-        end
-        core_out_valid$10 = stage$out_valid[10 + 32'h6];
-        if (core_out_ready$11) begin
-            out_ready_vector = out_ready_vector | output_bit$17;
-        end
-        core_out_valid$11 = stage$out_valid[11 + 32'h6];
-        if (core_out_ready$12) begin
-            out_ready_vector = out_ready_vector | output_bit$18;
-        end
-        core_out_valid$12 = stage$out_valid[12 + 32'h6];
-        if (core_out_ready$13) begin
-            out_ready_vector = out_ready_vector | output_bit$19;
-        end
-        core_out_valid$13 = stage$out_valid[13 + 32'h6];
-        if (core_out_ready$14) begin
-            out_ready_vector = out_ready_vector | output_bit$20;
-        end
-        core_out_valid$14 = stage$out_valid[14 + 32'h6];
-        if (core_out_ready$15) begin
-            out_ready_vector = out_ready_vector | output_bit$21;
-        end
-        core_out_valid$15 = stage$out_valid[15 + 32'h6];
-        if (core_out_ready$16) begin
-            out_ready_vector = out_ready_vector | output_bit$22;
-        end
-        core_out_valid$16 = stage$out_valid[16 + 32'h6];
-        if (core_out_ready$17) begin
-            out_ready_vector = out_ready_vector | output_bit$23;
-        end
-        core_out_valid$17 = stage$out_valid[17 + 32'h6];
+        core_out_valid$0 = stage$out_valid[0 + 32'h6] | early_offer[0 + 32'h6];
+        core_out_valid$1 = stage$out_valid[1 + 32'h6] | early_offer[1 + 32'h6];
+        core_out_valid$2 = stage$out_valid[2 + 32'h6] | early_offer[2 + 32'h6];
+        core_out_valid$3 = stage$out_valid[3 + 32'h6] | early_offer[3 + 32'h6];
+        core_out_valid$4 = stage$out_valid[4 + 32'h6] | early_offer[4 + 32'h6];
+        core_out_valid$5 = stage$out_valid[5 + 32'h6] | early_offer[5 + 32'h6];
+        core_out_valid$6 = stage$out_valid[6 + 32'h6] | early_offer[6 + 32'h6];
+        core_out_valid$7 = stage$out_valid[7 + 32'h6] | early_offer[7 + 32'h6];
+        core_out_valid$8 = stage$out_valid[8 + 32'h6] | early_offer[8 + 32'h6];
+        core_out_valid$9 = stage$out_valid[9 + 32'h6] | early_offer[9 + 32'h6];
+        core_out_valid$10 = stage$out_valid[10 + 32'h6] | early_offer[10 + 32'h6];
+        core_out_valid$11 = stage$out_valid[11 + 32'h6] | early_offer[11 + 32'h6];
+        core_out_valid$12 = stage$out_valid[12 + 32'h6] | early_offer[12 + 32'h6];
+        core_out_valid$13 = stage$out_valid[13 + 32'h6] | early_offer[13 + 32'h6];
+        core_out_valid$14 = stage$out_valid[14 + 32'h6] | early_offer[14 + 32'h6];
+        core_out_valid$15 = stage$out_valid[15 + 32'h6] | early_offer[15 + 32'h6];
+        core_out_valid$16 = stage$out_valid[16 + 32'h6] | early_offer[16 + 32'h6];
+        core_out_valid$17 = stage$out_valid[17 + 32'h6] | early_offer[17 + 32'h6];
         stage$out_ready = out_ready_vector;
         core_out_packet = stage$core_packet;
+        if (|(early_offer & core_outputs)) begin
+            core_out_packet = decision$out_packet;
+        end
         counters$increment = stage$events;
         if (lookup_advance) begin
             counters$increment = stage$events | decision$counts;
@@ -876,6 +961,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
             control$d = boot_control;
             fixed_route$d = no_outputs;
             lookup_valid$d = 1'b0;
+            lookup_sent$d = no_outputs;
+            stage_waited$d = 1'b0;
         end
     end
     
@@ -942,130 +1029,65 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
     localparam  port_number$22 = 5'b10110;
     localparam  port_number$23 = 5'b10111;
     localparam  port_number$24 = 5'b11000;
+    localparam  last_link = 5'b101;
     localparam  last_port = 5'b11000;
     localparam  port_step = 5'b1;
     
     // Stub signals
-    reg  [4:0] pointer$d;
-    wire  [4:0] pointer$q;
-    reg  pointer$clock;
+    reg  [4:0] link_pointer$d;
+    wire  [4:0] link_pointer$q;
+    reg  link_pointer$clock;
+    reg  [4:0] local_pointer$d;
+    wire  [4:0] local_pointer$q;
+    reg  local_pointer$clock;
     
     // Local signals
     reg  found;
     reg  [4:0] found_port;
     
     // Sub module instances
-    top$arbiter$pointer pointer(
-        .d(pointer$d),
-        .q(pointer$q),
-        .clock(pointer$clock)
+    top$arbiter$link_pointer link_pointer(
+        .d(link_pointer$d),
+        .q(link_pointer$q),
+        .clock(link_pointer$clock)
+    );
+    top$arbiter$local_pointer local_pointer(
+        .d(local_pointer$d),
+        .q(local_pointer$q),
+        .clock(local_pointer$clock)
     );
     
     // Update code
     always @(*) begin
-        pointer$clock = clock;
-        pointer$d = pointer$q;
+        link_pointer$clock = clock;
+        local_pointer$clock = clock;
+        link_pointer$d = link_pointer$q;
+        local_pointer$d = local_pointer$q;
         found = 1'b0;
         found_port = port_number$0;
-        if (~found & request$0 & (pointer$q <= port_number$0)) begin
+        if (~found & request$0 & (link_pointer$q <= port_number$0)) begin
             found = 1'b1;
             found_port = port_number$0;
         end
-        if (~found & request$1 & (pointer$q <= port_number$1)) begin
+        if (~found & request$1 & (link_pointer$q <= port_number$1)) begin
             found = 1'b1;
             found_port = port_number$1;
         end
-        if (~found & request$2 & (pointer$q <= port_number$2)) begin
+        if (~found & request$2 & (link_pointer$q <= port_number$2)) begin
             found = 1'b1;
             found_port = port_number$2;
         end
-        if (~found & request$3 & (pointer$q <= port_number$3)) begin
+        if (~found & request$3 & (link_pointer$q <= port_number$3)) begin
             found = 1'b1;
             found_port = port_number$3;
         end
-        if (~found & request$4 & (pointer$q <= port_number$4)) begin
+        if (~found & request$4 & (link_pointer$q <= port_number$4)) begin
             found = 1'b1;
             found_port = port_number$4;
         end
-        if (~found & request$5 & (pointer$q <= port_number$5)) begin
+        if (~found & request$5 & (link_pointer$q <= port_number$5)) begin
             found = 1'b1;
             found_port = port_number$5;
-        end
-        if (~found & request$6 & (pointer$q <= port_number$6)) begin
-            found = 1'b1;
-            found_port = port_number$6;
-        end
-        if (~found & request$7 & (pointer$q <= port_number$7)) begin
-            found = 1'b1;
-            found_port = port_number$7;
-        end
-        if (~found & request$8 & (pointer$q <= port_number$8)) begin
-            found = 1'b1;
-            found_port = port_number$8;
-        end
-        if (~found & request$9 & (pointer$q <= port_number$9)) begin
-            found = 1'b1;
-            found_port = port_number$9;
-        end
-        if (~found & request$10 & (pointer$q <= port_number$10)) begin
-            found = 1'b1;
-            found_port = port_number$10;
-        end
-        if (~found & request$11 & (pointer$q <= port_number$11)) begin
-            found = 1'b1;
-            found_port = port_number$11;
-        end
-        if (~found & request$12 & (pointer$q <= port_number$12)) begin
-            found = 1'b1;
-            found_port = port_number$12;
-        end
-        if (~found & request$13 & (pointer$q <= port_number$13)) begin
-            found = 1'b1;
-            found_port = port_number$13;
-        end
-        if (~found & request$14 & (pointer$q <= port_number$14)) begin
-            found = 1'b1;
-            found_port = port_number$14;
-        end
-        if (~found & request$15 & (pointer$q <= port_number$15)) begin
-            found = 1'b1;
-            found_port = port_number$15;
-        end
-        if (~found & request$16 & (pointer$q <= port_number$16)) begin
-            found = 1'b1;
-            found_port = port_number$16;
-        end
-        if (~found & request$17 & (pointer$q <= port_number$17)) begin
-            found = 1'b1;
-            found_port = port_number$17;
-        end
-        if (~found & request$18 & (pointer$q <= port_number$18)) begin
-            found = 1'b1;
-            found_port = port_number$18;
-        end
-        if (~found & request$19 & (pointer$q <= port_number$19)) begin
-            found = 1'b1;
-            found_port = port_number$19;
-        end
-        if (~found & request$20 & (pointer$q <= port_number$20)) begin
-            found = 1'b1;
-            found_port = port_number$20;
-        end
-        if (~found & request$21 & (pointer$q <= port_number$21)) begin
-            found = 1'b1;
-            found_port = port_number$21;
-        end
-        if (~found & request$22 & (pointer$q <= port_number$22)) begin
-            found = 1'b1;
-            found_port = port_number$22;
-        end
-        if (~found & request$23 & (pointer$q <= port_number$23)) begin
-            found = 1'b1;
-            found_port = port_number$23;
-        end
-        if (~found & request$24 & (pointer$q <= port_number$24)) begin
-            found = 1'b1;
-            found_port = port_number$24;
         end
         if (~found & request$0) begin
             found = 1'b1;
@@ -1090,6 +1112,82 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
         if (~found & request$5) begin
             found = 1'b1;
             found_port = port_number$5;
+        end
+        if (~found & request$6 & (local_pointer$q <= port_number$6)) begin
+            found = 1'b1;
+            found_port = port_number$6;
+        end
+        if (~found & request$7 & (local_pointer$q <= port_number$7)) begin
+            found = 1'b1;
+            found_port = port_number$7;
+        end
+        if (~found & request$8 & (local_pointer$q <= port_number$8)) begin
+            found = 1'b1;
+            found_port = port_number$8;
+        end
+        if (~found & request$9 & (local_pointer$q <= port_number$9)) begin
+            found = 1'b1;
+            found_port = port_number$9;
+        end
+        if (~found & request$10 & (local_pointer$q <= port_number$10)) begin
+            found = 1'b1;
+            found_port = port_number$10;
+        end
+        if (~found & request$11 & (local_pointer$q <= port_number$11)) begin
+            found = 1'b1;
+            found_port = port_number$11;
+        end
+        if (~found & request$12 & (local_pointer$q <= port_number$12)) begin
+            found = 1'b1;
+            found_port = port_number$12;
+        end
+        if (~found & request$13 & (local_pointer$q <= port_number$13)) begin
+            found = 1'b1;
+            found_port = port_number$13;
+        end
+        if (~found & request$14 & (local_pointer$q <= port_number$14)) begin
+            found = 1'b1;
+            found_port = port_number$14;
+        end
+        if (~found & request$15 & (local_pointer$q <= port_number$15)) begin
+            found = 1'b1;
+            found_port = port_number$15;
+        end
+        if (~found & request$16 & (local_pointer$q <= port_number$16)) begin
+            found = 1'b1;
+            found_port = port_number$16;
+        end
+        if (~found & request$17 & (local_pointer$q <= port_number$17)) begin
+            found = 1'b1;
+            found_port = port_number$17;
+        end
+        if (~found & request$18 & (local_pointer$q <= port_number$18)) begin
+            found = 1'b1;
+            found_port = port_number$18;
+        end
+        if (~found & request$19 & (local_pointer$q <= port_number$19)) begin
+            found = 1'b1;
+            found_port = port_number$19;
+        end
+        if (~found & request$20 & (local_pointer$q <= port_number$20)) begin
+            found = 1'b1;
+            found_port = port_number$20;
+        end
+        if (~found & request$21 & (local_pointer$q <= port_number$21)) begin
+            found = 1'b1;
+            found_port = port_number$21;
+        end
+        if (~found & request$22 & (local_pointer$q <= port_number$22)) begin
+            found = 1'b1;
+            found_port = port_number$22;
+        end
+        if (~found & request$23 & (local_pointer$q <= port_number$23)) begin
+            found = 1'b1;
+            found_port = port_number$23;
+        end
+        if (~found & request$24 & (local_pointer$q <= port_number$24)) begin
+            found = 1'b1;
+            found_port = port_number$24;
         end
         if (~found & request$6) begin
             found = 1'b1;
@@ -1170,22 +1268,26 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
         grant_valid = found;
         grant = found_port;
         if (advance & found) begin
-            if (found_port == last_port) begin
-                pointer$d = port_number$0;
+            if (found_port <= last_link) begin
+                link_pointer$d = found_port + port_step;
+            end
+            else if (found_port == last_port) begin
+                local_pointer$d = port_number$0;
             end
             else begin
-                pointer$d = found_port + port_step;
+                local_pointer$d = found_port + port_step;
             end
         end
         if (reset) begin
-            pointer$d = port_number$0;
+            link_pointer$d = port_number$0;
+            local_pointer$d = port_number$0;
         end
     end
     
 endmodule // top$arbiter
 
 
-module top$arbiter$pointer(d,q,clock);
+module top$arbiter$link_pointer(d,q,clock);
     
     // Module arguments
     input wire  [4:0] d;
@@ -1201,7 +1303,26 @@ module top$arbiter$pointer(d,q,clock);
        q <= d;
     end
           
-endmodule // top$arbiter$pointer
+endmodule // top$arbiter$link_pointer
+
+
+module top$arbiter$local_pointer(d,q,clock);
+    
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$arbiter$local_pointer
 
 
 module top$control(d,q,clock);
@@ -1927,6 +2048,25 @@ module top$lookup_packet(d,q,clock);
     end
           
 endmodule // top$lookup_packet
+
+
+module top$lookup_sent(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$lookup_sent
 
 
 module top$lookup_source(d,q,clock);
@@ -6422,3 +6562,22 @@ module top$stage$wait_count(d,q,clock);
     end
           
 endmodule // top$stage$wait_count
+
+
+module top$stage_waited(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage_waited

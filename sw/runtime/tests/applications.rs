@@ -63,7 +63,7 @@ fn life_across_spinn5_matches_the_host() {
 }
 
 /// Sending four times as fast overloads the board: routers hold bursts past wait1 and wait2 and
-/// dump tens of thousands of packets. The monitors re-inject every one and the result is still
+/// dump thousands of packets (4,166 since issue 17's router changes, more than 10,000 before). The monitors re-inject every one and the result is still
 /// right; without re-injection the same run loses them, stalls and says so.
 #[test]
 fn overloaded_life_is_saved_by_reinjection_and_reports_its_losses_without_it() {
@@ -80,7 +80,7 @@ fn overloaded_life_is_saved_by_reinjection_and_reports_its_losses_without_it() {
     .expect("runs");
     let r = out.report;
     assert!(out.matches, "{out:?}");
-    assert!(r.dumped > 10_000, "{r:?}");
+    assert!(r.dumped > 2_000, "{r:?}");
     assert_eq!(r.reinjected, r.dumped);
     assert_eq!((r.dropped, r.dump_overflows), (0, 0));
     assert_eq!(r.monitor.queued, r.dumped);

@@ -9,6 +9,14 @@
 //! one packet per cycle sustained while outputs are free. The banked table adds its scan time to
 //! MC packets and handles one lookup at a time.
 //!
+//! Early issue: once the output stage's packet has waited a cycle, the decided packet in the
+//! lookup register is offered too, on its outputs that the stage is not waiting on (on cores only
+//! if the stage waits on no core, the cores sharing one packet bus). Outputs that take it drop
+//! out of its route; when the stage frees, it moves in with the rest, and if every output took
+//! it, it leaves without entering the stage. So a packet waits behind a blocked one only for an
+//! output they share, and two neighbours whose stages wait on each other no longer deadlock
+//! unless the packets behind wait on the same links (`docs/fabric.md`, saturation).
+//!
 //! Ports (every data port is a valid/ready pair; a transfer happens at a rising edge where both
 //! are high):
 //! * `link_in_*[6]`, `core_in_*[18]`: packet sources, 72-bit bus form.
@@ -17,7 +25,9 @@
 //!   `reinject_route` sends the packet to exactly those outputs without a lookup (the dump's
 //!   `dump_outputs`, so outputs that already took the packet do not get it twice).
 //! * `link_out_*[6]`, `core_out_valid/ready[18]`: outputs. All cores share `core_out_packet`.
-//!   A valid output is withdrawn without a transfer only when its wait phase expires.
+//!   A valid output is withdrawn without a transfer only when its wait phase expires (the
+//!   stage's, or, for the lookup register's early offer, when the stage's wait1 expiry moves
+//!   the stage's packet onto that link).
 //! * configuration: when `cfg_write` is high at a rising edge, `cfg_target` selects
 //!   0 MC entry `cfg_index` ← (`cfg_key`, `cfg_mask`, `cfg_data[23:0]`),
 //!   1 control register ← `cfg_data` (layout of `spinn_arch::RouterControl`),
@@ -117,6 +127,10 @@ macro_rules! define_router {
             lookup_packet: DFF<Bits<72>>,
             lookup_source: DFF<Bits<5>>,
             lookup_override: DFF<Bits<24>>,
+            // Outputs that took the lookup register's packet early, and whether the stage's
+            // packet has been offered for at least a cycle.
+            lookup_sent: DFF<Bits<24>>,
+            stage_waited: DFF<Bit>,
             boot_control: Constant<Bits<32>>,
             target_mc: Constant<Bits<3>>,
             target_control: Constant<Bits<3>>,
@@ -131,6 +145,9 @@ macro_rules! define_router {
             // One-hot outputs, `output_bit[o]` = 1 << o: `replace_bit` would emit a 1-bit
             // ready shifted in a 24-bit context (correct, but a Verilator WIDTH warning).
             output_bit: [Constant<Bits<24>>; 24],
+            link_outputs: Constant<Bits<24>>,
+            core_outputs: Constant<Bits<24>>,
+            mark_last_hop: Constant<Bits<72>>,
             selected_packet: Signal<Local, Bits<72>>,
             selected_source: Signal<Local, Bits<5>>,
             selected_override: Signal<Local, Bits<24>>,
@@ -139,6 +156,12 @@ macro_rules! define_router {
             lookup_advance: Signal<Local, Bit>,
             lookup_can_accept: Signal<Local, Bit>,
             out_ready_vector: Signal<Local, Bits<24>>,
+            early_offer: Signal<Local, Bits<24>>,
+            early_taken: Signal<Local, Bits<24>>,
+            lookup_sent_now: Signal<Local, Bits<24>>,
+            lookup_left: Signal<Local, Bits<24>>,
+            early_done: Signal<Local, Bit>,
+            stage_enter: Signal<Local, Bit>,
         }
 
         impl<$(const $g: usize),*> $name<$($g),*> {
@@ -189,6 +212,8 @@ macro_rules! define_router {
                     lookup_packet: Default::default(),
                     lookup_source: Default::default(),
                     lookup_override: Default::default(),
+                    lookup_sent: Default::default(),
+                    stage_waited: Default::default(),
                     boot_control: Constant::new(
                         (RouterControl::SCAMP_BOOT.to_register() as u64).into(),
                     ),
@@ -201,6 +226,9 @@ macro_rules! define_router {
                     port_number: std::array::from_fn(|i| Constant::new((i as u64).into())),
                     no_outputs: Constant::new(0.into()),
                     output_bit: std::array::from_fn(|o| Constant::new((1u64 << o).into())),
+                    link_outputs: Constant::new(0x3f.into()),
+                    core_outputs: Constant::new(0xff_ffc0.into()),
+                    mark_last_hop: Constant::new(0x30.into()),
                     selected_packet: Default::default(),
                     selected_source: Default::default(),
                     selected_override: Default::default(),
@@ -209,6 +237,12 @@ macro_rules! define_router {
                     lookup_advance: Default::default(),
                     lookup_can_accept: Default::default(),
                     out_ready_vector: Default::default(),
+                    early_offer: Default::default(),
+                    early_taken: Default::default(),
+                    lookup_sent_now: Default::default(),
+                    lookup_left: Default::default(),
+                    early_done: Default::default(),
+                    stage_enter: Default::default(),
                 }
             }
         }
@@ -224,7 +258,9 @@ macro_rules! define_router {
                     lookup_valid,
                     lookup_packet,
                     lookup_source,
-                    lookup_override
+                    lookup_override,
+                    lookup_sent,
+                    stage_waited
                 );
                 self.arbiter.clock.next = self.clock.val();
                 self.arbiter.reset.next = self.reset.val();
@@ -278,6 +314,20 @@ macro_rules! define_router {
                         self.selected_override.next = self.no_outputs.val();
                     }
                 }
+                // Which outputs are ready.
+                self.out_ready_vector.next = self.no_outputs.val();
+                for l in 0..6 {
+                    if self.link_out_ready[l].val() {
+                        self.out_ready_vector.next =
+                            self.out_ready_vector.val() | self.output_bit[l].val();
+                    }
+                }
+                for c in 0..18 {
+                    if self.core_out_ready[c].val() {
+                        self.out_ready_vector.next =
+                            self.out_ready_vector.val() | self.output_bit[c + 6].val();
+                    }
+                }
                 // Lookup stage.
                 self.is_mc.next =
                     !self.lookup_packet.q.val().get_bit(7) & !self.lookup_packet.q.val().get_bit(6);
@@ -294,10 +344,40 @@ macro_rules! define_router {
                 self.decision.fr_route.next = self.fixed_route.q.val();
                 self.decision.monitor.next = self.control.q.val().get_bits::<5>(8);
                 self.decision.override_route.next = self.lookup_override.q.val();
+                // Early issue: while the stage's packet has waited at least a cycle, the decided
+                // packet here is offered on its outputs that have not taken it and that the
+                // stage does not wait on (on cores only if the stage waits on none: the cores
+                // share one bus). Registers only, so valid does not depend on ready.
+                self.early_offer.next = self.no_outputs.val();
+                if self.lookup_valid.q.val()
+                    & self.table_ready.val()
+                    & !self.decision.drop.val()
+                    & self.stage.busy.val()
+                    & self.stage_waited.q.val()
+                {
+                    self.early_offer.next = self.decision.route.val()
+                        & !self.lookup_sent.q.val()
+                        & !self.stage.out_valid.val();
+                    if (self.stage.out_valid.val() & self.core_outputs.val()).any() {
+                        self.early_offer.next = self.decision.route.val()
+                            & !self.lookup_sent.q.val()
+                            & !self.stage.out_valid.val()
+                            & self.link_outputs.val();
+                    }
+                }
+                self.early_taken.next = self.early_offer.val() & self.out_ready_vector.val();
+                self.lookup_sent_now.next = self.lookup_sent.q.val() | self.early_taken.val();
+                self.lookup_left.next = self.decision.route.val() & !self.lookup_sent_now.val();
+                self.early_done.next =
+                    self.lookup_sent_now.val().any() & !self.lookup_left.val().any();
                 self.lookup_advance.next = self.lookup_valid.q.val()
                     & self.table_ready.val()
-                    & (self.decision.drop.val() | self.stage.in_ready.val());
+                    & (self.decision.drop.val() | self.stage.in_ready.val() | self.early_done.val());
                 self.lookup_can_accept.next = !self.lookup_valid.q.val() | self.lookup_advance.val();
+                self.lookup_sent.d.next = self.lookup_sent_now.val();
+                if self.lookup_can_accept.val() {
+                    self.lookup_sent.d.next = self.no_outputs.val();
+                }
                 self.mc_table.result_taken.next = self.lookup_advance.val();
                 self.arbiter.advance.next = self.lookup_can_accept.val();
                 if self.lookup_can_accept.val() {
@@ -320,32 +400,40 @@ macro_rules! define_router {
                     & self.arbiter.grant_valid.val()
                     & (self.arbiter.grant.val() == self.reinject_port.val());
                 // Output stage.
-                self.stage.in_valid.next =
-                    self.lookup_valid.q.val() & self.table_ready.val() & !self.decision.drop.val();
+                self.stage_enter.next = self.lookup_valid.q.val()
+                    & self.table_ready.val()
+                    & !self.decision.drop.val()
+                    & !self.early_done.val();
+                self.stage.in_valid.next = self.stage_enter.val();
                 self.stage.in_packet.next = self.decision.out_packet.val();
                 self.stage.in_source.next = self.lookup_source.q.val();
-                self.stage.in_route.next = self.decision.route.val();
+                self.stage.in_route.next = self.lookup_left.val();
+                self.stage_waited.d.next =
+                    self.stage.busy.val() & !(self.stage_enter.val() & self.stage.in_ready.val());
                 self.stage.in_er_last.next = self.decision.er_last.val();
                 self.stage.wait1.next = self.control.q.val().get_bits::<8>(16);
                 self.stage.wait2.next = self.control.q.val().get_bits::<8>(24);
-                self.out_ready_vector.next = self.no_outputs.val();
                 for l in 0..6 {
-                    if self.link_out_ready[l].val() {
-                        self.out_ready_vector.next =
-                            self.out_ready_vector.val() | self.output_bit[l].val();
-                    }
-                    self.link_out_valid[l].next = self.stage.out_valid.val().get_bit(l);
+                    self.link_out_valid[l].next =
+                        self.stage.out_valid.val().get_bit(l) | self.early_offer.val().get_bit(l);
                     self.link_out_packet[l].next = self.stage.link_packet[l].val();
+                    if self.early_offer.val().get_bit(l) {
+                        self.link_out_packet[l].next = self.decision.out_packet.val();
+                        if self.decision.er_last.val().get_bit(l) {
+                            self.link_out_packet[l].next =
+                                self.decision.out_packet.val() ^ self.mark_last_hop.val();
+                        }
+                    }
                 }
                 for c in 0..18 {
-                    if self.core_out_ready[c].val() {
-                        self.out_ready_vector.next =
-                            self.out_ready_vector.val() | self.output_bit[c + 6].val();
-                    }
-                    self.core_out_valid[c].next = self.stage.out_valid.val().get_bit(c + 6);
+                    self.core_out_valid[c].next = self.stage.out_valid.val().get_bit(c + 6)
+                        | self.early_offer.val().get_bit(c + 6);
                 }
                 self.stage.out_ready.next = self.out_ready_vector.val();
                 self.core_out_packet.next = self.stage.core_packet.val();
+                if (self.early_offer.val() & self.core_outputs.val()).any() {
+                    self.core_out_packet.next = self.decision.out_packet.val();
+                }
                 // Counters and status.
                 self.counters.increment.next = self.stage.events.val();
                 if self.lookup_advance.val() {
@@ -366,6 +454,8 @@ macro_rules! define_router {
                     self.control.d.next = self.boot_control.val();
                     self.fixed_route.d.next = self.no_outputs.val();
                     self.lookup_valid.d.next = false;
+                    self.lookup_sent.d.next = self.no_outputs.val();
+                    self.stage_waited.d.next = false;
                 }
             }
         }
