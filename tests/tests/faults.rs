@@ -6,7 +6,9 @@
 use spinn_e2e::{scratch, spinn};
 
 /// `spinn train --epochs 1` in `numeric` with `extra` flags; the weights file's bytes and the
-/// report.
+/// report. The plan is the fewest-cores cut in every run: the cut is what the weights are
+/// compared across (in f32 another cut adds a block's partial sums in another order), and
+/// `--plan fastest` times its trials on the machine as built, so dead cores can move it.
 fn train(dir: &std::path::Path, name: &str, numeric: &str, extra: &[&str]) -> (Vec<u8>, String) {
     let weights = dir.join(format!("{name}-{numeric}.npz"));
     let mut args = vec![
@@ -17,6 +19,8 @@ fn train(dir: &std::path::Path, name: &str, numeric: &str, extra: &[&str]) -> (V
         numeric,
         "--no-golden",
         "--no-progress",
+        "--plan",
+        "fewest-cores",
         "--weights-out",
         weights.to_str().expect("a UTF-8 path"),
     ];

@@ -107,11 +107,8 @@ fn auto_fills_the_board_with_copies() {
     let mapped = spinn_dl::machine::map_spec(&spec, &options).expect("maps");
     let copies = mapped.layout.replicas.len();
     let per_copy = (mapped.layout.graph.n_vertices() - 1) / copies;
-    assert_eq!(
-        copies,
-        spinn_dl::machine::session::AUTO_REPLICAS_MAX,
-        "{per_copy} cores each"
-    );
+    // 767 free cores hold 109 copies of 7; shares of 3 samples need only 86 of them.
+    assert_eq!(copies, 86, "{per_copy} cores each");
     assert!(mapped.layout.graph.n_vertices() <= 48 * 17);
 }
 

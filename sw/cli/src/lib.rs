@@ -269,7 +269,7 @@ enum Command {
         faults: faults::FaultArgs,
         /// Copies of the network, each taking a share of every batch, their gradients summed
         /// over the fabric before each update: a number (1 to 32767) or `auto` (as many as
-        /// the machine holds, at most 64). Training equals one copy's.
+        /// the machine holds, at most one per sample). Training equals one copy's.
         #[arg(long, default_value = "1", value_parser = parse_replicas)]
         replicas: spinn_dl::machine::Replicas,
         /// How the layers are cut into cores: `fastest` (several block sizes, and with

@@ -386,10 +386,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Some(best) = timed(options.plan.dtcm_bytes) {
         writeln!(
             text,
-            "plan: fastest of {} cuts timed on the first batch: DTCM budget {} bytes, {} copies on {} cores, {:.0} router cycles per sample{}",
+            "plan: fastest of {} trials on the first batch: DTCM budget {} bytes, {} on {} cores, {:.0} router cycles per sample{}",
             trials.len(),
             best.dtcm_bytes,
-            best.replicas,
+            match best.replicas {
+                1 => "1 copy".to_string(),
+                n => format!("{n} copies"),
+            },
             best.cores,
             best.cycles_per_sample(),
             match timed(full_budget) {

@@ -14,7 +14,7 @@
 //! the choice changes machine time only.
 
 use super::arith::Arith;
-use super::session::{MachineError, MachineOptions, OnMachine, Replicas, AUTO_REPLICAS_MAX};
+use super::session::{auto_replicas, MachineError, MachineOptions, OnMachine, Replicas};
 use crate::model::{ModelSpec, Weights};
 
 /// What the planner optimises.
@@ -68,8 +68,9 @@ impl Trial {
 /// always the fastest: every copy adds a member to each reduction, and a big model's copies
 /// share chips and links with each other's sample traffic). A trial runs once (a batch that
 /// lost packets is not retried: such a candidate is not one to choose) and is stopped at four
-/// times the best trial's machine time; a candidate whose cut does not fit, does not map or
-/// does not finish is left out. If none works, the error is the first candidate's.
+/// times the best trial's machine time, without the injected transient faults (so that the
+/// choice does not depend on where they strike); a candidate whose cut does not fit, does not
+/// map or does not finish is left out. If none works, the error is the first candidate's.
 pub fn fastest<A: Arith>(
     spec: &ModelSpec,
     (weights, velocities): (&Weights, Option<&Weights>),
@@ -104,10 +105,14 @@ pub fn fastest<A: Arith>(
     }
     if options.replicas == Replicas::Auto {
         // From the fastest cut's copies, or (when no cut worked with as many copies as the
-        // machine holds) from half the most `auto` takes, with the whole budget.
+        // machine holds) from half of what `auto` takes with the whole budget.
         let (base, mut copies) = match &search.best {
             Some((_, best, trial)) => (best.clone(), trial.replicas / 2),
-            None => (options.clone(), AUTO_REPLICAS_MAX / 2),
+            None => {
+                let most = super::plan::plan(spec, &options.plan)
+                    .map_or(2, |plan| auto_replicas(spec, &plan, &options.topology));
+                (options.clone(), most as usize / 2)
+            }
         };
         while copies >= 1 {
             let mut candidate = base.clone();
@@ -124,6 +129,7 @@ pub fn fastest<A: Arith>(
             chosen.replicas = Replicas::Count(trial.replicas as u32);
             chosen.batch_attempts = options.batch_attempts;
             chosen.batch_limit_cycles = options.batch_limit_cycles;
+            chosen.machine.transient_faults = options.machine.transient_faults.clone();
             Ok((chosen, search.trials))
         }
         None => Err(search
@@ -147,6 +153,9 @@ impl Search<'_> {
     /// Times `candidate` on the batch; whether it is the fastest so far.
     fn time<A: Arith>(&mut self, mut candidate: MachineOptions) -> bool {
         candidate.batch_attempts = 1;
+        // Injected transient faults would make the choice a matter of where they struck: the
+        // trials time the machine as it is built (dead chips, links and cores included).
+        candidate.machine.transient_faults = None;
         if let Some((_, _, best)) = &self.best {
             candidate.batch_limit_cycles = candidate.batch_limit_cycles.min(4 * best.cycles);
         }

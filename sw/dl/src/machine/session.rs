@@ -69,8 +69,9 @@ pub struct MachineOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replicas {
     Count(u32),
-    /// As many as the machine's free cores hold (at most one per sample of a batch and
-    /// [`AUTO_REPLICAS_MAX`]), fewer if the routing tables of that many do not fit.
+    /// As many as the machine's free cores hold, at most one per sample of a batch and no
+    /// more than give the same largest share ([`auto_replicas`]), fewer if the routing tables
+    /// of that many do not fit.
     Auto,
 }
 
@@ -294,14 +295,7 @@ pub fn map_model(
     match options.replicas {
         Replicas::Count(n) => build(n.max(1)),
         Replicas::Auto => {
-            let per_replica = super::layout::replica_vertices(&plan);
-            let topology = &options.topology;
-            let free: usize = topology
-                .chips()
-                .map(|chip| super::layout::application_cores(topology, chip))
-                .sum();
-            let fit = (free.saturating_sub(1) / per_replica).max(1);
-            let mut replicas = fit.min(spec.optimizer().batch_size().min(AUTO_REPLICAS_MAX)) as u32;
+            let mut replicas = auto_replicas(spec, &plan, &options.topology);
             loop {
                 match build(replicas) {
                     // Fewer copies when that many do not route or place.
@@ -315,10 +309,22 @@ pub fn map_model(
     }
 }
 
-/// The most copies `Replicas::Auto` takes. Measured on SpiN-5 (digits MLP, batch 256, the
-/// default chain reduction): machine time per sample falls up to 48–64 copies with no dump;
-/// more were not measured to help (docs/dnn.md, "Replicas").
-pub const AUTO_REPLICAS_MAX: usize = 64;
+/// The copies `Replicas::Auto` takes for `spec` cut as `plan`: as many as the machine's free
+/// cores hold, at most one per sample of a batch, and then the fewest that still give no copy
+/// a larger share (a batch's time is its largest share's: 86 copies with shares of 3 are as
+/// fast as 95, with fewer members in every reduction). Measured on SpiN-5 (digits MLP, batch
+/// 256): machine time per sample falls all the way to the board's 86 copies (docs/dnn.md).
+pub fn auto_replicas(spec: &ModelSpec, plan: &Plan, topology: &spinn_arch::Machine) -> u32 {
+    let per_replica = super::layout::replica_vertices(plan);
+    let free: usize = topology
+        .chips()
+        .map(|chip| super::layout::application_cores(topology, chip))
+        .sum();
+    // One core is the gatherer's.
+    let batch = spec.optimizer().batch_size().max(1);
+    let most = (free.saturating_sub(1) / per_replica).clamp(1, batch);
+    batch.div_ceil(batch.div_ceil(most)) as u32
+}
 
 /// [`map_model`] with the keys for sums that the model's numeric mode uses: the mapping a
 /// network of `spec` is loaded with.
@@ -1282,10 +1288,15 @@ fn build_apps<A: Arith>(
     );
     let reducer = |v: VertexId| {
         layout.membership(v).map(|(reduction, position)| {
-            // Each packet's period is the send and a delay loop after it.
+            // A packet's period is its send, the delay loop after it and the packets the copy
+            // takes meanwhile (their interrupts preempt the loop, stretching it): one from
+            // each child and, below the root, one of the total.
             let period = periods[layout.reduction_index(v).expect("invariant: a member")];
-            let gap = period.saturating_sub(costs.packet_send_cycles);
             let children = reduction.children(position);
+            let taken = u64::from(children) + u64::from(position > 0);
+            let gap = period.saturating_sub(
+                costs.packet_send_cycles + taken * options.reduction_receive_cycles,
+            );
             Reducer::new(
                 TreePlace { position, children },
                 reduction.width,
