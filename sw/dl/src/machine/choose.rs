@@ -129,7 +129,7 @@ pub fn fastest<A: Arith>(
             chosen.replicas = Replicas::Count(trial.replicas as u32);
             chosen.batch_attempts = options.batch_attempts;
             chosen.batch_limit_cycles = options.batch_limit_cycles;
-            chosen.machine.transient_faults = options.machine.transient_faults.clone();
+            chosen.machine.transient_faults = options.machine.transient_faults;
             Ok((chosen, search.trials))
         }
         None => Err(search
