@@ -36,7 +36,8 @@ pub struct Capacities {
     /// Core cycles per router cycle (as a ratio: core clock, router clock).
     pub clocks: (u64, u64),
     /// The share of each link's and core's capacity the reductions may fill (streams are not
-    /// phased against each other, so they need headroom for their collisions).
+    /// phased against each other, so they need headroom for their collisions); a value that
+    /// is not a positive number is taken as 1.
     pub utilisation: f64,
 }
 
@@ -90,7 +91,14 @@ pub fn reduction_gaps(
     // The busiest link's and core's load, in core cycles: the time all reductions take.
     let link_load = links.values().copied().max().unwrap_or(0) * core_hz / router_hz;
     let core_load = cores.values().copied().max().unwrap_or(0);
-    let span = link_load.max(core_load) as f64 / capacities.utilisation;
+    // A utilisation that is not a positive number would give no period at all (or an
+    // infinite one): such a setting is taken as the whole capacity.
+    let utilisation = if capacities.utilisation.is_finite() && capacities.utilisation > 0.0 {
+        capacities.utilisation
+    } else {
+        1.0
+    };
+    let span = link_load.max(core_load) as f64 / utilisation;
     volumes
         .iter()
         .map(|&v| (span / v.max(1) as f64).ceil() as u64)
