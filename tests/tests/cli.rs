@@ -378,26 +378,16 @@ fn life_refuses_bad_input_by_name() {
 /// s16.15 it trains bit for bit as the fewest-cores cut (every partial sum is exact).
 #[test]
 fn train_chooses_the_fastest_plan_by_default() {
-    let fastest = spinn(&[
+    let one_epoch = [
         "train",
         "--numeric",
         "fixed",
         "--epochs",
         "1",
         "--no-progress",
-    ])
-    .expect("train");
-    let fewest = spinn(&[
-        "train",
-        "--numeric",
-        "fixed",
-        "--epochs",
-        "1",
-        "--no-progress",
-        "--plan",
-        "fewest-cores",
-    ])
-    .expect("train");
+    ];
+    let fastest = spinn(&one_epoch).expect("train");
+    let fewest = spinn(&[&one_epoch[..], &["--plan", "fewest-cores"]].concat()).expect("train");
     let plan = fastest
         .lines()
         .find(|l| l.starts_with("plan: fastest of "))

@@ -20,7 +20,7 @@
 
 use spinn_dl::machine::{Arith, Fixed};
 use spinn_dl::machine::{MachineOptions, Replicas, SpidnnNetwork, F32};
-use spinn_dl::train::{Network, Silent};
+use spinn_dl::train::{one_hot, Network, Silent};
 use spinn_dl::{digits, mnist, Dataset, ModelSpec, NumericMode};
 use spinn_verif::training::{train, TrainingRun};
 use std::time::Instant;
@@ -110,14 +110,12 @@ fn baseline<A: Arith>(spec: &ModelSpec, set: &Dataset, batches: usize) -> Option
         .expect("valid");
     let mut network =
         SpidnnNetwork::<A>::new(&spec, &spec.init_weights(), &MachineOptions::spinn5()).ok()?;
-    let all = set.one_hot();
-    let classes = all.len() / set.n_samples();
     let before = network.report();
     for b in 0..batches {
-        let x: Vec<&[f32]> = (b * 32..(b + 1) * 32).map(|i| set.sample(i)).collect();
-        let y: Vec<&[f32]> = (b * 32..(b + 1) * 32)
-            .map(|i| &all[i * classes..(i + 1) * classes])
-            .collect();
+        let batch: Vec<usize> = (b * 32..(b + 1) * 32).collect();
+        let labels = one_hot(set, &batch);
+        let x: Vec<&[f32]> = batch.iter().map(|&i| set.sample(i)).collect();
+        let y: Vec<&[f32]> = labels.iter().map(Vec::as_slice).collect();
         network.train_batch(&x, &y).expect("the baseline trains");
     }
     let seconds = network.report().seconds - before.seconds;
@@ -151,13 +149,10 @@ fn measure(
     let started = Instant::now();
     let mut trials = String::new();
     if fastest {
-        let labels = train_set.one_hot();
-        let classes = labels.len() / train_set.n_samples();
-        let n = batch.min(samples);
-        let x: Vec<&[f32]> = (0..n).map(|i| train_set.sample(i)).collect();
-        let y: Vec<&[f32]> = (0..n)
-            .map(|i| &labels[i * classes..(i + 1) * classes])
-            .collect();
+        let first: Vec<usize> = (0..batch.min(samples)).collect();
+        let labels = one_hot(&train_set, &first);
+        let x: Vec<&[f32]> = first.iter().map(|&i| train_set.sample(i)).collect();
+        let y: Vec<&[f32]> = labels.iter().map(Vec::as_slice).collect();
         match Network::fastest(spec, (&spec.init_weights(), None), &options, (&x, &y)) {
             Ok((chosen, tried)) => {
                 trials = format!(

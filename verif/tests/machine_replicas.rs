@@ -119,12 +119,10 @@ fn auto_fills_the_board_with_copies() {
 fn the_fastest_plan_is_the_fastest_trial_and_trains_exactly() {
     let data = digits().expect("the embedded digits");
     let spec = model(NumericMode::Fixed, 64);
-    let labels = data.one_hot();
-    let classes = labels.len() / data.n_samples();
-    let x: Vec<&[f32]> = (0..64).map(|i| data.sample(i)).collect();
-    let y: Vec<&[f32]> = (0..64)
-        .map(|i| &labels[i * classes..(i + 1) * classes])
-        .collect();
+    let first: Vec<usize> = (0..64).collect();
+    let labels = spinn_dl::train::one_hot(&data, &first);
+    let x: Vec<&[f32]> = first.iter().map(|&i| data.sample(i)).collect();
+    let y: Vec<&[f32]> = labels.iter().map(Vec::as_slice).collect();
     let options = MachineOptions::spinn5();
     let (chosen, trials) =
         Network::fastest(&spec, (&spec.init_weights(), None), &options, (&x, &y))

@@ -359,17 +359,16 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             args.resume.as_ref().expect("invariant: resumed").display()
         )?;
     }
+    let full_budget = options.plan.dtcm_bytes;
     let trials = match args.plan {
         PlanGoal::FewestCores => Vec::new(),
         PlanGoal::Fastest => {
             // Timed on the first batch in data order, so a resumed run chooses the same.
-            let n = optimizer.batch_size().min(data.train.n_samples());
-            let labels = data.train.one_hot();
-            let classes = labels.len() / data.train.n_samples().max(1);
-            let x: Vec<&[f32]> = (0..n).map(|i| data.train.sample(i)).collect();
-            let y: Vec<&[f32]> = (0..n)
-                .map(|i| &labels[i * classes..(i + 1) * classes])
-                .collect();
+            let first: Vec<usize> =
+                (0..optimizer.batch_size().min(data.train.n_samples())).collect();
+            let labels = spinn_dl::train::one_hot(&data.train, &first);
+            let x: Vec<&[f32]> = first.iter().map(|&i| data.train.sample(i)).collect();
+            let y: Vec<&[f32]> = labels.iter().map(Vec::as_slice).collect();
             let (chosen, trials) =
                 Network::fastest(&spec, (&weights, velocities.as_ref()), &options, (&x, &y))
                     .context("choosing the plan (timing its candidates on the first batch)")?;
@@ -379,9 +378,6 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let mut network = Network::resume(&spec, &weights, velocities.as_ref(), &options)
         .context("mapping the model onto the machine")?;
-    let full_budget = MachineOptions::on(resolved.topology.clone())
-        .plan
-        .dtcm_bytes;
     let timed = |budget: u64| trials.iter().find(|t| t.dtcm_bytes == budget);
     if let Some(best) = timed(options.plan.dtcm_bytes) {
         writeln!(

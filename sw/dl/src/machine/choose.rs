@@ -92,9 +92,8 @@ pub fn fastest<A: Arith>(
         // Budgets that cut the same way are the same candidate.
         match super::plan::plan(spec, &candidate.plan) {
             Ok(plan) => {
-                let cut = format!("{:?}", plan.groups);
-                if !cuts_seen.contains(&cut) {
-                    cuts_seen.push(cut);
+                if !cuts_seen.contains(&plan.groups) {
+                    cuts_seen.push(plan.groups);
                     search.time::<A>(candidate);
                 }
             }

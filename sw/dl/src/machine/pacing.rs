@@ -1,18 +1,18 @@
-//! How fast a gradient reduction's streams may go: the gap between one copy's packets that
+//! How fast a gradient reduction's streams may go: the period between one copy's packets that
 //! keeps every link and every core the reductions share within its capacity.
 //!
 //! All of a batch's reductions run at once, after the copies' last backward passes. Each
 //! one moves its slice's words up its tree (a stream from every copy to its parent) and its
 //! total down (a multicast from the root to every other copy), chunk by chunk, so a
 //! reduction of `width` parameters and `depth` levels takes `width + depth · REDUCTION_CHUNK`
-//! packet times of its own gap (its volume, here). Two resources bound the gaps:
+//! packet times of its own period (its volume, here). Two resources bound the periods:
 //!
 //! * a directed link carries one 72-bit packet per `transit` router cycles: the streams whose
 //!   routing trees cross it share that;
 //! * a core spends `receive` cycles on each packet it takes and `send` on each it sends: the
 //!   reductions it takes part in share its time.
 //!
-//! Giving every reduction the gap `T / volume` finishes them all at `T`, and the smallest `T`
+//! Giving every reduction the period `T / volume` finishes them all at `T`, and the smallest `T`
 //! that keeps every link and core within `utilisation` of its capacity is the busiest one's
 //! load. A reduction paced only by its receiver (the earlier scheme) overfilled the links its
 //! streams share with the others and dumped; one paced by the whole load waits no longer than
@@ -43,7 +43,7 @@ pub struct Capacities {
 
 /// The core cycles from one packet to the next on each reduction's streams (by index in
 /// [`Layout::reductions`]), so that the reductions together stay within `capacities`.
-pub fn reduction_gaps(
+pub fn reduction_periods(
     layout: &Layout,
     trees: &[RoutingTree],
     placements: &Placements,

@@ -13,11 +13,9 @@ use super::cores::block::{BlockCore, BlockWiring};
 use super::cores::feeder::{FedSample, Feeder, FeederWiring};
 use super::cores::loss::{LossCore, LossOut, LossWiring};
 use super::cores::tile::{DeltaSource, TileCore, TileShape, TileTerm, TileWiring};
-use super::cores::{
-    Operand, Params, Reducer, ReductionGaps, Trainable, TreePlace, Violation, START_BATCH,
-};
+use super::cores::{Operand, Params, Reducer, Trainable, TreePlace, Violation, START_BATCH};
 use super::layout::{Layout, OutKind, Replication, Role, Spread};
-use super::pacing::{reduction_gaps, Capacities};
+use super::pacing::{reduction_periods, Capacities};
 use super::plan::{plan, Group, Plan, PlanConfig, PlanError, TermKind, Tile};
 use super::ports::{BatchShare, Mode, PortKind};
 use crate::graph::{Graph, NodeId};
@@ -1272,20 +1270,24 @@ fn build_apps<A: Arith>(
         (true, Some(v)) => Params::with_velocity(to_values(values), Some(to_values(v))),
         _ => Params::new(to_values(values), momentum),
     };
-    // Every reduction's streams keep the gap at which all of them together stay within the
-    // links' and the cores' capacity (`pacing`).
-    let periods = reduction_gaps(
-        layout,
-        &mapping.trees(),
-        &mapping.placements,
-        &Capacities {
-            link_transit: u64::from(options.machine.link_timing.transit(true)),
-            receive: options.reduction_receive_cycles,
-            send: costs.packet_send_cycles,
-            clocks: (costs.cpu_hz, costs.router_hz),
-            utilisation: options.reduction_utilisation,
-        },
-    );
+    // Every reduction's streams keep the period at which all of them together stay within
+    // the links' and the cores' capacity (`pacing`; the trees are rebuilt only for that).
+    let periods = if layout.reductions.is_empty() {
+        Vec::new()
+    } else {
+        reduction_periods(
+            layout,
+            &mapping.trees(),
+            &mapping.placements,
+            &Capacities {
+                link_transit: u64::from(options.machine.link_timing.transit(true)),
+                receive: options.reduction_receive_cycles,
+                send: costs.packet_send_cycles,
+                clocks: (costs.cpu_hz, costs.router_hz),
+                utilisation: options.reduction_utilisation,
+            },
+        )
+    };
     let reducer = |v: VertexId| {
         layout.membership(v).map(|(reduction, position)| {
             // A packet's period is its send, the delay loop after it and the packets the copy
@@ -1302,10 +1304,7 @@ fn build_apps<A: Arith>(
                 reduction.width,
                 layout.out_port(v, OutKind::GradientShare, keys),
                 layout.out_port(v, OutKind::GradientTotal, keys),
-                ReductionGaps {
-                    to_parent: if position == 0 { 0 } else { gap },
-                    to_copies: gap,
-                },
+                gap,
             )
         })
     };

@@ -570,9 +570,9 @@ pub struct Reducer {
     width: u32,
     /// Copies whose subtree sums come into this one.
     children: u32,
-    /// Core cycles after each word sent: to the parent (which takes `children` streams at
-    /// once) and, from the root, to every copy.
-    gaps: ReductionGaps,
+    /// Core cycles of delay loop after each word sent (to the parent, or from the root to
+    /// every copy): the reduction's pacing ([`super::pacing`]).
+    gap: u64,
     /// Words (by [`Arith::key_weight`]) arrived per chunk: the children's sums, then the
     /// total.
     arrived: Vec<u16>,
@@ -582,13 +582,6 @@ pub struct Reducer {
     down: u32,
     /// The batch this copy has finished, waiting for the reduction.
     finished: Option<u32>,
-}
-
-/// The pacing of a reduction's sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReductionGaps {
-    pub to_parent: u64,
-    pub to_copies: u64,
 }
 
 /// The copy's place in a reduction tree.
@@ -605,7 +598,7 @@ impl Reducer {
         width: u32,
         share: Option<OutPort>,
         total: Option<OutPort>,
-        gaps: ReductionGaps,
+        gap: u64,
     ) -> Reducer {
         Reducer {
             position: place.position,
@@ -613,7 +606,7 @@ impl Reducer {
             total,
             width,
             children: place.children,
-            gaps,
+            gap,
             arrived: vec![0; width.div_ceil(REDUCTION_CHUNK) as usize],
             up: 0,
             down: 0,
@@ -693,24 +686,12 @@ impl Reducer {
             self.arrived[self.up as usize] = 0;
             match (&self.share, &self.total) {
                 (Some(parent), _) => {
-                    send_sum_range::<A>(
-                        mail,
-                        parent,
-                        &params.grads,
-                        range.clone(),
-                        self.gaps.to_parent,
-                    );
+                    send_sum_range::<A>(mail, parent, &params.grads, range.clone(), self.gap);
                     params.grads[range].fill(A::Sum::default());
                 }
                 (None, total) => {
                     if let Some(total) = total {
-                        send_sum_range::<A>(
-                            mail,
-                            total,
-                            &params.grads,
-                            range.clone(),
-                            self.gaps.to_copies,
-                        );
+                        send_sum_range::<A>(mail, total, &params.grads, range.clone(), self.gap);
                     }
                     params.update_range(ctx, hyper, batch, range);
                 }
