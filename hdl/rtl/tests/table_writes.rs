@@ -251,3 +251,89 @@ fn out_of_range_p2p_writes_are_ignored_by_every_p2p_build() {
         }
     }
 }
+
+/// Inputs for one cycle with links `blocked` not ready, everything else ready and idle.
+fn blocking(blocked: &[LinkDir]) -> RouterInputs {
+    let mut inputs = RouterInputs::idle();
+    for l in blocked {
+        inputs.link_out_ready[l.index()] = false;
+    }
+    inputs
+}
+
+#[test]
+fn a_write_does_not_move_a_packet_already_offered_early() {
+    // Packet A waits in the output stage for link N; packet B, decided behind it for link S,
+    // is offered there early. Rewriting B's entry to link E while S is not ready must leave
+    // B's offer on S standing until S takes it, and send nothing to E.
+    let a = McEntry::new(0x0a00_0000, u32::MAX, RouteSet::link(LinkDir::N)).expect("full mask");
+    let b = McEntry::new(0x0b00_0000, u32::MAX, RouteSet::link(LinkDir::S)).expect("full mask");
+    let moved = McEntry::new(b.key(), u32::MAX, RouteSet::link(LinkDir::E)).expect("full mask");
+    let blocked = [LinkDir::N, LinkDir::S];
+    for config in mc_builds() {
+        let mut rtl = config::simulate(&config).expect("invariant: a built configuration");
+        rtl.reset();
+        rtl.write_entry(0, a);
+        rtl.write_entry(1, b);
+        for (core, entry) in [(1, a), (2, b)] {
+            let mut offer = blocking(&blocked);
+            offer.core_in_valid[core] = true;
+            offer.core_in_packet[core] = Packet::mc(entry.key()).to_bus();
+            let mut taken = false;
+            for _ in 0..settle_cycles(&config) {
+                if rtl.cycle(&offer).core_in_ready[core] {
+                    taken = true;
+                    break;
+                }
+            }
+            assert!(taken, "{config}: the router takes {:#x}", entry.key());
+        }
+        let b_on_s = |out: &RouterOutputs| {
+            out.offered(OutputPort::Link(LinkDir::S))
+                .map(Packet::from_bus)
+                == Some(Packet::mc(b.key()))
+        };
+        let mut offered = false;
+        for _ in 0..settle_cycles(&config) {
+            if b_on_s(&rtl.cycle(&blocking(&blocked))) {
+                offered = true;
+                break;
+            }
+        }
+        assert!(offered, "{config}: B is offered early on S");
+        let mut write = RouterInputs::config_write(
+            spinn_rtl::ConfigTarget::McEntry,
+            1,
+            moved.key(),
+            moved.mask(),
+            moved.route().bits(),
+        );
+        write.link_out_ready = blocking(&blocked).link_out_ready;
+        let out = rtl.cycle(&write);
+        assert!(
+            b_on_s(&out),
+            "{config}: B still offered on S in the write's cycle"
+        );
+        for cycle in 0..8 {
+            let out = rtl.cycle(&blocking(&blocked));
+            assert!(
+                b_on_s(&out),
+                "{config}: B's offer on S fell {} cycles after the write, before S took it",
+                cycle + 1
+            );
+            assert!(
+                !out.link_out_valid[LinkDir::E.index()],
+                "{config}: a rewritten entry moved B to E"
+            );
+        }
+        let out = rtl.cycle(&blocking(&[LinkDir::N]));
+        assert!(b_on_s(&out), "{config}: S takes B");
+        for _ in 0..settle_cycles(&config) {
+            let out = rtl.cycle(&blocking(&[LinkDir::N]));
+            assert!(
+                !out.link_out_valid[LinkDir::S.index()] && !out.link_out_valid[LinkDir::E.index()],
+                "{config}: B went out once, on S only"
+            );
+        }
+    }
+}

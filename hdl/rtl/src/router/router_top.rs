@@ -33,7 +33,9 @@
 //!   1 control register ← `cfg_data` (layout of `spinn_arch::RouterControl`),
 //!   2 P2P entry `cfg_index` ← `cfg_data[2:0]`, 3 fixed-route register ← `cfg_data[23:0]`,
 //!   4 clear the dump status (the monitor's read of DSTAT). An MC or P2P write whose
-//!   `cfg_index` is not below the table's size is ignored, in every table build.
+//!   `cfg_index` is not below the table's size is ignored, in every table build. A packet
+//!   already decided in the lookup register keeps its decision through a write: writes change
+//!   where later packets go, never where a waiting one, perhaps offered early, goes.
 //! * dump registers `dump_header` (`spinn_arch::DumpHeader`: `[7:0]` header, `[12:8]` input
 //!   port, `[13]` on the last leg of an emergency route), `dump_key`,
 //!   `dump_payload`, `dump_outputs`, `dump_status` (`spinn_arch::DumpStatus`), and
@@ -131,6 +133,14 @@ macro_rules! define_router {
             // packet has been offered for at least a cycle.
             lookup_sent: DFF<Bits<24>>,
             stage_waited: DFF<Bit>,
+            // The lookup register's decision, held from the cycle after it is first made for
+            // as long as the packet waits there: a table or register write while it waits
+            // must not change where it goes (an output offered the packet early would see its
+            // valid fall before it was taken).
+            decided: DFF<Bit>,
+            decided_route: DFF<Bits<24>>,
+            decided_drop: DFF<Bit>,
+            decided_counts: DFF<Bits<12>>,
             boot_control: Constant<Bits<32>>,
             target_mc: Constant<Bits<3>>,
             target_control: Constant<Bits<3>>,
@@ -156,6 +166,9 @@ macro_rules! define_router {
             lookup_advance: Signal<Local, Bit>,
             lookup_can_accept: Signal<Local, Bit>,
             out_ready_vector: Signal<Local, Bits<24>>,
+            lookup_route: Signal<Local, Bits<24>>,
+            lookup_drop: Signal<Local, Bit>,
+            lookup_counts: Signal<Local, Bits<12>>,
             early_offer: Signal<Local, Bits<24>>,
             early_taken: Signal<Local, Bits<24>>,
             lookup_sent_now: Signal<Local, Bits<24>>,
@@ -214,6 +227,10 @@ macro_rules! define_router {
                     lookup_override: Default::default(),
                     lookup_sent: Default::default(),
                     stage_waited: Default::default(),
+                    decided: Default::default(),
+                    decided_route: Default::default(),
+                    decided_drop: Default::default(),
+                    decided_counts: Default::default(),
                     boot_control: Constant::new(
                         (RouterControl::SCAMP_BOOT.to_register() as u64).into(),
                     ),
@@ -237,6 +254,9 @@ macro_rules! define_router {
                     lookup_advance: Default::default(),
                     lookup_can_accept: Default::default(),
                     out_ready_vector: Default::default(),
+                    lookup_route: Default::default(),
+                    lookup_drop: Default::default(),
+                    lookup_counts: Default::default(),
                     early_offer: Default::default(),
                     early_taken: Default::default(),
                     lookup_sent_now: Default::default(),
@@ -260,7 +280,11 @@ macro_rules! define_router {
                     lookup_source,
                     lookup_override,
                     lookup_sent,
-                    stage_waited
+                    stage_waited,
+                    decided,
+                    decided_route,
+                    decided_drop,
+                    decided_counts
                 );
                 self.arbiter.clock.next = self.clock.val();
                 self.arbiter.reset.next = self.reset.val();
@@ -344,6 +368,14 @@ macro_rules! define_router {
                 self.decision.fr_route.next = self.fixed_route.q.val();
                 self.decision.monitor.next = self.control.q.val().get_bits::<5>(8);
                 self.decision.override_route.next = self.lookup_override.q.val();
+                self.lookup_route.next = self.decision.route.val();
+                self.lookup_drop.next = self.decision.drop.val();
+                self.lookup_counts.next = self.decision.counts.val();
+                if self.decided.q.val() {
+                    self.lookup_route.next = self.decided_route.q.val();
+                    self.lookup_drop.next = self.decided_drop.q.val();
+                    self.lookup_counts.next = self.decided_counts.q.val();
+                }
                 // Early issue: while the stage's packet has waited at least a cycle, the decided
                 // packet here is offered on its outputs that have not taken it and that the
                 // stage does not wait on (on cores only if the stage waits on none: the cores
@@ -351,15 +383,15 @@ macro_rules! define_router {
                 self.early_offer.next = self.no_outputs.val();
                 if self.lookup_valid.q.val()
                     & self.table_ready.val()
-                    & !self.decision.drop.val()
+                    & !self.lookup_drop.val()
                     & self.stage.busy.val()
                     & self.stage_waited.q.val()
                 {
-                    self.early_offer.next = self.decision.route.val()
+                    self.early_offer.next = self.lookup_route.val()
                         & !self.lookup_sent.q.val()
                         & !self.stage.out_valid.val();
                     if (self.stage.out_valid.val() & self.core_outputs.val()).any() {
-                        self.early_offer.next = self.decision.route.val()
+                        self.early_offer.next = self.lookup_route.val()
                             & !self.lookup_sent.q.val()
                             & !self.stage.out_valid.val()
                             & self.link_outputs.val();
@@ -367,13 +399,18 @@ macro_rules! define_router {
                 }
                 self.early_taken.next = self.early_offer.val() & self.out_ready_vector.val();
                 self.lookup_sent_now.next = self.lookup_sent.q.val() | self.early_taken.val();
-                self.lookup_left.next = self.decision.route.val() & !self.lookup_sent_now.val();
+                self.lookup_left.next = self.lookup_route.val() & !self.lookup_sent_now.val();
                 self.early_done.next =
                     self.lookup_sent_now.val().any() & !self.lookup_left.val().any();
                 self.lookup_advance.next = self.lookup_valid.q.val()
                     & self.table_ready.val()
-                    & (self.decision.drop.val() | self.stage.in_ready.val() | self.early_done.val());
+                    & (self.lookup_drop.val() | self.stage.in_ready.val() | self.early_done.val());
                 self.lookup_can_accept.next = !self.lookup_valid.q.val() | self.lookup_advance.val();
+                self.decided.d.next =
+                    self.lookup_valid.q.val() & self.table_ready.val() & !self.lookup_advance.val();
+                self.decided_route.d.next = self.lookup_route.val();
+                self.decided_drop.d.next = self.lookup_drop.val();
+                self.decided_counts.d.next = self.lookup_counts.val();
                 self.lookup_sent.d.next = self.lookup_sent_now.val();
                 if self.lookup_can_accept.val() {
                     self.lookup_sent.d.next = self.no_outputs.val();
@@ -402,7 +439,7 @@ macro_rules! define_router {
                 // Output stage.
                 self.stage_enter.next = self.lookup_valid.q.val()
                     & self.table_ready.val()
-                    & !self.decision.drop.val()
+                    & !self.lookup_drop.val()
                     & !self.early_done.val();
                 self.stage.in_valid.next = self.stage_enter.val();
                 self.stage.in_packet.next = self.decision.out_packet.val();
@@ -437,7 +474,7 @@ macro_rules! define_router {
                 // Counters and status.
                 self.counters.increment.next = self.stage.events.val();
                 if self.lookup_advance.val() {
-                    self.counters.increment.next = self.stage.events.val() | self.decision.counts.val();
+                    self.counters.increment.next = self.stage.events.val() | self.lookup_counts.val();
                 }
                 for k in 0..12 {
                     self.count[k].next = self.counters.count[k].val();
@@ -456,6 +493,7 @@ macro_rules! define_router {
                     self.lookup_valid.d.next = false;
                     self.lookup_sent.d.next = self.no_outputs.val();
                     self.stage_waited.d.next = false;
+                    self.decided.d.next = false;
                 }
             }
         }
