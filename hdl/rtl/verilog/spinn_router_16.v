@@ -353,6 +353,18 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  stage_waited$d;
     wire  stage_waited$q;
     reg  stage_waited$clock;
+    reg  decided$d;
+    wire  decided$q;
+    reg  decided$clock;
+    reg  [23:0] decided_route$d;
+    wire  [23:0] decided_route$q;
+    reg  decided_route$clock;
+    reg  decided_drop$d;
+    wire  decided_drop$q;
+    reg  decided_drop$clock;
+    reg  [11:0] decided_counts$d;
+    wire  [11:0] decided_counts$q;
+    reg  decided_counts$clock;
     
     // Local signals
     reg  [71:0] selected_packet;
@@ -363,6 +375,9 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  lookup_advance;
     reg  lookup_can_accept;
     reg  [23:0] out_ready_vector;
+    reg  [23:0] lookup_route;
+    reg  lookup_drop;
+    reg  [11:0] lookup_counts;
     reg  [23:0] early_offer;
     reg  [23:0] early_taken;
     reg  [23:0] lookup_sent_now;
@@ -527,6 +542,26 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         .q(stage_waited$q),
         .clock(stage_waited$clock)
     );
+    top$decided decided(
+        .d(decided$d),
+        .q(decided$q),
+        .clock(decided$clock)
+    );
+    top$decided_route decided_route(
+        .d(decided_route$d),
+        .q(decided_route$q),
+        .clock(decided_route$clock)
+    );
+    top$decided_drop decided_drop(
+        .d(decided_drop$d),
+        .q(decided_drop$q),
+        .clock(decided_drop$clock)
+    );
+    top$decided_counts decided_counts(
+        .d(decided_counts$d),
+        .q(decided_counts$q),
+        .clock(decided_counts$clock)
+    );
     
     // Update code
     always @(*) begin
@@ -538,6 +573,10 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         lookup_override$clock = clock;
         lookup_sent$clock = clock;
         stage_waited$clock = clock;
+        decided$clock = clock;
+        decided_route$clock = clock;
+        decided_drop$clock = clock;
+        decided_counts$clock = clock;
         control$d = control$q;
         fixed_route$d = fixed_route$q;
         lookup_valid$d = lookup_valid$q;
@@ -546,6 +585,10 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         lookup_override$d = lookup_override$q;
         lookup_sent$d = lookup_sent$q;
         stage_waited$d = stage_waited$q;
+        decided$d = decided$q;
+        decided_route$d = decided_route$q;
+        decided_drop$d = decided_drop$q;
+        decided_counts$d = decided_counts$q;
         arbiter$clock = clock;
         arbiter$reset = reset;
         mc_table$clock = clock;
@@ -804,19 +847,31 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         decision$fr_route = fixed_route$q;
         decision$monitor = control$q[(32'h8)+:(5)];
         decision$override_route = lookup_override$q;
+        lookup_route = decision$route;
+        lookup_drop = decision$drop;
+        lookup_counts = decision$counts;
+        if (decided$q) begin
+            lookup_route = decided_route$q;
+            lookup_drop = decided_drop$q;
+            lookup_counts = decided_counts$q;
+        end
         early_offer = no_outputs;
-        if (lookup_valid$q & table_ready & ~decision$drop & stage$busy & stage_waited$q) begin
-            early_offer = decision$route & ~lookup_sent$q & ~stage$out_valid;
+        if (lookup_valid$q & table_ready & ~lookup_drop & stage$busy & stage_waited$q) begin
+            early_offer = lookup_route & ~lookup_sent$q & ~stage$out_valid;
             if (|(stage$out_valid & core_outputs)) begin
-                early_offer = decision$route & ~lookup_sent$q & ~stage$out_valid & link_outputs;
+                early_offer = lookup_route & ~lookup_sent$q & ~stage$out_valid & link_outputs;
             end
         end
         early_taken = early_offer & out_ready_vector;
         lookup_sent_now = lookup_sent$q | early_taken;
-        lookup_left = decision$route & ~lookup_sent_now;
+        lookup_left = lookup_route & ~lookup_sent_now;
         early_done = |lookup_sent_now & ~|lookup_left;
-        lookup_advance = lookup_valid$q & table_ready & (decision$drop | stage$in_ready | early_done);
+        lookup_advance = lookup_valid$q & table_ready & (lookup_drop | stage$in_ready | early_done);
         lookup_can_accept = ~lookup_valid$q | lookup_advance;
+        decided$d = lookup_valid$q & table_ready & ~lookup_advance;
+        decided_route$d = lookup_route;
+        decided_drop$d = lookup_drop;
+        decided_counts$d = lookup_counts;
         lookup_sent$d = lookup_sent_now;
         if (lookup_can_accept) begin
             lookup_sent$d = no_outputs;
@@ -854,7 +909,7 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         core_in_ready$16 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$22);
         core_in_ready$17 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$23);
         reinject_ready = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == reinject_port);
-        stage_enter = lookup_valid$q & table_ready & ~decision$drop & ~early_done;
+        stage_enter = lookup_valid$q & table_ready & ~lookup_drop & ~early_done;
         stage$in_valid = stage_enter;
         stage$in_packet = decision$out_packet;
         stage$in_source = lookup_source$q;
@@ -936,7 +991,7 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         end
         counters$increment = stage$events;
         if (lookup_advance) begin
-            counters$increment = stage$events | decision$counts;
+            counters$increment = stage$events | lookup_counts;
         end
         count$0 = counters$count$0;
         count$1 = counters$count$1;
@@ -963,6 +1018,7 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
             lookup_valid$d = 1'b0;
             lookup_sent$d = no_outputs;
             stage_waited$d = 1'b0;
+            decided$d = 1'b0;
         end
     end
     
@@ -1804,6 +1860,82 @@ module top$counters$value$9(d,q,clock);
     end
           
 endmodule // top$counters$value$9
+
+
+module top$decided(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$decided
+
+
+module top$decided_counts(d,q,clock);
+    
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$decided_counts
+
+
+module top$decided_drop(d,q,clock);
+    
+    // Module arguments
+    input wire  d;
+    output reg  q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 1'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$decided_drop
+
+
+module top$decided_route(d,q,clock);
+    
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$decided_route
 
 
 module top$decision(packet,source,table_hit,table_route,p2p_code,fr_route,monitor,override_route,drop,route,er_last,out_packet,counts);
