@@ -8,7 +8,7 @@ use spinn_arch::{
     CoreId, Counter, LinkDir, McEntry, OutputPort, P2pRoute, Packet, RouteSet, N_COUNTERS,
 };
 use spinn_rtl::config::{self, RouterConfig, BANKED_SHAPES, P2P_SIZES, REGISTER_SIZES};
-use spinn_rtl::{RouterDriver, RouterInputs, RouterOutputs, TableKind};
+use spinn_rtl::{ConfigTarget, RouterDriver, RouterInputs, RouterOutputs, TableKind};
 
 /// Every MC table build, with the default 64-entry P2P table.
 fn mc_builds() -> Vec<RouterConfig> {
@@ -302,7 +302,7 @@ fn a_write_does_not_move_a_packet_already_offered_early() {
         }
         assert!(offered, "{config}: B is offered early on S");
         let mut write = RouterInputs::config_write(
-            spinn_rtl::ConfigTarget::McEntry,
+            ConfigTarget::McEntry,
             1,
             moved.key(),
             moved.mask(),
