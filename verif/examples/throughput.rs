@@ -196,7 +196,7 @@ fn measure(
     let rate = fit.machine_samples_per_second();
     let trained = fit.samples_trained.max(1) as f64;
     println!(
-        "  {label:<30} {rate:>8.0} samples/s ({}), {:>6.0} packets/sample, {} dumped, {} dropped, {:.2} mJ/sample, {} cores{trials}, golden {}, host {host:.1} s (+{choosing:.1} s choosing) = {:.0}x golden's {:.3} s",
+        "  {label:<30} {rate:>8.0} samples/s ({}), {:>6.0} packets/sample, {} dumped, {} dropped, {:.2} mJ/sample, {} cores{trials}, data {} chips x {} KB in {:.2} s of host link, golden {}, host {host:.1} s (+{choosing:.1} s choosing) = {:.0}x golden's {:.3} s",
         match base {
             Some(b) => format!("{:>5.1}x baseline", rate / b),
             None => "no baseline".into(),
@@ -206,6 +206,9 @@ fn measure(
         fit.machine.dropped,
         1e3 * fit.machine.energy_joules / trained,
         fit.machine.cores_used,
+        fit.data_load.chips,
+        fit.data_load.bytes_per_chip.div_ceil(1024),
+        fit.data_load.host_link_seconds,
         if check.matches(spec.numeric()) { "equal" } else { "DIFFERS" },
         fit.machine_host.as_secs_f64() / report.golden_host.as_secs_f64().max(1e-9),
         report.golden_host.as_secs_f64(),

@@ -493,7 +493,15 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "matches": g.matches(spec.numeric()),
         }),
     };
-    let json_report = json!({
+    // Added apart: one more entry in the report's `json!` would pass serde_json's macro
+    // recursion limit.
+    let data_load_json = json!({
+        "samples": report.data_load.samples,
+        "bytes_per_chip": report.data_load.bytes_per_chip,
+        "chips": report.data_load.chips,
+        "host_link_seconds": report.data_load.host_link_seconds,
+    });
+    let mut json_report = json!({
         "command": "train",
         "model": describe(&spec),
         "numeric": spec.numeric().name(),
@@ -548,6 +556,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "router_load": crate::report::chip_loads_json(&chip_loads),
         "links": link_loads.as_deref().map(|l| crate::report::link_loads_json(l, r.cycles)),
     });
+    json_report["data_load"] = data_load_json;
     if let Some(dir) = &out_dir {
         let weights_path = dir.path().join("weights.npz");
         save_npz(&weights_path, &report.weights).with_context(|| {
@@ -593,6 +602,12 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "host time:          {host:.2} s ({:.2} s in machine training batches, {:.2} s in the golden reference)",
             report.machine_host.as_secs_f64(),
             golden_host.as_secs_f64()
+        )?;
+        let load = &report.data_load;
+        writeln!(
+            out,
+            "data on machine:    {} samples ({} bytes) written once into the SDRAM of {} feeder chip(s), {:.3} s over the host link",
+            load.samples, load.bytes_per_chip, load.chips, load.host_link_seconds
         )?;
         writeln!(
             out,

@@ -116,6 +116,17 @@ fn train_out_writes_the_report_and_plots() {
     assert!(report["test_accuracy"].as_f64().expect("accuracy") > 0.5);
     assert_eq!(report["packets"]["dropped"], 0);
     assert_eq!(report["golden"]["matches"], true);
+    // The training set went once into the feeder's chip: the digits' training split, 64
+    // inputs and 10 labels a word each.
+    let load = &report["data_load"];
+    let samples = report["training_samples"]
+        .as_u64()
+        .expect("training samples");
+    assert_eq!(load["samples"].as_u64(), Some(samples));
+    assert_eq!(load["bytes_per_chip"].as_u64(), Some(samples * 4 * 74));
+    assert_eq!(load["chips"], 1);
+    assert!(load["host_link_seconds"].as_f64().expect("seconds") > 0.0);
+    assert!(text.contains("data on machine:"), "{text}");
     for (file, size) in [
         ("loss.png", (800, 500)),
         ("accuracy.png", (800, 500)),

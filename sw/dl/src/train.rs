@@ -5,11 +5,15 @@
 //!
 //! Batches: epoch `e` (from 1) visits the training samples in the order
 //! [`shuffled_indices`]`(n, seed + e)` in chunks of the optimiser's batch size (the last one
-//! may be shorter), so two runs with the same seed see the same batches.
+//! may be shorter), so two runs with the same seed see the same batches. The training set is
+//! written once into the SDRAM of the chips that hold the feeders before the first batch
+//! ([`FitReport::data_load`] says what that cost); each batch then passes only its samples'
+//! indices.
 
 use crate::data::{shuffled_indices, Dataset};
 use crate::machine::{
-    Arith, BatchOutcome, Fixed, MachineError, MachineOptions, OnMachine, Parameters, Retries, F32,
+    Arith, BatchOutcome, DataLoad, Fixed, MachineError, MachineOptions, OnMachine, Parameters,
+    Retries, F32,
 };
 use crate::model::{ModelSpec, NumericMode, Weights};
 use spinn_runtime::MachineReport;
@@ -172,6 +176,29 @@ impl Network {
         })
     }
 
+    /// Writes the training set into the feeder chips' SDRAM (see
+    /// [`OnMachine::load_training_set`]).
+    pub fn load_training_set(
+        &mut self,
+        x: &[&[f32]],
+        y: &[&[f32]],
+    ) -> Result<DataLoad, MachineError> {
+        on_either!(self, on => on.load_training_set(x, y))
+    }
+
+    /// What writing the training set on the machine cost, if one is there.
+    pub fn data_load(&self) -> Option<DataLoad> {
+        on_either!(self, on => on.data_load())
+    }
+
+    /// One SGD step on samples `indices` of the training set on the machine.
+    pub fn train_resident(&mut self, indices: &[usize]) -> Result<Outcome, MachineError> {
+        Ok(match self {
+            Network::F32(on) => to_f32::<F32>(on.train_resident(indices)?),
+            Network::Fixed(on) => to_f32::<Fixed>(on.train_resident(indices)?),
+        })
+    }
+
     pub fn evaluate_batch(&mut self, x: &[&[f32]], y: &[&[f32]]) -> Result<Outcome, MachineError> {
         Ok(match self {
             Network::F32(on) => to_f32::<F32>(on.evaluate_batch(x, y)?),
@@ -292,6 +319,8 @@ pub struct FitReport {
     pub stray_packets: u64,
     /// Batches (training and evaluation) run again after lost packets, over the run.
     pub retries: Retries,
+    /// Writing the training set into the feeder chips' SDRAM, once before the first batch.
+    pub data_load: DataLoad,
 }
 
 impl FitReport {
@@ -492,6 +521,15 @@ pub fn fit_epochs(
     }
     let batch = spec.optimizer().batch_size();
     let n = train.n_samples();
+    // The training set goes into the feeder chips' SDRAM once; each batch then names its
+    // samples by index.
+    let data_load = {
+        let all: Vec<usize> = (0..n).collect();
+        let ys = one_hot(train, &all);
+        let x: Vec<&[f32]> = all.iter().map(|&i| train.sample(i)).collect();
+        let y: Vec<&[f32]> = ys.iter().map(Vec::as_slice).collect();
+        network.load_training_set(&x, &y)?
+    };
     let mut machine_host = Duration::ZERO;
     let mut training_cycles = 0u64;
     let mut summaries = Vec::new();
@@ -513,7 +551,7 @@ pub fn fit_epochs(
                 batch: b + 1,
                 detail,
             };
-            let out = match network.train_batch(&x, &y) {
+            let out = match network.train_resident(chunk) {
                 Err(MachineError::NonFinite { sample }) => {
                     return Err(diverged(format!(
                         "the machine's outputs are not numbers from sample {sample} of the batch on"
@@ -594,5 +632,6 @@ pub fn fit_epochs(
         weights: network.weights(),
         stray_packets: network.stray_packets(),
         retries: network.retries(),
+        data_load,
     })
 }

@@ -88,6 +88,12 @@ impl Context<'_> {
         self.charged_millicycles += count * self.costs.millicycles(op);
     }
 
+    /// Reads `bytes` from the chip's SDRAM into DTCM by DMA and waits for it: the setup and
+    /// the transfer are charged to this callback.
+    pub fn dma_read(&mut self, bytes: u64) {
+        self.charged_millicycles += self.costs.dma_millicycles(bytes);
+    }
+
     /// Core cycles charged so far in this callback (rounded up).
     pub fn charged_cycles(&self) -> u64 {
         self.charged_millicycles.div_ceil(1000)

@@ -50,6 +50,15 @@ pub struct CostTable {
     pub user_event_cycles: u64,
     /// The monitor reading the dump registers and queueing the packet for re-injection.
     pub dump_read_cycles: u64,
+    /// Programming the core's DMA controller for one transfer (`spin1_dma_transfer`: the
+    /// queue checks and the DMA register writes) and taking its completion.
+    pub dma_setup_cycles: u64,
+    /// A DMA transfer between SDRAM and DTCM, per byte, in thousandths of a core cycle.
+    pub dma_millicycles_per_byte: u64,
+    /// The host link's raw rate in bits per second, and the share of it that carries data:
+    /// the host writes a chip's SDRAM in SDP messages of 256 data bytes in 292.
+    pub host_link_bits_per_second: u64,
+    pub host_link_payload: (u64, u64),
     /// Per-operation costs in thousandths of a cycle, indexed by [`Op`].
     pub float_mac_millicycles: u64,
     pub float_add_millicycles: u64,
@@ -71,7 +80,10 @@ impl CostTable {
     /// receive 20 (with the interrupt entry, the roofline's 50 cycles per received packet,
     /// §3.1), send 30, timer and user handlers 20 each,
     /// dump read 60, soft-float division 120, soft-float exp/log 600, fixed-point exp/log by
-    /// table 40.
+    /// table 40, a DMA's setup and completion 40.
+    /// A DMA moves 1 GB/s (`spec/hardware.md` §6: "> 1 GB/s block transfer"), 5 bytes per
+    /// core cycle at 200 MHz. The host link is a board's 100 Mbit/s Ethernet (an assumption:
+    /// the specs give no rate), carrying SDP messages of 256 data bytes in 292 (§7).
     pub fn arm968() -> CostTable {
         CostTable {
             cpu_hz: 200_000_000,
@@ -83,6 +95,10 @@ impl CostTable {
             timer_cycles: 20,
             user_event_cycles: 20,
             dump_read_cycles: 60,
+            dma_setup_cycles: 40,
+            dma_millicycles_per_byte: 200,
+            host_link_bits_per_second: 100_000_000,
+            host_link_payload: (256, 292),
             float_mac_millicycles: 93_400,
             float_add_millicycles: 47_000,
             float_mul_millicycles: 31_400,
@@ -108,6 +124,19 @@ impl CostTable {
             Op::FixedTranscendental => self.fixed_transcendental_millicycles,
             Op::Alu => self.alu_millicycles,
         }
+    }
+
+    /// What a DMA of `bytes` between SDRAM and DTCM costs the core that waits for it, in
+    /// thousandths of a core cycle.
+    pub fn dma_millicycles(&self, bytes: u64) -> u64 {
+        self.dma_setup_cycles * 1000 + bytes * self.dma_millicycles_per_byte
+    }
+
+    /// Seconds the host link takes to write `bytes` into a chip's SDRAM.
+    pub fn host_write_seconds(&self, bytes: u64) -> f64 {
+        let (data, message) = self.host_link_payload;
+        let on_wire = bytes.div_ceil(data.max(1)) * message;
+        on_wire as f64 * 8.0 / self.host_link_bits_per_second.max(1) as f64
     }
 
     /// Router cycles that `millicycles` of core time take, rounded up: machine time is counted
@@ -209,6 +238,18 @@ mod tests {
                 .div_ceil(1000 * u128::from(costs.cpu_hz)) as u64;
             assert_eq!(costs.router_cycles(m), wide, "{m}");
         }
+    }
+
+    #[test]
+    fn a_dma_and_a_host_write_cost_their_setup_and_their_bytes() {
+        let costs = CostTable::arm968();
+        // 40 cycles of setup, then 5 bytes a cycle.
+        assert_eq!(costs.dma_millicycles(0), 40_000);
+        assert_eq!(costs.dma_millicycles(296), 40_000 + 59_200);
+        // One SDP message (292 bytes on the wire) carries up to 256 bytes.
+        assert!((costs.host_write_seconds(1) - 292.0 * 8.0 / 1e8).abs() < 1e-15);
+        assert!((costs.host_write_seconds(257) - 2.0 * 292.0 * 8.0 / 1e8).abs() < 1e-15);
+        assert_eq!(costs.host_write_seconds(0), 0.0);
     }
 
     #[test]

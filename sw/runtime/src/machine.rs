@@ -25,7 +25,7 @@ use crate::app::{Application, Context, CoreLocation, Effects};
 use crate::cost::{CostTable, RouterClock};
 use crate::engine::{Engine, FastEngine, MachineEngine};
 use crate::event::{Callbacks, Event, Priority, N_TASK_QUEUES, QUEUE_USABLE_SLOTS, SEND_CAPACITY};
-use crate::memory::{Budget, MemoryError, DTCM_BYTES, SDRAM_BYTES};
+use crate::memory::{Budget, MemoryError, Region, DTCM_BYTES, SDRAM_BYTES};
 use spinn_arch::{
     ChipCoord, CoreId, Counter, DumpHeader, Emergency, McEntry, RouterControl, WaitTime,
     CORES_PER_CHIP, N_COUNTERS,
@@ -347,6 +347,8 @@ pub struct Machine {
     core_at: Vec<Option<u32>>,
     by_vertex: BTreeMap<String, u32>,
     sdram: Vec<Budget>,
+    /// Per chip: the size of the data set the host wrote into its SDRAM, if any.
+    host_data: Vec<Option<u64>>,
     monitors: Vec<MonitorState>,
     /// Per chip: the links (bits 0–5) that are dead or lead off the machine.
     dead_links: Vec<u8>,
@@ -539,6 +541,7 @@ impl Machine {
             core_at,
             by_vertex,
             sdram: vec![Budget::new(SDRAM_BYTES); n_chips],
+            host_data: vec![None; n_chips],
             monitors: vec![MonitorState::default(); n_chips],
             jobs: JobQueue::new(),
             events: Vec::new(),
@@ -583,6 +586,30 @@ impl Machine {
         let idx = *self.by_vertex.get(vertex)?;
         let app: &mut dyn std::any::Any = &mut *self.cores[idx as usize].app;
         app.downcast_mut::<T>()
+    }
+
+    /// The index of the chip `vertex` runs on, if it is on the machine.
+    pub fn chip_of(&self, vertex: &str) -> Option<usize> {
+        let core = *self.by_vertex.get(vertex)?;
+        Some(self.cores[core as usize].chip)
+    }
+
+    /// The host writes the data set `what` (`bytes` long) into the SDRAM of chip `chip` (an
+    /// index from [`Machine::chip_of`]), for every core of that chip to read, replacing the
+    /// data set it wrote there before.
+    pub fn write_host_data(
+        &mut self,
+        chip: usize,
+        what: &str,
+        bytes: u64,
+    ) -> Result<(), MemoryError> {
+        if let Some(held) = self.host_data[chip].take() {
+            self.sdram[chip].used -= held;
+        }
+        let name = format!("host data for chip {}", self.topology.chip_at(chip));
+        self.sdram[chip].alloc(&name, Region::Sdram, what, bytes)?;
+        self.host_data[chip] = Some(bytes);
+        Ok(())
     }
 
     /// Raises a user event on `vertex`'s core now (the host's SDP message arriving); returns

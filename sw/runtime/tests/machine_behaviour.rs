@@ -237,3 +237,38 @@ fn runs_are_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// The host's data set in a chip's SDRAM: one copy per chip, replaced (not added to) when
+/// written again, refused with an error naming the chip and SDRAM when it does not fit.
+#[test]
+fn host_data_takes_a_chips_sdram_once_and_is_refused_beyond_it() {
+    let mut machine = pipe(
+        1,
+        ChipCoord::new(1, 0),
+        receiver(Priority::NonQueueable, 20),
+        MachineConfig::spinnaker(),
+    )
+    .expect("loads");
+    assert_eq!(machine.chip_of("nobody"), None);
+    let chip = machine.chip_of("receiver").expect("placed");
+    assert_ne!(Some(chip), machine.chip_of("sender"));
+    let half = spinn_runtime::SDRAM_BYTES / 2 + 1;
+    // Written three times, the set still takes its size once.
+    for _ in 0..3 {
+        machine
+            .write_host_data(chip, "training set", half)
+            .expect("half the SDRAM fits");
+    }
+    let error = machine
+        .write_host_data(chip, "training set", spinn_runtime::SDRAM_BYTES + 1)
+        .expect_err("more than the SDRAM");
+    let message = error.to_string();
+    assert!(
+        message.contains("SDRAM") && message.contains("(1, 0)") && message.contains("training set"),
+        "{message}"
+    );
+    // The refused write left no set behind: the whole SDRAM is free again.
+    machine
+        .write_host_data(chip, "training set", spinn_runtime::SDRAM_BYTES)
+        .expect("the whole SDRAM fits");
+}

@@ -344,7 +344,7 @@ impl Layout {
             Role::Feeder,
             format!("{prefix}/feeder"),
             memory.feeder().total(),
-            0,
+            memory.feeder_batch_buffer(u64::from(self.record_capacity)),
             feeder_chip,
         );
         let loss = self.vertex(

@@ -7,13 +7,17 @@
 //! | tile | kernels and biases held here `(v + g [+ v])` each, a reduction counter `4` per 32 of them, one contribution buffer `s` per input element | inputs `v`, partial sums `s` per blocked-term output, activations `v` per pre-pool output (relu's derivative needs only `a > 0`), incoming `δ` `s` per output (per reading layer in f32) |
 //! | block `R × C` | weights `(v + g [+ v])` each, a reduction counter `4` per 32 of them | inputs `4R`, `δz` `4C`, partial sums `8C` |
 //! | loss | | outputs and labels `2v` per output |
-//! | feeder | | credits `8` |
+//! | feeder | a sample buffer `4(i + o)` (the DMA target) | credits `8` |
 //!
 //! where `v` is a value (4 bytes), `s` a sum (4 in f32, 8 in fixed point: exact `i64`), `g` a
 //! gradient sum (the same) and the bracketed `v` a momentum velocity. A block's partial sums
 //! are counted at 8 bytes in both modes, so that fixed-point partials stay exact across blocks.
 //! The reduction counters ([`super::cores::REDUCTION_CHUNK`]) are held whether or not the
 //! core's parameters are summed with copies, so that a plan fits with replicas as without.
+//!
+//! In SDRAM a feeder holds a batch buffer of `4(i + o)` per sample for the batches the host
+//! streams (`i` inputs, `o` outputs); the training set the host writes once per feeder chip is
+//! counted against that chip's SDRAM by the machine.
 
 use crate::model::{ModelSpec, NumericMode};
 
@@ -71,6 +75,8 @@ pub struct MemoryModel {
     /// are added in the reference's order); in fixed point the sum is exact in any order and
     /// one buffer takes them all.
     pub ordered_readers: bool,
+    /// One sample as the feeder reads it from SDRAM: its inputs and labels, a word each.
+    pub sample_bytes: u64,
 }
 
 /// A value (weight, activation, `δ`): 4 bytes in both modes.
@@ -86,6 +92,7 @@ impl MemoryModel {
             },
             momentum: spec.optimizer().momentum().is_some(),
             ordered_readers: spec.numeric() == NumericMode::F32,
+            sample_bytes: VALUE * (spec.inputs() + spec.outputs()) as u64,
         }
     }
 
@@ -162,7 +169,15 @@ impl MemoryModel {
 
     pub fn feeder(&self) -> Dtcm {
         Dtcm {
-            items: vec![("slot credits", 8 * self.slots)],
+            items: vec![
+                ("sample buffer", self.sample_bytes),
+                ("slot credits", 8 * self.slots),
+            ],
         }
+    }
+
+    /// The feeder's SDRAM buffer for a streamed batch of up to `capacity` samples.
+    pub fn feeder_batch_buffer(&self, capacity: u64) -> u64 {
+        capacity * self.sample_bytes
     }
 }

@@ -24,7 +24,7 @@ pub use layout::{Layout, Replication, Spread};
 pub use plan::{plan, Plan, PlanConfig, PlanError};
 pub use ports::Mode;
 pub use session::{
-    map_model, map_spec, BatchOutcome, MachineError, MachineOptions, Mapped, OnMachine,
+    map_model, map_spec, BatchOutcome, DataLoad, MachineError, MachineOptions, Mapped, OnMachine,
     PacketLosses, Parameters, Replicas, Retries, Waiting, BATCH_ATTEMPTS,
 };
 pub use spidnn::{SpidnnError, SpidnnNetwork};

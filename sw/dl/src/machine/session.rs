@@ -3,6 +3,11 @@
 //! live through the gatherer, outputs from the loss core's recording, weights from the cores'
 //! memory).
 //!
+//! Training data is written once into the SDRAM of every chip that holds a feeder
+//! ([`OnMachine::load_training_set`], its host-link cost reported on its own as a
+//! [`DataLoad`]); a batch of it then passes only sample indices ([`OnMachine::train_resident`]).
+//! Batches of other data are streamed: the host writes them into the feeders' batch buffers.
+//!
 //! A batch runs until the machine is quiet. If the feeder has not seen every sample finished
 //! by then (or the batch's machine-time limit passes), the watchdog names every core that holds
 //! a partly filled sample slot or an unfinished gradient reduction and what it is missing,
@@ -28,6 +33,7 @@ use spinn_runtime::{
 };
 use spinn_toolchain::{map, GraphError, MapConfig, MapError, Mapping, VertexId};
 use std::ops::Range;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Samples a batch may have beyond the model's batch size (evaluation and prediction), as the
@@ -128,6 +134,12 @@ pub enum MachineError {
     },
     #[error("a batch needs at least one sample")]
     EmptyBatch,
+    #[error("no training set is on the machine: load one before training on it by index")]
+    NoTrainingSet,
+    #[error("sample {index} is beyond the {samples} samples of the training set on the machine")]
+    SampleIndex { index: usize, samples: usize },
+    #[error(transparent)]
+    Memory(#[from] spinn_runtime::MemoryError),
     #[error(
         "a batch of {samples} samples is more than the {capacity} the loss core's recording \
          holds; split it"
@@ -349,8 +361,44 @@ pub struct OnMachine<A: Arith> {
     /// What earlier machines of this network did before a retry replaced them.
     retired: Option<Retired>,
     retries: Retries,
+    /// The training set in the feeder chips' SDRAM, and what writing it cost.
+    resident: Option<(Arc<[FedSample]>, DataLoad)>,
     _mode: std::marker::PhantomData<A>,
 }
+
+/// A training set written into the SDRAM of every chip that holds a feeder: once per chip,
+/// whatever the number of feeders on it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DataLoad {
+    pub samples: usize,
+    /// One chip's copy: every sample's inputs and labels, a word each.
+    pub bytes_per_chip: u64,
+    pub chips: usize,
+    /// Host time the writes take over the host link (the cost table's rate and SDP
+    /// framing), one chip after another: not machine time of any batch.
+    pub host_link_seconds: f64,
+}
+
+/// A batch as the feeders take it: samples in SDRAM and the batch's order of them.
+#[derive(Debug, Clone)]
+struct FedBatch {
+    set: Arc<[FedSample]>,
+    order: Vec<u32>,
+}
+
+impl FedBatch {
+    /// A batch the host streams: its samples, in order.
+    fn streamed(samples: Vec<FedSample>) -> FedBatch {
+        let order = (0..samples.len() as u32).collect();
+        FedBatch {
+            set: Arc::from(samples),
+            order,
+        }
+    }
+}
+
+/// What the host writes into a feeder chip's SDRAM for a training set.
+const TRAINING_SET: &str = "training set";
 
 /// Batches run again on a freshly loaded machine because the fabric lost packets of theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -594,6 +642,7 @@ impl<A: Arith> OnMachine<A> {
             options: options.clone(),
             retired: None,
             retries: Retries::default(),
+            resident: None,
             _mode: std::marker::PhantomData,
         })
     }
@@ -674,7 +723,7 @@ impl<A: Arith> OnMachine<A> {
     fn run_batch_retrying(
         &mut self,
         mode: Mode,
-        samples: Vec<FedSample>,
+        batch: FedBatch,
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         // Only training changes what the cores hold: a stalled evaluation is run again from
         // what they hold after it.
@@ -682,7 +731,7 @@ impl<A: Arith> OnMachine<A> {
         let mut attempt = 0;
         loop {
             let before = self.machine.report();
-            let result = self.run_batch(mode, samples.clone());
+            let result = self.run_batch(mode, &batch);
             let after = self.machine.report();
             let lost = after.packets_lost() + after.send_failures + after.queue_overflows
                 > before.packets_lost() + before.send_failures + before.queue_overflows;
@@ -765,12 +814,17 @@ impl<A: Arith> OnMachine<A> {
     ) -> Result<bool, MachineError> {
         // The plan, the machine graph and the mapping stay: only the programs are loaded
         // again, with the state and the attempt's pacing and fault seed.
-        let fresh = load_programs::<A>(
+        let mut fresh = load_programs::<A>(
             &self.spec,
             (&state.weights, state.velocities.as_ref()),
             (&self.plan, &self.layout, &self.mapping),
             &options,
         )?;
+        // A program reload leaves SDRAM as it was on a real board; in the model the fresh
+        // machine's budgets are charged with the training set again, at no host-link cost.
+        if let Some((set, _)) = &self.resident {
+            write_training_set(&mut fresh, &self.layout, &self.names, &set[..])?;
+        }
         let retired = Retired {
             report: self.report(),
             chip_loads: self.chip_loads(),
@@ -790,18 +844,18 @@ impl<A: Arith> OnMachine<A> {
     fn run_batch(
         &mut self,
         mode: Mode,
-        samples: Vec<FedSample>,
+        batch: &FedBatch,
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
-        let n = samples.len();
+        let n = batch.order.len();
         let shares = BatchShare::split(n as u32, self.layout.replicas.len() as u32);
-        let mut rest = samples.into_iter();
+        let mut rest = batch.order.iter().copied();
         for (replica, share) in self.layout.replicas.iter().zip(&shares) {
             let feeder = &self.names[replica.feeder.index()];
-            let mine: Vec<FedSample> = rest.by_ref().take(share.share as usize).collect();
+            let mine: Vec<u32> = rest.by_ref().take(share.share as usize).collect();
             self.machine
                 .app_mut::<Feeder>(feeder)
                 .expect("invariant: the feeder vertex runs a Feeder")
-                .load(mode, mine, n as u32);
+                .load(mode, batch.set.clone(), mine, n as u32);
             self.machine.raise_user_event(feeder, START_BATCH, 0);
         }
         let mut words: [Option<u32>; 2] = [None, None];
@@ -1045,7 +1099,65 @@ impl<A: Arith> OnMachine<A> {
         y: &[&[f32]],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let samples = self.samples(x, Some(y))?;
-        self.run_batch_retrying(Mode::Train, samples)
+        self.run_batch_retrying(Mode::Train, FedBatch::streamed(samples))
+    }
+
+    /// Writes the training set `(x, y)` into the SDRAM of every chip that holds a feeder,
+    /// once per chip, replacing the one written before; returns what the writes cost. The
+    /// samples are checked as a batch's are, without the batch-size limit.
+    pub fn load_training_set(
+        &mut self,
+        x: &[&[f32]],
+        y: &[&[f32]],
+    ) -> Result<DataLoad, MachineError> {
+        let set: Arc<[FedSample]> =
+            Arc::from(fed_samples::<A>(&self.spec, usize::MAX, x, Some(y))?);
+        let written = write_training_set(&mut self.machine, &self.layout, &self.names, &set[..])?;
+        let bytes_per_chip = training_set_bytes(&set[..]);
+        let costs = &self.options.machine.costs;
+        let load = DataLoad {
+            samples: set.len(),
+            bytes_per_chip,
+            chips: written,
+            host_link_seconds: written as f64 * costs.host_write_seconds(bytes_per_chip),
+        };
+        self.resident = Some((set, load));
+        Ok(load)
+    }
+
+    /// What writing the training set on the machine cost, if one is there.
+    pub fn data_load(&self) -> Option<DataLoad> {
+        self.resident.as_ref().map(|(_, load)| *load)
+    }
+
+    /// One SGD step on the samples `indices` of the training set on the machine (in batch
+    /// order): the same step as [`OnMachine::train_batch`] on those samples, with only the
+    /// indices passed to the feeders.
+    pub fn train_resident(
+        &mut self,
+        indices: &[usize],
+    ) -> Result<BatchOutcome<A::Value>, MachineError> {
+        let (set, _) = self.resident.as_ref().ok_or(MachineError::NoTrainingSet)?;
+        if indices.is_empty() {
+            return Err(MachineError::EmptyBatch);
+        }
+        if indices.len() > self.record_capacity {
+            return Err(MachineError::BatchTooLarge {
+                samples: indices.len(),
+                capacity: self.record_capacity,
+            });
+        }
+        if let Some(&index) = indices.iter().find(|&&i| i >= set.len()) {
+            return Err(MachineError::SampleIndex {
+                index,
+                samples: set.len(),
+            });
+        }
+        let batch = FedBatch {
+            set: set.clone(),
+            order: indices.iter().map(|&i| i as u32).collect(),
+        };
+        self.run_batch_retrying(Mode::Train, batch)
     }
 
     /// The mean loss and outputs of `(x, y)` without training.
@@ -1055,13 +1167,15 @@ impl<A: Arith> OnMachine<A> {
         y: &[&[f32]],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let samples = self.samples(x, Some(y))?;
-        self.run_batch_retrying(Mode::Evaluate, samples)
+        self.run_batch_retrying(Mode::Evaluate, FedBatch::streamed(samples))
     }
 
     /// The outputs for `x`.
     pub fn predict_batch(&mut self, x: &[&[f32]]) -> Result<Vec<Vec<A::Value>>, MachineError> {
         let samples = self.samples(x, None)?;
-        Ok(self.run_batch_retrying(Mode::Predict, samples)?.outputs)
+        Ok(self
+            .run_batch_retrying(Mode::Predict, FedBatch::streamed(samples))?
+            .outputs)
     }
 
     /// Every weighted layer's kernel (Keras layout) and bias as the cores hold them (the host
@@ -1215,6 +1329,37 @@ impl<A: Arith> OnMachine<A> {
 
 /// A machine of `mapped` with every vertex's program loaded, holding `state` (weights and
 /// momentum velocities).
+/// One chip's copy of a training set in bytes: every sample's inputs and labels, a word each.
+fn training_set_bytes(set: &[FedSample]) -> u64 {
+    set.iter()
+        .map(|s| 4 * (s.x.len() + s.y.as_ref().map_or(0, Vec::len)) as u64)
+        .sum()
+}
+
+/// Writes `set` into the SDRAM of every chip that holds one of the layout's feeders (once
+/// per chip); returns how many chips the host wrote.
+fn write_training_set(
+    machine: &mut Machine,
+    layout: &Layout,
+    names: &[String],
+    set: &[FedSample],
+) -> Result<usize, MachineError> {
+    let bytes = training_set_bytes(set);
+    let chips: std::collections::BTreeSet<usize> = layout
+        .replicas
+        .iter()
+        .map(|replica| {
+            machine
+                .chip_of(&names[replica.feeder.index()])
+                .expect("invariant: every feeder is on the machine")
+        })
+        .collect();
+    for &chip in &chips {
+        machine.write_host_data(chip, TRAINING_SET, bytes)?;
+    }
+    Ok(chips.len())
+}
+
 fn load_programs<A: Arith>(
     spec: &ModelSpec,
     (weights, velocities): (&Weights, Option<&Weights>),
@@ -1348,6 +1493,7 @@ fn build_apps<A: Arith>(
                         gap: gap(v),
                     },
                     memory.feeder(),
+                    memory.feeder_batch_buffer(u64::from(layout.record_capacity)),
                 )),
                 Role::Loss => Box::new(LossCore::<A>::new(
                     spec.outputs() as u32,

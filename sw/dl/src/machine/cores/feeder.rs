@@ -1,10 +1,15 @@
 //! The feeder: streams a batch's samples from SDRAM into the network, at most one sample per
 //! slot, refilling a slot when every core is finished with its sample (credits).
+//!
+//! The samples are in the chip's SDRAM: a training set the host wrote once into every feeder
+//! chip (a batch then names its samples by index), or a batch the host streamed into the
+//! feeder's batch buffer. Each sample is read into DTCM by one DMA before it is sent.
 
 use super::{allocate, on_event, Mailbox, Worker, CALLBACKS, START_BATCH};
 use crate::machine::memory::Dtcm;
 use crate::machine::ports::{BatchShare, InPorts, Mode, OutPort, PortKind};
 use spinn_runtime::{Application, Callbacks, Context, Event, MemoryError, Op};
+use std::sync::Arc;
 
 /// One sample as the feeder holds it: the input and (except for prediction) the labels, as
 /// words.
@@ -36,23 +41,31 @@ pub struct Feeder {
     mode: Mode,
     /// This replica's samples of the batch (and the batch's size).
     share: BatchShare,
-    samples: Vec<FedSample>,
+    /// The samples in SDRAM the batch is drawn from.
+    set: Arc<[FedSample]>,
+    /// This replica's share of the batch, in batch order: indices into `set`.
+    order: Vec<u32>,
     next_sample: usize,
     /// Which sample each slot holds.
     holding: Vec<Option<usize>>,
     credits: Vec<u32>,
     finished: usize,
     dtcm: Dtcm,
+    /// SDRAM for a streamed batch.
+    batch_buffer: u64,
     mail: Mailbox,
 }
 
 impl Feeder {
-    pub fn new(slots: u32, wiring: FeederWiring, dtcm: Dtcm) -> Feeder {
+    /// A feeder with `slots` samples in flight, holding `dtcm` and `batch_buffer` bytes of
+    /// SDRAM for streamed batches.
+    pub fn new(slots: u32, wiring: FeederWiring, dtcm: Dtcm, batch_buffer: u64) -> Feeder {
         Feeder {
             slots,
             mode: Mode::Train,
             share: BatchShare::whole(0),
-            samples: Vec::new(),
+            set: Arc::from(Vec::new()),
+            order: Vec::new(),
             next_sample: 0,
             holding: vec![None; slots as usize],
             credits: vec![0; slots as usize],
@@ -60,18 +73,20 @@ impl Feeder {
             mail: Mailbox::new(wiring.gap),
             wiring,
             dtcm,
+            batch_buffer,
         }
     }
 
-    /// The host writes this replica's share of a batch of `total` samples into the feeder's
-    /// SDRAM (the machine then raises [`START_BATCH`]).
-    pub fn load(&mut self, mode: Mode, samples: Vec<FedSample>, total: u32) {
+    /// The host names this replica's share of a batch of `total` samples: `order`, indices
+    /// into `set`, the samples in this chip's SDRAM (the machine then raises [`START_BATCH`]).
+    pub fn load(&mut self, mode: Mode, set: Arc<[FedSample]>, order: Vec<u32>, total: u32) {
         self.mode = mode;
         self.share = BatchShare {
-            share: samples.len() as u32,
+            share: order.len() as u32,
             total,
         };
-        self.samples = samples;
+        self.set = set;
+        self.order = order;
         self.next_sample = 0;
         self.finished = 0;
     }
@@ -110,19 +125,22 @@ impl Feeder {
     }
 
     fn fill(&mut self, ctx: &mut Context) {
-        while self.next_sample < self.samples.len() {
+        while self.next_sample < self.order.len() {
             let slot = self.next_sample % self.slots as usize;
             if self.holding[slot].is_some() {
                 return;
             }
-            let sample = &self.samples[self.next_sample];
+            let sample = &self.set[self.order[self.next_sample] as usize];
+            let labels = sample.y.as_ref().filter(|_| self.mode != Mode::Predict);
+            let words = sample.x.len() + labels.map_or(0, Vec::len);
+            ctx.dma_read(4 * words as u64);
             for port in &self.wiring.inputs {
                 for k in 0..port.width {
                     let word = sample.x[port.source(k)];
                     self.mail.send(port.key(slot as u32, k, 0), word);
                 }
             }
-            if let (Some(y), true) = (&sample.y, self.mode != Mode::Predict) {
+            if let Some(y) = labels {
                 for (k, &word) in y.iter().enumerate() {
                     self.mail
                         .send(self.wiring.labels.key(slot as u32, k as u32, 0), word);
@@ -171,7 +189,7 @@ impl Application for Feeder {
 
     fn start(&mut self, ctx: &mut Context) -> Result<(), MemoryError> {
         allocate(ctx, &self.dtcm)?;
-        Ok(())
+        ctx.alloc_sdram("batch buffer", self.batch_buffer)
     }
 
     fn on_event(&mut self, ctx: &mut Context, event: Event) {

@@ -393,7 +393,12 @@ impl Layout {
         let mut b = Builder::default();
         let ethernet = Some(ChipCoord::new(0, 0));
         let outputs = spec.outputs() as u32;
-        let feeder = b.vertex("spidnn/feeder".into(), memory.feeder().total(), 0, ethernet);
+        let feeder = b.vertex(
+            "spidnn/feeder".into(),
+            memory.feeder().total(),
+            memory.feeder_batch_buffer(u64::from(record_capacity)),
+            ethernet,
+        );
         let gatherer = b.vertex("spidnn/gatherer".into(), 1024, 0, ethernet);
         let loss = b.vertex(
             "spidnn/loss".into(),
@@ -854,7 +859,7 @@ impl<A: Arith> SpidnnNetwork<A> {
         self.machine
             .app_mut::<Feeder>(&feeder)
             .expect("invariant: the feeder vertex runs a Feeder")
-            .load(mode, samples, n as u32);
+            .load(mode, Arc::from(samples), (0..n as u32).collect(), n as u32);
         self.machine.raise_user_event(&feeder, START_BATCH, 0);
         let results = key_base(&self.mapping, self.layout.results.partition);
         let mut words: [Option<u32>; 2] = [None, None];
@@ -980,6 +985,7 @@ fn build_apps<A: Arith>(
             gap: b.gap(layout.feeder, receive, send),
         },
         memory.feeder(),
+        memory.feeder_batch_buffer(spec.optimizer().batch_size().max(RECORDED_SAMPLES) as u64),
     )));
     apps[layout.gatherer.index()] = Some(Box::new(LivePacketGatherer::new()));
     apps[layout.loss.index()] = Some(Box::new(LossCore::<A>::new(
