@@ -19,7 +19,7 @@
 //! ```
 
 use spinn_dl::machine::{Arith, Fixed};
-use spinn_dl::machine::{MachineOptions, Replicas, SpidnnNetwork, F32};
+use spinn_dl::machine::{MachineOptions, Replicas, Roofline, SpidnnNetwork, F32};
 use spinn_dl::train::{one_hot, Network, Silent};
 use spinn_dl::{digits, mnist, Dataset, ModelSpec, NumericMode};
 use spinn_verif::training::{train, TrainingRun};
@@ -127,6 +127,7 @@ struct Measured {
     rate: f64,
     link_hops_per_sample: f64,
     deliveries_per_sample: f64,
+    roofline: Roofline,
 }
 
 /// One line of figures for `bench` trained with `replicas` copies, cut by the fewest-cores
@@ -201,7 +202,7 @@ fn measure(
             Some(b) => format!("{:>5.1}x baseline", rate / b),
             None => "no baseline".into(),
         },
-        fit.machine.delivered as f64 / trained,
+        fit.training_deliveries as f64 / trained,
         fit.machine.dumped,
         fit.machine.dropped,
         1e3 * fit.machine.energy_joules / trained,
@@ -215,49 +216,25 @@ fn measure(
     );
     Some(Measured {
         rate,
-        link_hops_per_sample: fit.machine.link_hops as f64 / trained,
-        deliveries_per_sample: fit.machine.delivered as f64 / trained,
+        link_hops_per_sample: fit.training_link_hops as f64 / trained,
+        deliveries_per_sample: fit.training_deliveries as f64 / trained,
+        roofline: fit.roofline(spec, &run.options.topology, &run.options.machine.costs),
     })
 }
 
-/// Multiply-accumulates of one sample's forward pass (a convolution's every output position
-/// at every tap, padding included: an upper bound).
-fn forward_macs(spec: &ModelSpec) -> f64 {
-    let graph = spec.graph();
-    graph
-        .nodes()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, node)| {
-            let shapes = graph.parameters(spinn_dl::NodeId(i))?;
-            let grid = node.shape.grid();
-            Some(
-                (shapes.window[0] * shapes.window[1] * shapes.inputs * shapes.outputs) as f64
-                    * (grid.rows * grid.cols) as f64,
-            )
-        })
-        .sum()
-}
-
-/// `performance.md` §3's roofs for `spec` on SpiN-5 (768 application cores at 200 MHz, 240
-/// directed on-board links at 4.05 M 72-bit packets/s): compute at the mode's MAC cost (three
-/// MACs per weight per sample: forward, backward, gradient), core ingress at 50 cycles per
-/// packet delivered and links at a packet per link hop, both at the deliveries and link hops
-/// per sample the whole board measured (the mapping's traffic, not a lower bound).
-fn roofline(spec: &ModelSpec, board: &Measured) {
-    let cores = 768.0 * 200e6;
-    let mac = match spec.numeric() {
-        NumericMode::F32 => 93.4,
-        NumericMode::Fixed => 6.5,
-    };
-    let compute = cores / (3.0 * forward_macs(spec) * mac);
-    let ingress = cores / (board.deliveries_per_sample * 50.0).max(1e-9);
-    let links = 240.0 * 4.05e6 / board.link_hops_per_sample.max(1e-9);
+/// `performance.md` §3's roofs for the model on SpiN-5 ([`Roofline`]: compute at the mode's
+/// MAC cost, core ingress and links at the deliveries and link hops per sample the run's
+/// training batches measured: the mapping's traffic, not a lower bound).
+fn print_roofline(board: &Measured) {
+    let roof = board.roofline;
     println!(
-        "  roofline: compute {compute:.0} samples/s, core ingress {ingress:.0} (at the board's {:.0} deliveries/sample), links {links:.0} (at its {:.0} link hops/sample); the board reached {:.1} % of the lowest",
+        "  roofline: compute {:.0} samples/s, core ingress {:.0} (at the board's {:.0} deliveries/sample), links {:.0} (at its {:.0} link hops/sample); the board reached {:.1} % of the lowest",
+        roof.compute,
+        roof.ingress,
         board.deliveries_per_sample,
+        roof.links,
         board.link_hops_per_sample,
-        100.0 * board.rate / compute.min(ingress).min(links)
+        100.0 * board.rate / roof.lowest()
     );
 }
 
@@ -297,7 +274,7 @@ fn main() {
             base,
         );
         if let Some(board) = measure("board (auto), fastest", &bench, Replicas::Auto, true, base) {
-            roofline(&bench.spec, &board);
+            print_roofline(&board);
         }
     }
 }

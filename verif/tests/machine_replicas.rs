@@ -112,8 +112,8 @@ fn auto_fills_the_board_with_copies() {
     assert!(mapped.layout.graph.n_vertices() <= 48 * 17);
 }
 
-/// `--plan fastest`: every candidate cut is timed on a real batch, the one kept is the
-/// fastest of them (so never slower than the fewest-cores cut, which is always tried), and
+/// `--plan fastest`: every candidate cut (and number of samples in flight) is timed on a real
+/// batch, the one kept is the fastest of them (so never slower than the fewest-cores cut, which is always tried), and
 /// training with it equals the reference bit for bit in s16.15 like any other cut.
 #[test]
 fn the_fastest_plan_is_the_fastest_trial_and_trains_exactly() {
@@ -132,8 +132,17 @@ fn the_fastest_plan_is_the_fastest_trial_and_trains_exactly() {
     assert_eq!(fewest.dtcm_bytes, options.plan.dtcm_bytes, "{trials:?}");
     let best = trials
         .iter()
-        .find(|t| t.dtcm_bytes == chosen.plan.dtcm_bytes)
-        .expect("the chosen cut was timed");
+        .find(|t| t.timed(&chosen))
+        .expect("the chosen cut, slots and copies were timed");
+    // The samples in flight were searched too: 2, 4 and 8 on the fastest cut.
+    for slots in [2, 4, 8] {
+        assert!(
+            trials
+                .iter()
+                .any(|t| t.slots == slots && t.dtcm_bytes == best.dtcm_bytes),
+            "{slots} slots tried: {trials:?}"
+        );
+    }
     for t in &trials {
         assert!(
             best.cycles_per_sample() <= t.cycles_per_sample(),

@@ -359,7 +359,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             args.resume.as_ref().expect("invariant: resumed").display()
         )?;
     }
-    let full_budget = options.plan.dtcm_bytes;
+    let (full_budget, full_slots) = (options.plan.dtcm_bytes, options.plan.slots);
     let trials = match args.plan {
         PlanGoal::FewestCores => Vec::new(),
         PlanGoal::Fastest => {
@@ -378,20 +378,24 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     let mut network = Network::resume(&spec, &weights, velocities.as_ref(), &options)
         .context("mapping the model onto the machine")?;
-    let timed = |budget: u64| trials.iter().find(|t| t.dtcm_bytes == budget);
-    if let Some(best) = timed(options.plan.dtcm_bytes) {
+    if let Some(best) = trials.iter().find(|t| t.timed(&options)) {
+        // The first trial is the planner's own cut: the whole budget, the configured slots.
+        let fewest = trials
+            .first()
+            .filter(|t| t.dtcm_bytes == full_budget && t.slots == full_slots);
         writeln!(
             text,
-            "plan: fastest of {} trials on the first batch: DTCM budget {} bytes, {} on {} cores, {:.0} router cycles per sample{}",
+            "plan: fastest of {} trials on the first batch: DTCM budget {} bytes, {} samples in flight, {} on {} cores, {:.0} router cycles per sample{}",
             trials.len(),
             best.dtcm_bytes,
+            best.slots,
             match best.replicas {
                 1 => "1 copy".to_string(),
                 n => format!("{n} copies"),
             },
             best.cores,
             best.cycles_per_sample(),
-            match timed(full_budget) {
+            match fewest {
                 Some(fewest) if fewest != best => format!(
                     " ({:.0} for the fewest-cores cut)",
                     fewest.cycles_per_sample()
@@ -493,8 +497,39 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "matches": g.matches(spec.numeric()),
         }),
     };
-    // Added apart: one more entry in the report's `json!` would pass serde_json's macro
-    // recursion limit.
+    // The performance and data-load entries are added apart: more entries in the report's
+    // `json!` would pass serde_json's macro recursion limit.
+    let trials_json: Vec<serde_json::Value> = trials
+        .iter()
+        .map(|t| {
+            json!({
+                "dtcm_budget_bytes": t.dtcm_bytes,
+                "slots": t.slots,
+                "replicas": t.replicas,
+                "cores": t.cores,
+                "router_cycles": t.cycles,
+                "router_cycles_per_sample": t.cycles_per_sample(),
+                "dumped": t.dumped,
+            })
+        })
+        .collect();
+    let roof = report.roofline(&spec, &options.topology, &options.machine.costs);
+    let rate = report.machine_samples_per_second();
+    let busiest = network.busiest_core();
+    let busiest_share = |busy: u64| busy as f64 / r.cycles.max(1) as f64;
+    let performance_json = json!({
+        "roofline_samples_per_second": {
+            "compute": roof.compute,
+            "core_ingress": roof.ingress,
+            "links": roof.links,
+        },
+        "fraction_of_lowest_roof": rate / roof.lowest(),
+        "busiest_core": busiest.as_ref().map(|(vertex, busy)| json!({
+            "vertex": vertex,
+            "busy_router_cycles": busy,
+            "share_of_machine_time": busiest_share(*busy),
+        })),
+    });
     let data_load_json = json!({
         "samples": report.data_load.samples,
         "bytes_per_chip": report.data_load.bytes_per_chip,
@@ -541,14 +576,8 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "plan": {
             "goal": args.plan.name(),
             "dtcm_budget_bytes": options.plan.dtcm_bytes,
-            "trials": trials.iter().map(|t| json!({
-                "dtcm_budget_bytes": t.dtcm_bytes,
-                "replicas": t.replicas,
-                "cores": t.cores,
-                "router_cycles": t.cycles,
-                "router_cycles_per_sample": t.cycles_per_sample(),
-                "dumped": t.dumped,
-            })).collect::<Vec<_>>(),
+            "slots": options.plan.slots,
+            "trials": trials_json,
         },
         "peak_dtcm_bytes": r.peak_dtcm_bytes,
         "energy_joules": r.energy_joules,
@@ -557,6 +586,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "links": link_loads.as_deref().map(|l| crate::report::link_loads_json(l, r.cycles)),
     });
     json_report["data_load"] = data_load_json;
+    json_report["performance"] = performance_json;
     if let Some(dir) = &out_dir {
         let weights_path = dir.path().join("weights.npz");
         save_npz(&weights_path, &report.weights).with_context(|| {
@@ -647,6 +677,29 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             out,
             "cores:              {} used, peak DTCM {} of 65536 bytes",
             r.cores_used, r.peak_dtcm_bytes
+        )?;
+        if let Some((vertex, busy)) = &busiest {
+            writeln!(
+                out,
+                "busiest core:       {vertex}, busy {:.1}% of machine time",
+                100.0 * busiest_share(*busy)
+            )?;
+        }
+        // A roof the run's traffic never touches (no link hops on one chip) is unbounded.
+        let bound = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.0}")
+            } else {
+                "unbounded".to_string()
+            }
+        };
+        writeln!(
+            out,
+            "roofline:           compute {}, core ingress {}, links {} samples/s at this run's traffic; {:.1}% of the lowest reached",
+            bound(roof.compute),
+            bound(roof.ingress),
+            bound(roof.links),
+            100.0 * rate / roof.lowest()
         )?;
         writeln!(out, "energy:             {:.3} J", r.energy_joules)?;
         let verdict = match (check, spec.numeric()) {

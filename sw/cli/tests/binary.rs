@@ -127,6 +127,21 @@ fn train_out_writes_the_report_and_plots() {
     assert_eq!(load["chips"], 1);
     assert!(load["host_link_seconds"].as_f64().expect("seconds") > 0.0);
     assert!(text.contains("data on machine:"), "{text}");
+    // The busiest core's share of the machine time and the roofline reached.
+    let performance = &report["performance"];
+    let share = performance["busiest_core"]["share_of_machine_time"]
+        .as_f64()
+        .expect("a busiest core");
+    assert!(share > 0.0 && share <= 1.0, "{performance}");
+    let fraction = performance["fraction_of_lowest_roof"]
+        .as_f64()
+        .expect("a fraction");
+    assert!(fraction > 0.0 && fraction < 1.0, "{performance}");
+    assert!(performance["roofline_samples_per_second"]["compute"].as_f64() > Some(0.0));
+    assert!(
+        text.contains("busiest core:") && text.contains("roofline:"),
+        "{text}"
+    );
     for (file, size) in [
         ("loss.png", (800, 500)),
         ("accuracy.png", (800, 500)),

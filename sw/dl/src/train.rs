@@ -13,7 +13,7 @@
 use crate::data::{shuffled_indices, Dataset};
 use crate::machine::{
     Arith, BatchOutcome, DataLoad, Fixed, MachineError, MachineOptions, OnMachine, Parameters,
-    Retries, F32,
+    Retries, Roofline, F32,
 };
 use crate::model::{ModelSpec, NumericMode, Weights};
 use spinn_runtime::MachineReport;
@@ -186,6 +186,11 @@ impl Network {
         on_either!(self, on => on.load_training_set(x, y))
     }
 
+    /// The busiest core and its busy router cycles (see [`OnMachine::busiest_core`]).
+    pub fn busiest_core(&self) -> Option<(String, u64)> {
+        on_either!(self, on => on.busiest_core())
+    }
+
     /// What writing the training set on the machine cost, if one is there.
     pub fn data_load(&self) -> Option<DataLoad> {
         on_either!(self, on => on.data_load())
@@ -311,6 +316,9 @@ pub struct FitReport {
     pub machine: MachineReport,
     /// Machine time spent on training batches (not on evaluation), in seconds.
     pub training_machine_seconds: f64,
+    /// Packets delivered to cores and link hops in the training batches (not in evaluation).
+    pub training_deliveries: u64,
+    pub training_link_hops: u64,
     pub samples_trained: usize,
     /// Host time spent in the machine's training batches.
     pub machine_host: Duration,
@@ -331,6 +339,26 @@ impl FitReport {
     /// Training samples per second of machine time.
     pub fn machine_samples_per_second(&self) -> f64 {
         self.samples_trained as f64 / self.training_machine_seconds.max(f64::MIN_POSITIVE)
+    }
+
+    /// The roofline of `spec` on `topology` at the traffic this run's training batches
+    /// moved per sample.
+    pub fn roofline(
+        &self,
+        spec: &ModelSpec,
+        topology: &spinn_arch::Machine,
+        costs: &spinn_runtime::CostTable,
+    ) -> Roofline {
+        let per_sample = |n: u64| n as f64 / self.samples_trained.max(1) as f64;
+        Roofline::new(
+            spec,
+            topology,
+            costs,
+            (
+                per_sample(self.training_deliveries),
+                per_sample(self.training_link_hops),
+            ),
+        )
     }
 }
 
@@ -532,6 +560,7 @@ pub fn fit_epochs(
     };
     let mut machine_host = Duration::ZERO;
     let mut training_cycles = 0u64;
+    let (mut training_deliveries, mut training_link_hops) = (0u64, 0u64);
     let mut summaries = Vec::new();
     let n_epochs = epochs.clone().count();
     // The first batch's loss of this call: the yardstick for divergence.
@@ -544,7 +573,7 @@ pub fn fit_epochs(
             let x: Vec<&[f32]> = chunk.iter().map(|&i| train.sample(i)).collect();
             let ys = one_hot(train, chunk);
             let y: Vec<&[f32]> = ys.iter().map(Vec::as_slice).collect();
-            let before = network.report().cycles;
+            let before = network.report();
             let started = Instant::now();
             let diverged = |detail: String| FitError::Diverged {
                 epoch,
@@ -580,8 +609,11 @@ pub fn fit_epochs(
                 }
             }
             machine_host += started.elapsed();
-            let cycles = network.report().cycles - before;
+            let after = network.report();
+            let cycles = after.cycles - before.cycles;
             training_cycles += cycles;
+            training_deliveries += after.delivered - before.delivered;
+            training_link_hops += after.link_hops - before.link_hops;
             let loss = out.loss.unwrap_or(f64::NAN);
             loss_sum += loss * chunk.len() as f64;
             correct += out
@@ -626,6 +658,8 @@ pub fn fit_epochs(
     Ok(FitReport {
         epochs: summaries,
         training_machine_seconds: training_cycles as f64 * seconds_per_cycle,
+        training_deliveries,
+        training_link_hops,
         samples_trained: n * n_epochs,
         machine,
         machine_host,

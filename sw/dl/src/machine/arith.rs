@@ -17,7 +17,7 @@
 
 use crate::model::{Loss, ModelSpec, NumericMode};
 use crate::ops::Activation;
-use spinn_runtime::Op;
+use spinn_runtime::{Context, Op};
 use std::fmt::Debug;
 
 /// A numeric mode of the machine's kernels.
@@ -78,6 +78,8 @@ pub trait Arith: Debug + Clone + Copy + Send + 'static {
         gradient: Self::Sum,
         batch: u32,
     ) -> Self::Value;
+    /// Charges what [`Arith::update`] costs a core for `n` parameters.
+    fn charge_update(ctx: &mut Context, hyper: &Self::Hyper, batch: u32, n: u64);
     fn activate(activation: Activation, z: &[Self::Value]) -> Vec<Self::Value>;
     /// `δz` from `δa` through the activation, from the activation's output `a` alone (relu's
     /// derivative is 1 where `a > 0`, which is where `z > 0`), so cores keep `a` and not `z`.
@@ -337,6 +339,26 @@ impl Arith for F32 {
             _ => param - hyper.learning_rate * mean,
         }
     }
+    fn charge_update(ctx: &mut Context, hyper: &F32Hyper, batch: u32, n: u64) {
+        // The mean `g / B` is a soft-float division, or for a power-of-two batch a
+        // multiplication by the exact reciprocal (the same real number, rounded once: the
+        // same bits); then `lr × mean` and the subtraction, or with momentum `μ × v`, the
+        // subtraction and the addition.
+        let mean = if batch.is_power_of_two() {
+            Op::FloatMul
+        } else {
+            Op::FloatDiv
+        };
+        ctx.charge(mean, n);
+        ctx.charge(Op::FloatMul, n);
+        match hyper.momentum {
+            Some(_) => {
+                ctx.charge(Op::FloatMul, n);
+                ctx.charge(Op::FloatAdd, 2 * n);
+            }
+            None => ctx.charge(Op::FloatAdd, n),
+        }
+    }
     fn activate(activation: Activation, z: &[f32]) -> Vec<f32> {
         activate_float(activation, z)
     }
@@ -566,6 +588,11 @@ impl Arith for Fixed {
             }
             _ => sat(i128::from(param) - i128::from(step)),
         }
+    }
+    fn charge_update(ctx: &mut Context, _hyper: &FixedHyper, _batch: u32, n: u64) {
+        // The scaled step (a 64-bit multiply-accumulate and a rounding shift or division by
+        // the batch) and the saturating update: two s16.15 MACs' worth.
+        ctx.charge(Op::Fixed32Mac, 2 * n);
     }
     fn activate(activation: Activation, z: &[i32]) -> Vec<i32> {
         match activation {

@@ -1,5 +1,6 @@
-//! A plan chosen for speed (`spinn train --plan fastest`): block sizes and the copy count
-//! that minimise machine time per training sample, measured rather than modelled.
+//! A plan chosen for speed (`spinn train --plan fastest`): block sizes, the number of samples
+//! in flight and the copy count that minimise machine time per training sample, measured
+//! rather than modelled.
 //!
 //! The planner's own cut is the one with the fewest cores within each core's DTCM. A smaller
 //! DTCM budget cuts the layers into more, smaller blocks: each sample's work is spread over
@@ -9,9 +10,11 @@
 //! s16.15 one) and the batch size, and the fabric's contention is what the cost model knows
 //! least, so each candidate budget is mapped with its copy count and timed on one real batch
 //! on a freshly loaded machine; the fastest is kept, the trials are reported, and training
-//! starts from the same weights on a new machine with the chosen options. Every candidate
-//! trains the same batch to the same result in s16.15 (replicas and cuts change no sum), so
-//! the choice changes machine time only.
+//! starts from the same weights on a new machine with the chosen options. More samples in
+//! flight keep a copy's cores busy while a sample's forward and backward passes travel
+//! between them, but every slot's buffers take DTCM the blocks could have had. Every
+//! candidate trains the same batch to the same result in s16.15 (replicas, cuts and slots
+//! change no sum), so the choice changes machine time only.
 
 use super::arith::Arith;
 use super::session::{auto_replicas, MachineError, MachineOptions, OnMachine, Replicas};
@@ -39,11 +42,17 @@ impl PlanGoal {
 /// DTCM budgets tried, in eighths of the configured one (the full budget first).
 const BUDGET_EIGHTHS: [u64; 6] = [8, 7, 6, 5, 4, 3];
 
+/// Samples in flight tried on the fastest cut and copy count (besides the configured number,
+/// with which that cut was found).
+const SLOTS_TRIED: [u64; 3] = [2, 4, 8];
+
 /// One candidate's measured batch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trial {
     /// The DTCM budget the planner cut with.
     pub dtcm_bytes: u64,
+    /// Samples in flight.
+    pub slots: u64,
     pub replicas: usize,
     pub cores: usize,
     /// Machine time of the trial batch (retries included), in router cycles.
@@ -57,6 +66,13 @@ impl Trial {
     pub fn cycles_per_sample(&self) -> f64 {
         self.cycles as f64 / self.samples.max(1) as f64
     }
+
+    /// Whether this trial timed `options` (the DTCM budget, slots and copies it names).
+    pub fn timed(&self, options: &MachineOptions) -> bool {
+        self.dtcm_bytes == options.plan.dtcm_bytes
+            && self.slots == options.plan.slots
+            && options.replicas == Replicas::Count(self.replicas as u32)
+    }
 }
 
 /// The options of the fastest candidate for training `spec` from `weights` (and
@@ -66,7 +82,9 @@ impl Trial {
 /// First the DTCM budgets, each with the requested copies; then, if the copies were `auto`,
 /// halving the copy count of the fastest cut while that is faster (the whole board is not
 /// always the fastest: every copy adds a member to each reduction, and a big model's copies
-/// share chips and links with each other's sample traffic). A trial runs once (a batch that
+/// share chips and links with each other's sample traffic); then the fastest so far with
+/// the other numbers of samples in flight of [`SLOTS_TRIED`] (with `auto` copies, as many as
+/// that cut then allows). A trial runs once (a batch that
 /// lost packets is not retried: such a candidate is not one to choose) and is stopped at four
 /// times the best trial's machine time, without the injected transient faults (so that the
 /// choice does not depend on where they strike); a candidate whose cut does not fit, does not
@@ -123,6 +141,20 @@ pub fn fastest<A: Arith>(
             copies /= 2;
         }
     }
+    if let Some((_, best, _)) = &search.best {
+        let best = best.clone();
+        for slots in SLOTS_TRIED {
+            if slots == best.plan.slots {
+                continue;
+            }
+            let mut candidate = best.clone();
+            candidate.plan.slots = slots;
+            if options.replicas == Replicas::Auto {
+                candidate.replicas = Replicas::Auto;
+            }
+            search.time::<A>(candidate);
+        }
+    }
     match search.best {
         Some((_, mut chosen, trial)) => {
             chosen.replicas = Replicas::Count(trial.replicas as u32);
@@ -167,6 +199,7 @@ impl Search<'_> {
                 let after = network.report();
                 Ok(Trial {
                     dtcm_bytes: candidate.plan.dtcm_bytes,
+                    slots: candidate.plan.slots,
                     replicas: network.replicas(),
                     cores: after.cores_used,
                     cycles: after.cycles - before.cycles,

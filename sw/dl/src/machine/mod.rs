@@ -5,7 +5,8 @@
 //! the core programs ([`cores`]) and the host side
 //! ([`session`]: [`OnMachine`] maps, loads, trains, evaluates, predicts, reads weights back
 //! and reports stalls through the watchdog); [`spidnn`], the thesis prototype's mapping (one
-//! neuron per core) as a baseline on the same machine.
+//! neuron per core) as a baseline on the same machine; [`roofline`], the rates compute, core
+//! ingress and the links allow, against which a run is read.
 
 pub mod arith;
 pub mod choose;
@@ -15,6 +16,7 @@ pub mod memory;
 pub mod pacing;
 pub mod plan;
 pub mod ports;
+pub mod roofline;
 pub mod session;
 pub mod spidnn;
 
@@ -23,6 +25,7 @@ pub use choose::{PlanGoal, Trial};
 pub use layout::{Layout, Replication, Spread};
 pub use plan::{plan, Plan, PlanConfig, PlanError};
 pub use ports::Mode;
+pub use roofline::Roofline;
 pub use session::{
     map_model, map_spec, BatchOutcome, DataLoad, MachineError, MachineOptions, Mapped, OnMachine,
     PacketLosses, Parameters, Replicas, Retries, Waiting, BATCH_ATTEMPTS,

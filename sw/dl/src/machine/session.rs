@@ -1296,6 +1296,18 @@ impl<A: Arith> OnMachine<A> {
         }
     }
 
+    /// The core that has spent the most machine time in handlers and callbacks, and those
+    /// router cycles (counted on the machine loaded now: a retried batch's fresh load starts
+    /// the count again). Its share of the machine time says how close the mapping runs to
+    /// its slowest core's pace.
+    pub fn busiest_core(&self) -> Option<(String, u64)> {
+        self.names
+            .iter()
+            .filter_map(|v| Some((v, self.machine.core_stats(v)?.busy_cycles)))
+            .max_by_key(|&(v, busy)| (busy, std::cmp::Reverse(v)))
+            .map(|(v, busy)| (v.clone(), busy))
+    }
+
     /// Packets the DNN cores received on keys they do not listen to (0 when the tables are
     /// right).
     pub fn stray_packets(&self) -> u64 {

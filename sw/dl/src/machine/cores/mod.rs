@@ -349,7 +349,7 @@ impl<A: Arith> Params<A> {
             self.values[k] = A::update(hyper, self.values[k], v, self.grads[k], batch);
             self.grads[k] = A::Sum::default();
         }
-        ctx.charge(A::MAC, 2 * n);
+        A::charge_update(ctx, hyper, batch, n);
     }
 }
 
