@@ -2,8 +2,7 @@
 // hdl/rtl/verilog/spinn_router_16.v), checked by verif/src/formal.rs. Read with
 // `read_verilog -formal -sv`; the check selects one property group with a define:
 //
-//   PROP_VALID     an output's valid never falls (and, with VALID_DATA, its packet never changes)
-//                  before it is taken
+//   PROP_VALID     an output's valid never falls, and its packet never changes, before it is taken
 //   PROP_CONSERVE  a watched packet leaves on exactly its routed outputs (once each) or is dumped
 //   PROP_WAIT      the wait counters bound the time to an emergency route and to a dump
 //   PROP_COUNT     the diagnostic counters count every packet once
@@ -185,15 +184,29 @@ module router_props (
         end
     end
     wire control_write = cfg_write && cfg_target == 3'd1;
+    // Lemmas, for the inductive proofs: the router's control and fixed-route registers are the
+    // shadows above from cycle 1. `probe_control` and `probe_fixed_route` are connected to those
+    // router registers by the Yosys script (`connect -set` after `flatten`): proof helpers that
+    // are themselves proved, not properties. (Without them an induction may start from a state
+    // whose control register the configuration port could never have written.)
+    wire [31:0] probe_control;
+    wire [23:0] probe_fixed_route;
+    always @* begin
+        if (live) begin
+            // L1
+            assert(probe_control == s_control);
+            // L2
+            assert(probe_fixed_route == s_fixed_route);
+        end
+    end
+
     wire [7:0] wait1 = s_control[23:16];
     wire [7:0] wait2 = s_control[31:24];
 
 `ifdef PROP_VALID
     // ================================================================ PROP_VALID
     // V1: once an output is valid and not ready, it is valid in the next cycle.
-    // V2 (with VALID_DATA): ... and shows the same packet (a link its own packet bus; a core the
-    //     shared core bus). Kept apart from V1 because the packet registers make the unbounded
-    //     proof of V1 out of reach: V2 is checked by BMC.
+    // V2: ... and shows the same packet (a link its own packet bus; a core the shared core bus).
     // Assumption V-A: the wait times never expire: cycle 1 writes the control register, and every
     // control write sets wait1 = wait2 = 0xFF. (With finite waits a valid output is withdrawn
     // when its wait phase expires, which is the emergency route or the dump: PROP_WAIT and
@@ -203,6 +216,8 @@ module router_props (
         if (cycle == 4'd1) assume(control_write);
         if (control_write) assume(cfg_data[31:16] == 16'hffff);
     end
+    // L3 (a lemma): from cycle 2 the waits are the never-expiring ones.
+    always @* if (cycle >= 4'd2) assert(s_control[31:16] == 16'hffff);
     reg [23:0] p_out_valid = 24'b0, p_out_ready = 24'b0;
     reg [431:0] p_link_out_packet = 432'b0;
     reg [71:0] p_core_out_packet = 72'b0;
@@ -216,16 +231,14 @@ module router_props (
     always @* begin
         if (cycle >= 4'd2) begin
             for (o = 0; o < 24; o = o + 1)
-                // V1
+                // V1: valid held.
                 if (p_out_valid[o] && !p_out_ready[o]) assert(out_valid[o]);
-`ifdef VALID_DATA
             // V2: a valid, unready output's packet is held.
             for (o = 0; o < 6; o = o + 1)
                 if (p_out_valid[o] && !p_out_ready[o])
                     assert(link_out_packet[72*o +: 72] == p_link_out_packet[72*o +: 72]);
             if (|(p_out_valid[23:6] & ~p_out_ready[23:6]))
                 assert(core_out_packet == p_core_out_packet);
-`endif
         end
     end
 `else
@@ -244,6 +257,10 @@ module router_props (
             assume(cycle == 4'd1 && cfg_data[31:28] == 4'd0 && cfg_data[23:20] == 4'd0
                    && cfg_data[27:24] <= `MAX_WAIT && cfg_data[19:16] <= `MAX_WAIT);
     end
+    // L4 (a lemma): from cycle 2 the waits are the configured ones.
+    always @* if (cycle >= 4'd2)
+        assert(wait1[7:4] == 4'd0 && wait2[7:4] == 4'd0
+               && wait1[3:0] <= `MAX_WAIT && wait2[3:0] <= `MAX_WAIT);
     wire [5:0] limit1 = {2'b0, wait1[3:0]};
     wire [5:0] limit2 = {2'b0, wait2[3:0]};
 

@@ -34,10 +34,8 @@ pub const KEEP_VAR: &str = "SPINN_FORMAL_KEEP";
 /// A property group of the wrapper (one `PROP_*` define).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Property {
-    /// `PROP_VALID`: an output's valid never falls before it is taken (V1).
+    /// `PROP_VALID`: an output's valid never falls, nor its packet change, before it is taken.
     ValidHeld,
-    /// `PROP_VALID` with `VALID_DATA`: nor does its packet change (V1, V2).
-    PacketHeld,
     /// `PROP_CONSERVE`: a packet leaves on exactly its routed outputs, once each, or is dumped.
     Conservation,
     /// `PROP_WAIT`: the wait counters bound the time to an emergency route and to a dump.
@@ -47,9 +45,8 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 5] = [
+    pub const ALL: [Property; 4] = [
         Property::ValidHeld,
-        Property::PacketHeld,
         Property::Conservation,
         Property::WaitBounds,
         Property::Counters,
@@ -58,7 +55,6 @@ impl Property {
     fn defines(self) -> &'static [&'static str] {
         match self {
             Property::ValidHeld => &["PROP_VALID"],
-            Property::PacketHeld => &["PROP_VALID", "VALID_DATA"],
             Property::Conservation => &["PROP_CONSERVE"],
             Property::WaitBounds => &["PROP_WAIT"],
             Property::Counters => &["PROP_COUNT"],
@@ -69,7 +65,6 @@ impl Property {
     pub fn name(self) -> &'static str {
         match self {
             Property::ValidHeld => "valid",
-            Property::PacketHeld => "packet",
             Property::Conservation => "conserve",
             Property::WaitBounds => "wait",
             Property::Counters => "count",
@@ -141,6 +136,10 @@ impl Target {
 pub enum Engine {
     /// ABC `bmc3`: every run of `frames` cycles from power-up (cycle 0 is the reset cycle).
     Bmc { frames: u32 },
+    /// k-induction: ABC `bmc3` for the first `frames` cycles (the base case), then `ind -F
+    /// frames` (every `frames` consecutive good cycles are followed by a good one): a proof for
+    /// every depth, or a counterexample from the base case.
+    Induction { frames: u32 },
     /// ABC `pdr` (property-directed reachability): a proof for every depth, or a counterexample.
     Pdr,
 }
@@ -262,6 +261,7 @@ impl Check {
     fn label(&self) -> String {
         let engine = match self.engine {
             Engine::Bmc { frames } => format!("bmc{frames}"),
+            Engine::Induction { frames } => format!("ind{frames}"),
             Engine::Pdr => "pdr".to_string(),
         };
         match self.mutant {
@@ -382,8 +382,11 @@ fn yosys_script(check: &Check) -> String {
         "read_verilog router.v\n\
          read_verilog -formal -sv{defines} -DMAX_WAIT={max_wait} router_vec.sv router_props.sv\n\
          prep -top router_props\n\
-         cutpoint spinn_router/w:mc_table$hit spinn_router/w:mc_table$route spinn_router/w:p2p$read_code\n\
          flatten\n\
+         connect -set probe_control dut.dut.control$q\n\
+         connect -set probe_fixed_route dut.dut.fixed_route$q\n\
+         expose -cut w:dut.dut.mc_table$hit w:dut.dut.mc_table$route w:dut.dut.p2p$read_code\n\
+         delete -port o:*\n\
          opt_clean\n\
          async2sync\n\
          techmap\n\
@@ -461,18 +464,27 @@ fn run_in(check: &Check, yosys: &Path, abc: &Path, dir: &Path, start: Instant) -
         return Outcome::ToolError(format!("yosys: {e}"));
     }
     let timeout = check.timeout.as_secs().max(1);
+    let read = "read_aiger design.aig; fold; strash";
+    let base = |frames: u32| format!("{read}; bmc3 -F {frames} -T {timeout}; write_cex -a cex.aiw");
     let command = match check.engine {
-        Engine::Bmc { frames } => {
-            format!("read_aiger design.aig; fold; strash; bmc3 -F {frames} -T {timeout}; write_cex -a cex.aiw")
-        }
-        Engine::Pdr => {
-            format!("read_aiger design.aig; fold; strash; pdr -T {timeout}; write_cex -a cex.aiw")
-        }
+        Engine::Bmc { frames } | Engine::Induction { frames } => base(frames),
+        Engine::Pdr => format!("{read}; pdr -T {timeout}; write_cex -a cex.aiw"),
     };
-    let output = match run_tool(abc, &["-c", &command], dir) {
+    let mut output = match run_tool(abc, &["-c", &command], dir) {
         Ok(o) => o,
         Err(e) => return Outcome::ToolError(format!("yosys-abc: {e}")),
     };
+    if let Engine::Induction { frames } = check.engine {
+        // The step, once the base case holds: all properties as one output.
+        if parse_abc(&output, Engine::Bmc { frames }) == AbcVerdict::Proved(Depth::Bounded(frames))
+        {
+            let step = format!("{read}; orpos; ind -F {frames}");
+            match run_tool(abc, &["-c", &step], dir) {
+                Ok(o) => output.push_str(&o),
+                Err(e) => return Outcome::ToolError(format!("yosys-abc: {e}")),
+            }
+        }
+    }
     let _ = std::fs::write(dir.join("abc.log"), &output);
     let seconds = start.elapsed().as_secs_f64();
     match parse_abc(&output, check.engine) {
@@ -554,6 +566,16 @@ fn parse_abc(output: &str, engine: Engine) -> AbcVerdict {
             }
             AbcVerdict::Unknown
         }
+        Engine::Induction { frames } => match parse_abc(output, Engine::Bmc { frames }) {
+            AbcVerdict::Proved(_) if output.contains("Networks are equivalent") => {
+                AbcVerdict::Proved(Depth::Unbounded)
+            }
+            AbcVerdict::Proved(_) if output.contains("Networks are UNDECIDED") => {
+                AbcVerdict::Undecided(frames)
+            }
+            AbcVerdict::Proved(_) => AbcVerdict::Unknown,
+            other => other,
+        },
         Engine::Pdr => {
             if output.contains("Property proved") {
                 AbcVerdict::Proved(Depth::Unbounded)
