@@ -399,18 +399,23 @@ module router_props (
     always @* begin
         if (checking) begin
 `ifdef R1
+            // R1: never taken early from the lookup register (expected to fail).
             assert(!(t_state == T_LOOKUP && d_copy != 24'b0));
 `endif
 `ifdef R2
+            // R2: never an emergency copy taken (expected to fail).
             assert(!(t_state == T_STAGE && d_emergency != 6'b0));
 `endif
 `ifdef R3
+            // R3: never dumped (expected to fail).
             assert(!(t_dump && !t_overflow));
 `endif
 `ifdef R4
+            // R4: never dumped into full dump registers (expected to fail).
             assert(!t_overflow);
 `endif
 `ifdef R5
+            // R5: never dropped for bad parity (expected to fail).
             assert(!t_dropped);
 `endif
         end

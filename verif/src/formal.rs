@@ -21,6 +21,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The property wrapper and its port adapter (`verif/formal/`).
@@ -97,7 +98,8 @@ impl Witness {
         Witness::ParityDrop,
     ];
 
-    fn define(self) -> &'static str {
+    /// Its assertion's label and define in the wrapper (`R1`..`R5`).
+    pub fn label(self) -> &'static str {
         match self {
             Witness::EarlyTake => "R1",
             Witness::Emergency => "R2",
@@ -119,14 +121,14 @@ impl Target {
     fn defines(self) -> Vec<&'static str> {
         match self {
             Target::Property(p) => p.defines().to_vec(),
-            Target::Witness(w) => vec!["PROP_REACH", w.define()],
+            Target::Witness(w) => vec!["PROP_REACH", w.label()],
         }
     }
 
     fn name(self) -> String {
         match self {
             Target::Property(p) => p.name().to_string(),
-            Target::Witness(w) => format!("reach-{}", w.define()),
+            Target::Witness(w) => format!("reach-{}", w.label()),
         }
     }
 }
@@ -340,8 +342,13 @@ pub const TOOLS: [Tool; 2] = [YOSYS, YOSYS_ABC];
 
 /// The router Verilog the checks read: the exported 16-entry router.
 pub fn router_verilog() -> Result<String, String> {
-    spinn_rtl::config::verilog(&spinn_rtl::config::RouterConfig::register(16))
-        .map_err(|e| format!("generating the router Verilog: {e}"))
+    static VERILOG: OnceLock<Result<String, String>> = OnceLock::new();
+    VERILOG
+        .get_or_init(|| {
+            spinn_rtl::config::verilog(&spinn_rtl::config::RouterConfig::register(16))
+                .map_err(|e| format!("generating the router Verilog: {e}"))
+        })
+        .clone()
 }
 
 /// The Verilog without its `initial` blocks: every flip-flop then powers up arbitrary, and the
@@ -448,11 +455,13 @@ fn run_in(check: &Check, yosys: &Path, abc: &Path, dir: &Path, start: Instant) -
         ("router_props.sv", PROPS_SV),
         (
             "aiger.ys",
-            &format!("{script}write_aiger -zinit -map design.map design.aig\n"),
+            &format!(
+                "{script}write_aiger -zinit -map design.map design.aig\nwrite_rtlil design.il\n"
+            ),
         ),
         (
             "replay.ys",
-            &format!("{script}sim -clock clock -r cex.aiw -map design.map -vcd trace.vcd\n"),
+            "read_rtlil design.il\nsim -clock clock -r cex.aiw -map design.map -vcd trace.vcd\n",
         ),
     ];
     for (name, text) in files {

@@ -79,8 +79,8 @@ fn packets_are_conserved() {
     prove(
         "packets_are_conserved",
         Property::Conservation,
-        Engine::Bmc { frames: 16 },
-        Depth::Bounded(16),
+        Engine::Bmc { frames: 20 },
+        Depth::Bounded(20),
     );
 }
 
@@ -89,8 +89,8 @@ fn waits_bound_emergency_routes_and_dumps() {
     prove(
         "waits_bound_emergency_routes_and_dumps",
         Property::WaitBounds,
-        Engine::Bmc { frames: 30 },
-        Depth::Bounded(30),
+        Engine::Bmc { frames: 40 },
+        Depth::Bounded(40),
     );
 }
 
@@ -99,8 +99,8 @@ fn counters_count_every_packet_once() {
     prove(
         "counters_count_every_packet_once",
         Property::Counters,
-        Engine::Bmc { frames: 24 },
-        Depth::Bounded(24),
+        Engine::Bmc { frames: 30 },
+        Depth::Bounded(30),
     );
 }
 
@@ -114,7 +114,12 @@ fn the_assumptions_reach_every_case() {
     for witness in Witness::ALL {
         let check = Check::new(Target::Witness(witness), Engine::Bmc { frames: 10 });
         match run(check, &yosys, &abc) {
-            Outcome::Counterexample { .. } => {}
+            Outcome::Counterexample { failed, .. } => assert!(
+                failed
+                    .iter()
+                    .any(|f| f.starts_with(&format!("{} ", witness.label()))),
+                "{test}: {witness:?} reached, but through another assertion: {failed:?}"
+            ),
             other => panic!("{test}: {witness:?} is not reachable in 10 cycles: {other}"),
         }
     }
