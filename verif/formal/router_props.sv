@@ -16,7 +16,8 @@
 // Common assumptions (all groups):
 //   A1 reset is high in cycle 0 only; nothing is checked in cycle 0.
 //   A2 the active inputs are links 0 and 1, core 0 and the re-injection port; every other input's
-//      valid is low. (The arbiter is symmetric in its ports; the outputs are all free.)
+//      valid is low: two links, which the arbiter serves first and round robin, and the local
+//      side. All 24 outputs are free.
 //   A3 valid/ready protocol on the active inputs: a valid input stays valid, with the same packet
 //      (and, for re-injection, the same source and route), until it is taken.
 //   A4 every output's ready, the configuration port and the packets are otherwise free.

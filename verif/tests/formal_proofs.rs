@@ -79,8 +79,8 @@ fn packets_are_conserved() {
     prove(
         "packets_are_conserved",
         Property::Conservation,
-        Engine::Bmc { frames: 20 },
-        Depth::Bounded(20),
+        Engine::Bmc { frames: 18 },
+        Depth::Bounded(18),
     );
 }
 
@@ -99,8 +99,8 @@ fn counters_count_every_packet_once() {
     prove(
         "counters_count_every_packet_once",
         Property::Counters,
-        Engine::Bmc { frames: 30 },
-        Depth::Bounded(30),
+        Engine::Bmc { frames: 26 },
+        Depth::Bounded(26),
     );
 }
 
