@@ -6,12 +6,15 @@
 //   PROP_CONSERVE  a watched packet leaves on exactly its routed outputs (once each) or is dumped
 //   PROP_WAIT      the wait counters bound the time to an emergency route and to a dump
 //   PROP_COUNT     the diagnostic counters count every packet once
+//   PROP_REACH     (with R1..R5) witnesses that the watched-packet assumptions are not vacuous
 //
-// Everything here is observed at the router's ports: no property looks inside it.
+// Every property is observed at the router's ports. Only the lemmas L1, L2 (proof helpers,
+// themselves proved) read two internal registers, through probes the Yosys script connects.
 //
 // The router's flip-flops are read without their power-up values (formal.rs strips the
 // generated `initial` blocks), so every proof holds from any power-up state followed by one
-// reset cycle. The MC table, P2P table and the other unreset registers start arbitrary.
+// reset cycle. The MC and P2P tables' lookup results are cut to free inputs by the Yosys
+// script (`expose -cut`), which over-approximates any table contents and writes.
 //
 // Common assumptions (all groups):
 //   A1 reset is high in cycle 0 only; nothing is checked in cycle 0.
