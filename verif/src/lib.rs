@@ -6,6 +6,8 @@
 //! * [`stimulus`]: seeded random cycle-by-cycle stimulus for co-simulation.
 //! * [`tools`], [`lint`], [`cosim`], [`synth`]: Verilator lint with a documented allow-list,
 //!   rust-hdl against Icarus Verilog cycle for cycle, and Yosys synthesis reports.
+//! * [`formal`]: formal proofs of the 16-entry router's properties (the wrapper in
+//!   `verif/formal/`, Yosys to AIGER, ABC's BMC and PDR), and the mutants that must fail them.
 //! * [`golden`]: the ndarray reference for training dense networks (f32 and s16.15).
 //! * [`training`]: the machine training a network side by side with the golden reference,
 //!   compared after every batch (what `spinn train` and the training benchmark run).
@@ -13,6 +15,7 @@
 pub mod bench;
 pub mod cosim;
 pub mod fabric_equivalence;
+pub mod formal;
 pub mod golden;
 pub mod lint;
 pub mod reference;

@@ -1,4 +1,4 @@
-//! Finding the external EDA tools (Verilator, Icarus Verilog, Yosys, nextpnr).
+//! Finding the external EDA tools (Verilator, Icarus Verilog, Yosys and its ABC, nextpnr).
 //!
 //! Tests that need a tool run whenever it is installed. When `SPINN_REQUIRE_TOOLS=1` (CI sets
 //! it) a missing tool is a test failure; otherwise the test prints one skip line, naming the
@@ -67,6 +67,12 @@ pub const VVP: Tool = Tool {
 };
 pub const YOSYS: Tool = Tool {
     command: "yosys",
+    package: "yosys",
+    source: Source::Debian,
+};
+/// ABC as Yosys ships it, for the formal checks' model checking (`formal`).
+pub const YOSYS_ABC: Tool = Tool {
+    command: "yosys-abc",
     package: "yosys",
     source: Source::Debian,
 };
