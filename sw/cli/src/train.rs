@@ -530,11 +530,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "share_of_machine_time": busiest_share(*busy),
         })),
     });
-    let data_load_json = json!({
-        "samples": report.data_load.samples,
-        "bytes_per_chip": report.data_load.bytes_per_chip,
-        "chips": report.data_load.chips,
-        "host_link_seconds": report.data_load.host_link_seconds,
+    let data_load_json = report.data_load.map(|load| {
+        json!({
+            "samples": load.samples,
+            "bytes_per_chip": load.bytes_per_chip,
+            "chips": load.chips,
+            "host_link_seconds": load.host_link_seconds,
+        })
     });
     let mut json_report = json!({
         "command": "train",
@@ -585,7 +587,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "router_load": crate::report::chip_loads_json(&chip_loads),
         "links": link_loads.as_deref().map(|l| crate::report::link_loads_json(l, r.cycles)),
     });
-    json_report["data_load"] = data_load_json;
+    json_report["data_load"] = json!(data_load_json);
     json_report["performance"] = performance_json;
     if let Some(dir) = &out_dir {
         let weights_path = dir.path().join("weights.npz");
@@ -633,12 +635,17 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             report.machine_host.as_secs_f64(),
             golden_host.as_secs_f64()
         )?;
-        let load = &report.data_load;
-        writeln!(
-            out,
-            "data on machine:    {} samples ({} bytes) written once into the SDRAM of {} feeder chip(s), {:.3} s over the host link",
-            load.samples, load.bytes_per_chip, load.chips, load.host_link_seconds
-        )?;
+        match &report.data_load {
+            Some(load) => writeln!(
+                out,
+                "data on machine:    {} samples ({} bytes) written once into the SDRAM of {} feeder chip(s), {:.3} s over the host link",
+                load.samples, load.bytes_per_chip, load.chips, load.host_link_seconds
+            )?,
+            None => writeln!(
+                out,
+                "data on machine:    the training set does not fit a chip's SDRAM; each batch was streamed from the host"
+            )?,
+        }
         writeln!(
             out,
             "packets:            {} sent, {} delivered, {} dropped, {} dumped, {} re-injected",

@@ -327,8 +327,9 @@ pub struct FitReport {
     pub stray_packets: u64,
     /// Batches (training and evaluation) run again after lost packets, over the run.
     pub retries: Retries,
-    /// Writing the training set into the feeder chips' SDRAM, once before the first batch.
-    pub data_load: DataLoad,
+    /// Writing the training set into the feeder chips' SDRAM, once before the first batch
+    /// (`None`: it did not fit a chip's SDRAM, and each batch was streamed instead).
+    pub data_load: Option<DataLoad>,
 }
 
 impl FitReport {
@@ -550,13 +551,18 @@ pub fn fit_epochs(
     let batch = spec.optimizer().batch_size();
     let n = train.n_samples();
     // The training set goes into the feeder chips' SDRAM once; each batch then names its
-    // samples by index.
+    // samples by index. A set larger than a chip's SDRAM (4 bytes a value) is streamed batch
+    // by batch instead, as the host would have to.
     let data_load = {
         let all: Vec<usize> = (0..n).collect();
         let ys = one_hot(train, &all);
         let x: Vec<&[f32]> = all.iter().map(|&i| train.sample(i)).collect();
         let y: Vec<&[f32]> = ys.iter().map(Vec::as_slice).collect();
-        network.load_training_set(&x, &y)?
+        match network.load_training_set(&x, &y) {
+            Ok(load) => Some(load),
+            Err(MachineError::Memory(_)) => None,
+            Err(error) => return Err(error.into()),
+        }
     };
     let mut machine_host = Duration::ZERO;
     let mut training_cycles = 0u64;
@@ -580,7 +586,11 @@ pub fn fit_epochs(
                 batch: b + 1,
                 detail,
             };
-            let out = match network.train_resident(chunk) {
+            let trained = match data_load {
+                Some(_) => network.train_resident(chunk),
+                None => network.train_batch(&x, &y),
+            };
+            let out = match trained {
                 Err(MachineError::NonFinite { sample }) => {
                     return Err(diverged(format!(
                         "the machine's outputs are not numbers from sample {sample} of the batch on"

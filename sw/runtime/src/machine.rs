@@ -603,13 +603,18 @@ impl Machine {
         what: &str,
         bytes: u64,
     ) -> Result<(), MemoryError> {
-        if let Some(held) = self.host_data[chip].take() {
-            self.sdram[chip].used -= held;
-        }
+        self.free_host_data(chip);
         let name = format!("host data for chip {}", self.topology.chip_at(chip));
         self.sdram[chip].alloc(&name, Region::Sdram, what, bytes)?;
         self.host_data[chip] = Some(bytes);
         Ok(())
+    }
+
+    /// Frees the data set the host wrote into chip `chip`'s SDRAM, if any.
+    pub fn free_host_data(&mut self, chip: usize) {
+        if let Some(held) = self.host_data[chip].take() {
+            self.sdram[chip].used -= held;
+        }
     }
 
     /// Raises a user event on `vertex`'s core now (the host's SDP message arriving); returns

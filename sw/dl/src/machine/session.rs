@@ -1104,7 +1104,9 @@ impl<A: Arith> OnMachine<A> {
 
     /// Writes the training set `(x, y)` into the SDRAM of every chip that holds a feeder,
     /// once per chip, replacing the one written before; returns what the writes cost. The
-    /// samples are checked as a batch's are, without the batch-size limit.
+    /// samples are checked as a batch's are, without the batch-size limit (a set that fails
+    /// the check leaves the one before in place). A set larger than a chip's SDRAM is a
+    /// [`MachineError::Memory`] and leaves no training set on the machine.
     pub fn load_training_set(
         &mut self,
         x: &[&[f32]],
@@ -1112,7 +1114,8 @@ impl<A: Arith> OnMachine<A> {
     ) -> Result<DataLoad, MachineError> {
         let set: Arc<[FedSample]> =
             Arc::from(fed_samples::<A>(&self.spec, usize::MAX, x, Some(y))?);
-        let written = write_training_set(&mut self.machine, &self.layout, &self.names, &set[..])?;
+        let written = write_training_set(&mut self.machine, &self.layout, &self.names, &set[..])
+            .inspect_err(|_| self.resident = None)?;
         let bytes_per_chip = training_set_bytes(&set[..]);
         let costs = &self.options.machine.costs;
         let load = DataLoad {
@@ -1367,7 +1370,13 @@ fn write_training_set(
         })
         .collect();
     for &chip in &chips {
-        machine.write_host_data(chip, TRAINING_SET, bytes)?;
+        if let Err(error) = machine.write_host_data(chip, TRAINING_SET, bytes) {
+            // No chip keeps part of a set that is not on the machine.
+            for &written in chips.iter().take_while(|&&c| c != chip) {
+                machine.free_host_data(written);
+            }
+            return Err(error.into());
+        }
     }
     Ok(chips.len())
 }
