@@ -218,7 +218,7 @@ fn measure(
         rate,
         link_hops_per_sample: fit.training_link_hops as f64 / trained,
         deliveries_per_sample: fit.training_deliveries as f64 / trained,
-        roofline: fit.roofline(spec, &run.options.topology, &run.options.machine.costs),
+        roofline: fit.roofline(spec, &run.options.topology, &run.options.machine),
     })
 }
 

@@ -497,8 +497,8 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             "matches": g.matches(spec.numeric()),
         }),
     };
-    // The performance and data-load entries are added apart: more entries in the report's
-    // `json!` would pass serde_json's macro recursion limit.
+    // The trials, performance and data-load entries are built apart: more nesting in the
+    // report's `json!` would pass serde_json's macro recursion limit.
     let trials_json: Vec<serde_json::Value> = trials
         .iter()
         .map(|t| {
@@ -513,7 +513,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             })
         })
         .collect();
-    let roof = report.roofline(&spec, &options.topology, &options.machine.costs);
+    let roof = report.roofline(&spec, &options.topology, &options.machine);
     let rate = report.machine_samples_per_second();
     let busiest = network.busiest_core();
     let busiest_share = |busy: u64| busy as f64 / r.cycles.max(1) as f64;

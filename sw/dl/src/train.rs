@@ -342,19 +342,19 @@ impl FitReport {
         self.samples_trained as f64 / self.training_machine_seconds.max(f64::MIN_POSITIVE)
     }
 
-    /// The roofline of `spec` on `topology` at the traffic this run's training batches
-    /// moved per sample.
+    /// The roofline of `spec` on `topology` with `machine`'s costs and link timing, at the
+    /// traffic this run's training batches moved per sample.
     pub fn roofline(
         &self,
         spec: &ModelSpec,
         topology: &spinn_arch::Machine,
-        costs: &spinn_runtime::CostTable,
+        machine: &spinn_runtime::MachineConfig,
     ) -> Roofline {
         let per_sample = |n: u64| n as f64 / self.samples_trained.max(1) as f64;
         Roofline::new(
             spec,
             topology,
-            costs,
+            machine,
             (
                 per_sample(self.training_deliveries),
                 per_sample(self.training_link_hops),

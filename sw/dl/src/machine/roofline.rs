@@ -7,17 +7,15 @@
 //! * Core ingress: every application core taking packets at the interrupt entry plus the
 //!   receive handler (50 cycles with the ARM968 costs, §3.1's assumption), at the packets per
 //!   sample the run delivered.
-//! * Links: every directed link carrying a 72-bit packet per 33 router cycles (§2(a): 4.05 M
-//!   packets/s at 133 MHz), at the link hops per sample the run measured.
+//! * Links: every directed link carrying a 72-bit packet per link transit (the machine's
+//!   `link_timing`: 33 router cycles on SpiNNaker, §2(a)'s 4.05 M packets/s at 133 MHz), at
+//!   the link hops per sample the run measured.
 //!
 //! Ingress and links are taken at the mapping's measured traffic, not at a lower bound of
 //! it: they say how far the run is from what its own traffic allows.
 
 use crate::model::{ModelSpec, NumericMode};
-use spinn_runtime::{CostTable, Op};
-
-/// Router cycles a 72-bit packet occupies a link (§2(a)).
-const LINK_CYCLES_PER_PACKET: f64 = 33.0;
+use spinn_runtime::{MachineConfig, Op};
 
 /// The three roofs, in training samples per second of machine time (infinite where the
 /// model or its traffic does not use the resource: no link hops on one chip).
@@ -29,14 +27,15 @@ pub struct Roofline {
 }
 
 impl Roofline {
-    /// The roofs of `spec` on `topology` with `costs`, at a run's measured packets
-    /// delivered and link hops per training sample.
+    /// The roofs of `spec` on `topology` with `machine`'s costs and link timing, at a run's
+    /// measured packets delivered and link hops per training sample.
     pub fn new(
         spec: &ModelSpec,
         topology: &spinn_arch::Machine,
-        costs: &CostTable,
+        machine: &MachineConfig,
         (deliveries_per_sample, link_hops_per_sample): (f64, f64),
     ) -> Roofline {
+        let costs = &machine.costs;
         let cores: usize = topology
             .chips()
             .map(|chip| super::layout::application_cores(topology, chip))
@@ -49,7 +48,8 @@ impl Roofline {
         };
         let mac_cycles = costs.millicycles(mac) as f64 / 1000.0;
         let receive_cycles = (costs.irq_cycles + costs.packet_receive_cycles) as f64;
-        let link_rate = directed_links as f64 * costs.router_hz as f64 / LINK_CYCLES_PER_PACKET;
+        let link_rate = directed_links as f64 * costs.router_hz as f64
+            / f64::from(machine.link_timing.transit(true));
         // A resource the model or its traffic does not use sets no bound.
         let roof = |capacity: f64, per_sample: f64| {
             if per_sample > 0.0 {
@@ -103,7 +103,12 @@ mod tests {
             .expect("valid");
         assert_eq!(forward_macs(&spec), 9_472.0);
         let topology = spinn_arch::Machine::spinn5();
-        let roof = Roofline::new(&spec, &topology, &CostTable::arm968(), (340.0, 1000.0));
+        let roof = Roofline::new(
+            &spec,
+            &topology,
+            &MachineConfig::spinnaker(),
+            (340.0, 1000.0),
+        );
         let cores: usize = topology
             .chips()
             .map(|c| super::super::layout::application_cores(&topology, c))
@@ -122,7 +127,7 @@ mod tests {
             roof.compute.min(roof.ingress).min(roof.links)
         );
         // A copy on one chip crosses no link: the links set no bound.
-        let one_chip = Roofline::new(&spec, &topology, &CostTable::arm968(), (340.0, 0.0));
+        let one_chip = Roofline::new(&spec, &topology, &MachineConfig::spinnaker(), (340.0, 0.0));
         assert_eq!(one_chip.links, f64::INFINITY);
         assert_eq!(one_chip.lowest(), one_chip.compute.min(one_chip.ingress));
     }

@@ -519,6 +519,17 @@ fn place_slice<V: Copy>(
     }
 }
 
+/// A batch of `samples` checked against the `capacity` of the loss core's recording.
+fn check_batch_size(samples: usize, capacity: usize) -> Result<(), MachineError> {
+    if samples == 0 {
+        return Err(MachineError::EmptyBatch);
+    }
+    if samples > capacity {
+        return Err(MachineError::BatchTooLarge { samples, capacity });
+    }
+    Ok(())
+}
+
 /// A batch's inputs and labels checked against `spec` (shape, count within `capacity`) and
 /// turned into the words the feeder streams.
 pub(crate) fn fed_samples<A: Arith>(
@@ -527,15 +538,7 @@ pub(crate) fn fed_samples<A: Arith>(
     x: &[&[f32]],
     y: Option<&[&[f32]]>,
 ) -> Result<Vec<FedSample>, MachineError> {
-    if x.is_empty() {
-        return Err(MachineError::EmptyBatch);
-    }
-    if x.len() > capacity {
-        return Err(MachineError::BatchTooLarge {
-            samples: x.len(),
-            capacity,
-        });
-    }
+    check_batch_size(x.len(), capacity)?;
     let word = |v: &f32| A::to_word(A::from_f32(*v));
     let mut samples = Vec::with_capacity(x.len());
     for (i, input) in x.iter().enumerate() {
@@ -822,8 +825,8 @@ impl<A: Arith> OnMachine<A> {
         )?;
         // A program reload leaves SDRAM as it was on a real board; in the model the fresh
         // machine's budgets are charged with the training set again, at no host-link cost.
-        if let Some((set, _)) = &self.resident {
-            write_training_set(&mut fresh, &self.layout, &self.names, &set[..])?;
+        if let Some((_, load)) = &self.resident {
+            write_training_set(&mut fresh, &self.layout, &self.names, load.bytes_per_chip)?;
         }
         let retired = Retired {
             report: self.report(),
@@ -1114,9 +1117,10 @@ impl<A: Arith> OnMachine<A> {
     ) -> Result<DataLoad, MachineError> {
         let set: Arc<[FedSample]> =
             Arc::from(fed_samples::<A>(&self.spec, usize::MAX, x, Some(y))?);
-        let written = write_training_set(&mut self.machine, &self.layout, &self.names, &set[..])
-            .inspect_err(|_| self.resident = None)?;
-        let bytes_per_chip = training_set_bytes(&set[..]);
+        let bytes_per_chip = set.len() as u64 * self.plan.memory.sample_bytes;
+        let written =
+            write_training_set(&mut self.machine, &self.layout, &self.names, bytes_per_chip)
+                .inspect_err(|_| self.resident = None)?;
         let costs = &self.options.machine.costs;
         let load = DataLoad {
             samples: set.len(),
@@ -1141,15 +1145,7 @@ impl<A: Arith> OnMachine<A> {
         indices: &[usize],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let (set, _) = self.resident.as_ref().ok_or(MachineError::NoTrainingSet)?;
-        if indices.is_empty() {
-            return Err(MachineError::EmptyBatch);
-        }
-        if indices.len() > self.record_capacity {
-            return Err(MachineError::BatchTooLarge {
-                samples: indices.len(),
-                capacity: self.record_capacity,
-            });
-        }
+        check_batch_size(indices.len(), self.record_capacity)?;
         if let Some(&index) = indices.iter().find(|&&i| i >= set.len()) {
             return Err(MachineError::SampleIndex {
                 index,
@@ -1344,22 +1340,14 @@ impl<A: Arith> OnMachine<A> {
 
 /// A machine of `mapped` with every vertex's program loaded, holding `state` (weights and
 /// momentum velocities).
-/// One chip's copy of a training set in bytes: every sample's inputs and labels, a word each.
-fn training_set_bytes(set: &[FedSample]) -> u64 {
-    set.iter()
-        .map(|s| 4 * (s.x.len() + s.y.as_ref().map_or(0, Vec::len)) as u64)
-        .sum()
-}
-
-/// Writes `set` into the SDRAM of every chip that holds one of the layout's feeders (once
-/// per chip); returns how many chips the host wrote.
+/// Writes a training set of `bytes` into the SDRAM of every chip that holds one of the
+/// layout's feeders (once per chip); returns how many chips the host wrote.
 fn write_training_set(
     machine: &mut Machine,
     layout: &Layout,
     names: &[String],
-    set: &[FedSample],
+    bytes: u64,
 ) -> Result<usize, MachineError> {
-    let bytes = training_set_bytes(set);
     let chips: std::collections::BTreeSet<usize> = layout
         .replicas
         .iter()
