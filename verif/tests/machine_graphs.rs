@@ -40,6 +40,7 @@ fn one_epoch(spec: &ModelSpec, options: MachineOptions) -> Vec<(String, usize, u
     let plan = Network::new(spec, &spec.init_weights(), &options)
         .unwrap_or_else(|e| panic!("loads: {e}"))
         .plan()
+        .expect("the project's mapping has a plan")
         .groups
         .iter()
         .map(|g| (g.name.clone(), g.n_spatial(), g.n_cores()))

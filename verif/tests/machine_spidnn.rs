@@ -1,17 +1,20 @@
 //! The thesis prototype's mapping as a baseline (issue 12, item 4): the default digits model
 //! mapped one neuron per core, one sample at a time, errors multicast to the whole layer
 //! below, trained on a simulated SpiNN-5 board, equals the golden reference after every batch
-//! (bit for bit in s16.15, loss included; within 1e−5 in f32) with no packet dropped; and a
-//! model it cannot map is refused with an error saying why.
+//! (bit for bit in s16.15, loss included; within 1e−5 in f32) with no packet dropped, also
+//! when the library's training loop (`fit`) drives it with the golden reference as observer;
+//! a resumed baseline continues its momentum exactly; and a model it cannot map is refused
+//! with an error saying why.
 
 use ndarray::Array2;
 use spinn_dl::machine::{Arith, Fixed, MachineOptions, SpidnnError, SpidnnNetwork, F32};
 use spinn_dl::ops::{Conv, Flatten, Padding};
+use spinn_dl::train::{fit, fit_epochs, MappingKind, Network, Silent};
 use spinn_dl::{digits, Activation, Dataset, Loss, ModelSpec, NumericMode, Op};
 use spinn_verif::golden::from_spec::{f32_graph, fixed_graph};
 use spinn_verif::golden::s16_15::to_fixed;
 use spinn_verif::golden::{GraphNetwork, Numeric};
-use spinn_verif::training::{F32_TOLERANCE, FIXED_LIMITS};
+use spinn_verif::training::{GoldenObserver, F32_TOLERANCE, FIXED_LIMITS};
 
 /// Batches each mode trains, of the model's 32 samples.
 const BATCHES: usize = 3;
@@ -157,4 +160,100 @@ fn models_the_baseline_cannot_map_are_refused_with_the_reason() {
         "{error}"
     );
     assert!(!error.to_string().contains('\n'), "one line: {error}");
+}
+
+/// The first `n` samples of the digits' training split, and 32 of its test split.
+fn small_digits(n: usize) -> (Dataset, Dataset) {
+    let data = digits().expect("the embedded digits");
+    let (train_set, test_set) = data.split(0.2, 1).expect("a valid split");
+    (
+        train_set.subset(&(0..n).collect::<Vec<_>>()),
+        test_set.subset(&(0..32).collect::<Vec<_>>()),
+    )
+}
+
+/// The library's training loop drives the baseline as it drives the project's mapping
+/// (`Network::spidnn`): with the golden reference as its observer, every batch of `fit`
+/// (trained from the training set in the feeder chip's SDRAM) equals the reference, bit for
+/// bit in s16.15 and within 1e−5 in f32; the report has the set's load, no drop and no stray
+/// packet; and in s16.15 the baseline ends on the project's mapping's weights exactly.
+#[test]
+fn fit_drives_the_baseline_equal_to_the_golden_reference() {
+    let (train_set, test_set) = small_digits(96);
+    for numeric in [NumericMode::Fixed, NumericMode::F32] {
+        let spec = ModelSpec::digits_default()
+            .with_numeric(numeric)
+            .expect("the default model");
+        let weights = spec.init_weights();
+        let options = MachineOptions::spinn5();
+        let mut network =
+            Network::spidnn(&spec, &weights, None, &options).expect("the digits MLP maps");
+        assert_eq!(network.mapping_kind(), MappingKind::Spidnn);
+        assert!(network.plan().is_none(), "the baseline has no plan");
+        let mut golden = GoldenObserver::new(&spec, &weights).expect("the reference");
+        let report = fit(&mut network, &train_set, Some(&test_set), 1, &mut golden)
+            .unwrap_or_else(|e| panic!("{numeric:?}: {e}"));
+        let check = golden.check();
+        assert_eq!(check.batches_compared, 3);
+        assert!(check.matches(numeric), "{numeric:?}: {check:?}");
+        if numeric == NumericMode::Fixed {
+            assert!(check.exact, "{check:?}");
+        }
+        let load = report.data_load.expect("the training set fits the SDRAM");
+        assert_eq!((load.samples, load.chips), (96, 1));
+        assert_eq!(load.bytes_per_chip, 96 * 4 * (64 + 10));
+        assert_eq!(report.machine.dropped, 0, "{:?}", report.machine);
+        assert_eq!(report.stray_packets, 0);
+        assert_eq!(report.retries, Default::default());
+        assert_eq!(report.machine.cores_used, 141);
+        let (_, busy) = network.busiest_core().expect("a busiest core");
+        assert!(busy > 0);
+        assert_eq!(network.chip_loads().len(), 48);
+        if numeric == NumericMode::Fixed {
+            let mut blocks = Network::new(&spec, &weights, &options).expect("the project's");
+            let theirs = fit(&mut blocks, &train_set, None, 1, &mut Silent).expect("trains");
+            assert_eq!(
+                network.parameters(),
+                blocks.parameters(),
+                "both mappings train to the same s16.15 parameters"
+            );
+            assert_eq!(report.epochs[0].loss, theirs.epochs[0].loss);
+        }
+    }
+}
+
+/// A baseline resumed from a checkpoint's weights and momentum velocities continues exactly
+/// where it stopped: two batches, then a fresh network from their weights and velocities and
+/// two more, equal bit for bit in s16.15 to four batches in one run.
+#[test]
+fn a_resumed_baseline_continues_its_momentum() {
+    let (train_set, _) = small_digits(64);
+    let spec = ModelSpec::builder(64)
+        .dense(128, Activation::Relu)
+        .dense(10, Activation::Softmax)
+        .loss(Loss::CategoricalCrossEntropy)
+        .sgd(0.1, 32)
+        .momentum(0.9)
+        .numeric(NumericMode::Fixed)
+        .seed(1)
+        .build()
+        .expect("a valid model");
+    let options = MachineOptions::spinn5();
+    let mut whole = Network::spidnn(&spec, &spec.init_weights(), None, &options).expect("maps");
+    fit_epochs(&mut whole, &train_set, None, 1..=2, &mut Silent).expect("trains");
+    let mut first = Network::spidnn(&spec, &spec.init_weights(), None, &options).expect("maps");
+    fit_epochs(&mut first, &train_set, None, 1..=1, &mut Silent).expect("trains");
+    let velocities = first.velocities().expect("momentum has velocities");
+    assert!(
+        velocities
+            .layers
+            .iter()
+            .any(|l| l.kernel.iter().any(|&v| v != 0.0)),
+        "a batch moved the velocities"
+    );
+    let mut resumed =
+        Network::spidnn(&spec, &first.weights(), Some(&velocities), &options).expect("maps");
+    fit_epochs(&mut resumed, &train_set, None, 2..=2, &mut Silent).expect("trains");
+    assert_eq!(resumed.parameters(), whole.parameters());
+    assert_eq!(resumed.velocities(), whole.velocities());
 }

@@ -7,7 +7,7 @@ use crate::setup::{ModelChoice, Split};
 use anyhow::Context;
 use serde_json::json;
 use spinn_dl::machine::MachineOptions;
-use spinn_dl::train::{argmax, evaluate_with_progress, predict, Network};
+use spinn_dl::train::{argmax, evaluate_with_progress, predict, MappingKind, Network};
 use spinn_dl::{DataSource, Dataset};
 use std::io::Write;
 use std::path::PathBuf;
@@ -23,6 +23,8 @@ pub struct ForwardArgs {
     pub split: Split,
     /// Only the first this many samples of the split.
     pub samples: Option<usize>,
+    /// The project's mapping or the SpiDNN baseline.
+    pub mapping: MappingKind,
     pub progress: bool,
 }
 
@@ -47,12 +49,13 @@ fn load(args: &ForwardArgs) -> anyhow::Result<Loaded> {
         samples = samples.subset(&(0..n).collect::<Vec<_>>());
     }
     spinn_dl::train::check_data(&resolved.spec, split_name(args.split), &samples)?;
-    let network = Network::new(
-        &resolved.spec,
-        &weights,
-        &MachineOptions::on(resolved.topology.clone()),
-    )
-    .context("mapping the model onto the machine")?;
+    let options = MachineOptions::on(resolved.topology.clone());
+    let network = match args.mapping {
+        MappingKind::Blocks => Network::new(&resolved.spec, &weights, &options)
+            .context("mapping the model onto the machine")?,
+        MappingKind::Spidnn => Network::spidnn(&resolved.spec, &weights, None, &options)
+            .context("mapping the model onto the machine")?,
+    };
     Ok(Loaded {
         network,
         samples,
@@ -102,6 +105,7 @@ pub fn eval(
         "accuracy": e.accuracy,
         "confusion": e.confusion,
         "machine": machine_name,
+        "mapping": args.mapping.name(),
         "machine_seconds": r.seconds,
         "router_cycles": r.cycles,
         "host_seconds": started.elapsed().as_secs_f64(),

@@ -269,15 +269,19 @@ enum Command {
         faults: faults::FaultArgs,
         /// Copies of the network, each taking a share of every batch, their gradients summed
         /// over the fabric before each update: a number (1 to 32767) or `auto` (as many as
-        /// the machine holds, at most one per sample). Training equals one copy's.
-        #[arg(long, default_value = "1", value_parser = parse_replicas)]
-        replicas: spinn_dl::machine::Replicas,
+        /// the machine holds, at most one per sample). Training equals one copy's. Default 1;
+        /// --mapping spidnn runs one copy only.
+        #[arg(long, value_parser = parse_replicas)]
+        replicas: Option<spinn_dl::machine::Replicas>,
         /// How the layers are cut into cores: `fastest` (several block sizes, and with
         /// `--replicas auto` fewer copies, each timed on the first training batch; the least
         /// machine time per sample wins) or `fewest-cores` (the planner's cut with each
-        /// core's whole DTCM, and the --replicas copies).
-        #[arg(long, default_value = "fastest", value_parser = parse_plan)]
-        plan: spinn_dl::machine::PlanGoal,
+        /// core's whole DTCM, and the --replicas copies). Default fastest; not applicable to
+        /// --mapping spidnn, which has one cut.
+        #[arg(long, value_parser = parse_plan)]
+        plan: Option<spinn_dl::machine::PlanGoal>,
+        #[command(flatten)]
+        mapping: MappingArgs,
     },
     /// Evaluate trained weights on the machine: loss, accuracy and confusion matrix (on the
     /// test samples `train` held out, by default).
@@ -329,7 +333,8 @@ const TRAIN_EXAMPLES: &str = "Examples:
   spinn train --model models/digits-cnn.toml --epochs 1 --no-golden
   spinn train --numeric fixed --epochs 2 --checkpoint-every 1 --out runs/fixed --log runs/fixed/batches.csv
   spinn train --resume runs/fixed/checkpoint-epoch-1.ckpt --weights-out runs/fixed/resumed.npz
-  spinn train --epochs 1 --no-golden --random-faults 8 --fault-seed 1 --drop-rate 0.001";
+  spinn train --epochs 1 --no-golden --random-faults 8 --fault-seed 1 --drop-rate 0.001
+  spinn train --mapping spidnn --numeric fixed --epochs 1 --test-fraction 0.9";
 const EVAL_EXAMPLES: &str = "Examples:
   spinn train --epochs 1 --weights-out runs/eval/weights.npz
   spinn eval --weights-in runs/eval/weights.npz
@@ -391,6 +396,17 @@ struct DataArgs {
     test_fraction: f64,
 }
 
+/// How the network is mapped onto the machine.
+#[derive(clap::Args, Debug, Clone)]
+struct MappingArgs {
+    /// `blocks` (the project's mapping: each layer's weights cut into blocks sized to a
+    /// core's memory, several samples in flight, replicas) or `spidnn` (the thesis
+    /// prototype's baseline: one neuron per core, one sample at a time, sequential dense
+    /// models only).
+    #[arg(long, default_value = "blocks", value_parser = parse_mapping)]
+    mapping: spinn_dl::train::MappingKind,
+}
+
 /// Where a report goes.
 #[derive(clap::Args, Debug, Clone)]
 struct ReportArgs {
@@ -421,6 +437,8 @@ struct ForwardArgs {
     /// Only the first N samples of the split.
     #[arg(long, value_parser = parse_count::<usize>)]
     samples: Option<usize>,
+    #[command(flatten)]
+    mapping: MappingArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -455,6 +473,7 @@ impl ForwardArgs {
                 SplitArg::All => setup::Split::All,
             },
             samples: self.samples,
+            mapping: self.mapping.mapping,
             progress,
         }
     }
@@ -496,6 +515,14 @@ fn parse_plan(text: &str) -> Result<spinn_dl::machine::PlanGoal, String> {
         .into_iter()
         .find(|g| g.name() == text)
         .ok_or_else(|| format!("`{text}` is not a plan: `fastest` or `fewest-cores`"))
+}
+
+fn parse_mapping(text: &str) -> Result<spinn_dl::train::MappingKind, String> {
+    use spinn_dl::train::MappingKind;
+    MappingKind::ALL
+        .into_iter()
+        .find(|m| m.name() == text)
+        .ok_or_else(|| format!("`{text}` is not a mapping: `blocks` or `spidnn`"))
 }
 
 fn parse_batch_size(text: &str) -> Result<usize, String> {
@@ -780,6 +807,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
             faults,
             replicas,
             plan,
+            mapping,
         } => train::run(
             &train::TrainArgs {
                 model: setup::ModelChoice {
@@ -802,6 +830,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> anyhow::Result<()> {
                 faults,
                 replicas,
                 plan,
+                mapping: mapping.mapping,
             },
             out,
         ),

@@ -6,8 +6,10 @@ use crate::report::OutDir;
 use crate::setup::{quantised, ModelChoice, Resolved, DEFAULT_EPOCHS};
 use anyhow::Context;
 use serde_json::json;
-use spinn_dl::machine::{MachineOptions, PlanGoal};
-use spinn_dl::train::{fit_epochs, BatchRecord, EpochSummary, Network, Observer, Stop};
+use spinn_dl::machine::{MachineOptions, PlanGoal, Replicas};
+use spinn_dl::train::{
+    fit_epochs, BatchRecord, EpochSummary, MappingKind, Network, Observer, Stop,
+};
 use spinn_dl::{save_npz, Checkpoint, DataSource, ModelFile, ModelSpec, NumericMode, Op, Weights};
 use spinn_verif::training::GoldenObserver;
 use std::io::Write;
@@ -39,10 +41,42 @@ pub struct TrainArgs {
     pub json: bool,
     /// Dead chips, links and cores to train around.
     pub faults: crate::faults::FaultArgs,
-    /// Copies of the network on the machine.
-    pub replicas: spinn_dl::machine::Replicas,
-    /// How the layers are cut into cores.
-    pub plan: spinn_dl::machine::PlanGoal,
+    /// Copies of the network on the machine (`None`: not given, one).
+    pub replicas: Option<Replicas>,
+    /// How the layers are cut into cores (`None`: not given, the fastest).
+    pub plan: Option<PlanGoal>,
+    /// The project's mapping or the SpiDNN baseline.
+    pub mapping: MappingKind,
+}
+
+/// `--replicas` as the command line takes it.
+fn replicas_text(replicas: Replicas) -> String {
+    match replicas {
+        Replicas::Auto => "auto".to_string(),
+        Replicas::Count(n) => n.to_string(),
+    }
+}
+
+/// Refuses the options a mapping has no use for, naming both: the baseline runs one copy,
+/// one neuron per core, so it has neither copies nor cuts to choose from. Options left at
+/// their defaults are no conflict.
+fn check_mapping_options(args: &TrainArgs) -> anyhow::Result<()> {
+    if args.mapping != MappingKind::Spidnn {
+        return Ok(());
+    }
+    if let Some(replicas) = args.replicas.filter(|&r| r != Replicas::Count(1)) {
+        anyhow::bail!(
+            "--replicas {} does not apply to --mapping spidnn, which runs one copy of the network (one neuron per core); drop --replicas or use --mapping blocks",
+            replicas_text(replicas)
+        );
+    }
+    if let Some(plan) = args.plan {
+        anyhow::bail!(
+            "--plan {} does not apply to --mapping spidnn, which has one cut (one neuron per core); drop --plan or use --mapping blocks",
+            plan.name()
+        );
+    }
+    Ok(())
 }
 
 /// One line per model: each layer's name, output shape and activation, inputs named where a
@@ -272,6 +306,8 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.resume.is_some() && args.weights_in.is_some() {
         anyhow::bail!("--resume takes the weights from the checkpoint; drop --weights-in");
     }
+    check_mapping_options(args)?;
+    let plan_goal = args.plan.unwrap_or(PlanGoal::Fastest);
     let Start {
         resolved,
         data: source,
@@ -290,7 +326,7 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let (topology, faults) = args.faults.apply(resolved.topology.clone())?;
     let mut options = MachineOptions::on(topology);
     options.machine.transient_faults = args.faults.transient();
-    options.replicas = args.replicas;
+    options.replicas = args.replicas.unwrap_or(Replicas::Count(1));
     let mut log = match &args.log {
         Some(path) => {
             crate::commands::check_writable(path)?;
@@ -360,9 +396,10 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         )?;
     }
     let (full_budget, full_slots) = (options.plan.dtcm_bytes, options.plan.slots);
-    let trials = match args.plan {
-        PlanGoal::FewestCores => Vec::new(),
-        PlanGoal::Fastest => {
+    let trials = match (args.mapping, plan_goal) {
+        // The baseline has one cut: nothing to choose.
+        (MappingKind::Spidnn, _) | (MappingKind::Blocks, PlanGoal::FewestCores) => Vec::new(),
+        (MappingKind::Blocks, PlanGoal::Fastest) => {
             // Timed on the first batch in data order, so a resumed run chooses the same.
             let first: Vec<usize> =
                 (0..optimizer.batch_size().min(data.train.n_samples())).collect();
@@ -376,8 +413,18 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             trials
         }
     };
-    let mut network = Network::resume(&spec, &weights, velocities.as_ref(), &options)
-        .context("mapping the model onto the machine")?;
+    let mut network = match args.mapping {
+        MappingKind::Blocks => Network::resume(&spec, &weights, velocities.as_ref(), &options)
+            .context("mapping the model onto the machine")?,
+        MappingKind::Spidnn => Network::spidnn(&spec, &weights, velocities.as_ref(), &options)
+            .context("mapping the model onto the machine")?,
+    };
+    if args.mapping == MappingKind::Spidnn {
+        writeln!(
+            text,
+            "plan: one neuron per core, one sample in flight (--mapping spidnn, the thesis prototype's baseline; --plan does not apply)"
+        )?;
+    }
     if let Some(best) = trials.iter().find(|t| t.timed(&options)) {
         // The first trial is the planner's own cut: the whole budget, the configured slots.
         let fewest = trials
@@ -513,6 +560,24 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             })
         })
         .collect();
+    // The baseline's cut is not chosen (no goal) and holds one sample in flight; its
+    // neurons are held to the same DTCM budget.
+    let plan_json = match args.mapping {
+        MappingKind::Blocks => json!({
+            "goal": plan_goal.name(),
+            "cut": "groups of tile and block cores",
+            "dtcm_budget_bytes": options.plan.dtcm_bytes,
+            "slots": options.plan.slots,
+            "trials": trials_json,
+        }),
+        MappingKind::Spidnn => json!({
+            "goal": null,
+            "cut": "one neuron per core",
+            "dtcm_budget_bytes": options.plan.dtcm_bytes,
+            "slots": 1,
+            "trials": trials_json,
+        }),
+    };
     let roof = report.roofline(&spec, &options.topology, &options.machine);
     let rate = report.machine_samples_per_second();
     let busiest = network.busiest_core();
@@ -575,12 +640,8 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "retries": crate::report::retries_json(&report.retries, r),
         "largest_table": r.largest_table,
         "cores_used": r.cores_used,
-        "plan": {
-            "goal": args.plan.name(),
-            "dtcm_budget_bytes": options.plan.dtcm_bytes,
-            "slots": options.plan.slots,
-            "trials": trials_json,
-        },
+        "mapping": args.mapping.name(),
+        "plan": plan_json,
         "peak_dtcm_bytes": r.peak_dtcm_bytes,
         "energy_joules": r.energy_joules,
         "golden": golden_json,

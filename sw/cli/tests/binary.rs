@@ -320,6 +320,101 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
 }
 
 #[test]
+fn train_mapping_spidnn_matches_the_golden_reference_and_the_project_mapping() {
+    let dir = workdir("spidnn");
+    // A tenth of the digits to train on keeps the baseline's run to a few seconds.
+    let few = [
+        "--numeric",
+        "fixed",
+        "--epochs",
+        "1",
+        "--test-fraction",
+        "0.9",
+        "--no-progress",
+    ];
+    let run = |mapping: &str, weights: &str| {
+        let mut args = vec![
+            "train",
+            "--mapping",
+            mapping,
+            "--json",
+            "--weights-out",
+            weights,
+        ];
+        args.extend(few);
+        json(&ok(&dir, &args))
+    };
+    let baseline = run("spidnn", "spidnn.npz");
+    assert_eq!(baseline["mapping"], "spidnn");
+    assert_eq!(baseline["golden"]["matches"], true);
+    assert_eq!(baseline["golden"]["bit_exact"], true);
+    // 180 training samples in batches of 32.
+    assert_eq!(baseline["golden"]["batches_compared"], 6);
+    assert_eq!(baseline["packets"]["dropped"], 0);
+    assert_eq!(baseline["packets"]["dumped"], 0);
+    // One core per neuron (128 + 10), the feeder, the loss core and the gatherer.
+    assert_eq!(baseline["cores_used"], 141);
+    assert_eq!(baseline["plan"]["cut"], "one neuron per core");
+    assert_eq!(baseline["plan"]["goal"], serde_json::Value::Null);
+    assert_eq!(baseline["plan"]["slots"], 1);
+    assert_eq!(baseline["retries"]["batches"], 0);
+    assert_eq!(
+        baseline["data_load"]["samples"],
+        baseline["training_samples"]
+    );
+    assert_eq!(baseline["data_load"]["chips"], 1);
+    let busiest = &baseline["performance"]["busiest_core"]["vertex"];
+    assert!(
+        busiest.as_str().is_some_and(|v| v.starts_with("spidnn/")),
+        "{busiest}"
+    );
+    assert_eq!(
+        baseline["router_load"].as_array().map(Vec::len),
+        Some(48),
+        "one entry per SpiNN-5 chip"
+    );
+    assert!(baseline["links"].as_array().is_some_and(|l| !l.is_empty()));
+    let blocks = run("blocks", "blocks.npz");
+    assert_eq!(blocks["mapping"], "blocks");
+    assert_eq!(blocks["per_epoch"], baseline["per_epoch"]);
+    let a = std::fs::read(dir.join("spidnn.npz")).expect("the baseline's weights");
+    let b = std::fs::read(dir.join("blocks.npz")).expect("the project's weights");
+    assert!(
+        a == b,
+        "in s16.15 both mappings train to the same weights, byte for byte"
+    );
+    // The baseline evaluates the weights to the test accuracy its training reported.
+    let eval = json(&ok(
+        &dir,
+        &[
+            "eval",
+            "--mapping",
+            "spidnn",
+            "--numeric",
+            "fixed",
+            "--test-fraction",
+            "0.9",
+            "--weights-in",
+            "spidnn.npz",
+            "--json",
+            "--no-progress",
+        ],
+    ));
+    assert_eq!(eval["mapping"], "spidnn");
+    assert_eq!(eval["accuracy"], baseline["test_accuracy"]);
+    let text = ok(&dir, &{
+        let mut args = vec!["train", "--mapping", "spidnn"];
+        args.extend(few);
+        args
+    });
+    assert!(text.contains("plan: one neuron per core"), "{text}");
+    assert!(
+        text.contains("matches golden:     yes, bit-exact"),
+        "{text}"
+    );
+}
+
+#[test]
 fn route_lists_every_chip() {
     let dir = workdir("route");
     let report = json(&ok(&dir, &["route", "--json"]));
@@ -362,7 +457,11 @@ fn bad_input_is_one_line_on_stderr_and_a_failure() {
     let mut weights = spec.init_weights();
     weights.layers[1].kernel[7] = 1e6;
     spinn_dl::save_npz(&dir.join("huge.npz"), &weights).expect("write");
-    let cases: [(&[&str], &str); 14] = [
+    let cnn = spinn_dl::ModelFile::read(&dir.join("models/digits-cnn.toml"))
+        .expect("the shipped CNN")
+        .spec;
+    spinn_dl::save_npz(&dir.join("cnn.npz"), &cnn.init_weights()).expect("write");
+    let cases: [(&[&str], &str); 19] = [
         (&["train", "--model", "bad.toml"], "bad.toml"),
         (&["train", "--model", "missing.toml"], "missing.toml"),
         (
@@ -386,6 +485,40 @@ fn bad_input_is_one_line_on_stderr_and_a_failure() {
             "training diverged at epoch 1, batch ",
         ),
         (&["train", "--epochs", "0"], "--epochs 0 trains nothing"),
+        (
+            &["train", "--mapping", "spidnn", "--replicas", "2"],
+            "--replicas 2 does not apply to --mapping spidnn",
+        ),
+        (
+            &["train", "--mapping", "spidnn", "--plan", "fewest-cores"],
+            "--plan fewest-cores does not apply to --mapping spidnn",
+        ),
+        (
+            &[
+                "train",
+                "--mapping",
+                "spidnn",
+                "--model",
+                "models/digits-cnn.toml",
+            ],
+            "the spidnn mapping takes sequential dense models only: layer \"conv2d\" is a conv2d",
+        ),
+        (
+            &[
+                "eval",
+                "--mapping",
+                "spidnn",
+                "--model",
+                "models/digits-cnn.toml",
+                "--weights-in",
+                "cnn.npz",
+            ],
+            "the spidnn mapping takes sequential dense models only: layer \"conv2d\" is a conv2d",
+        ),
+        (
+            &["train", "--mapping", "neurons"],
+            "`neurons` is not a mapping",
+        ),
         (
             &["train", "--resume", "huge.npz"],
             "this is not a checkpoint written by --checkpoint-every",

@@ -13,17 +13,44 @@
 use crate::data::{shuffled_indices, Dataset};
 use crate::machine::{
     Arith, BatchOutcome, DataLoad, Fixed, MachineError, MachineOptions, OnMachine, Parameters,
-    Retries, Roofline, F32,
+    Retries, Roofline, SpidnnError, SpidnnNetwork, F32,
 };
 use crate::model::{ModelSpec, NumericMode, Weights};
 use spinn_runtime::MachineReport;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-/// A network on the machine in its model's numeric mode.
+/// How a network is cut into cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MappingKind {
+    /// The project's mapping ([`OnMachine`]): each layer's weights cut into blocks sized to a
+    /// core's memory, with tile cores that sum their partials, several samples in flight and
+    /// replicas.
+    Blocks,
+    /// The thesis prototype's mapping as a baseline ([`SpidnnNetwork`]): one neuron per core,
+    /// one sample at a time, every error multicast to the whole layer below.
+    Spidnn,
+}
+
+impl MappingKind {
+    pub const ALL: [MappingKind; 2] = [MappingKind::Blocks, MappingKind::Spidnn];
+
+    /// The name the command line and the reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            MappingKind::Blocks => "blocks",
+            MappingKind::Spidnn => "spidnn",
+        }
+    }
+}
+
+/// A network on the machine in its model's numeric mode, mapped the project's way or the
+/// baseline's: every method works for each, so one training loop drives both.
 pub enum Network {
     F32(OnMachine<F32>),
     Fixed(OnMachine<Fixed>),
+    SpidnnF32(SpidnnNetwork<F32>),
+    SpidnnFixed(SpidnnNetwork<Fixed>),
 }
 
 /// A layer's parameters in the machine's numeric mode.
@@ -34,13 +61,32 @@ pub enum ParameterValues {
     Fixed(Vec<Parameters<i32>>),
 }
 
-/// Applies `$body` to the network whatever its mode, with `$on` bound to the `OnMachine`.
-macro_rules! on_either {
-    ($network:expr, $on:ident => $body:expr) => {
+/// Applies `$body` to the network whatever its mode and mapping, with `$on` bound to the
+/// `OnMachine` or `SpidnnNetwork` (whose methods of one name share a signature) and `$a` to
+/// its arithmetic.
+macro_rules! on_any {
+    ($network:expr, $on:ident, $a:ident => $body:expr) => {
         match $network {
-            Network::F32($on) => $body,
-            Network::Fixed($on) => $body,
+            Network::F32($on) => {
+                type $a = F32;
+                $body
+            }
+            Network::Fixed($on) => {
+                type $a = Fixed;
+                $body
+            }
+            Network::SpidnnF32($on) => {
+                type $a = F32;
+                $body
+            }
+            Network::SpidnnFixed($on) => {
+                type $a = Fixed;
+                $body
+            }
         }
+    };
+    ($network:expr, $on:ident => $body:expr) => {
+        on_any!($network, $on, _A => $body)
     };
 }
 
@@ -69,10 +115,7 @@ impl Network {
         weights: &Weights,
         options: &MachineOptions,
     ) -> Result<Network, MachineError> {
-        Ok(match spec.numeric() {
-            NumericMode::F32 => Network::F32(OnMachine::new(spec, weights, options)?),
-            NumericMode::Fixed => Network::Fixed(OnMachine::new(spec, weights, options)?),
-        })
+        Network::resume(spec, weights, None, options)
     }
 
     /// As [`Network::new`], with a checkpoint's momentum velocities (named and shaped as the
@@ -93,8 +136,27 @@ impl Network {
         })
     }
 
+    /// As [`Network::resume`], mapped the thesis prototype's way (one neuron per core), or
+    /// the error saying why the baseline cannot map `spec`.
+    pub fn spidnn(
+        spec: &ModelSpec,
+        weights: &Weights,
+        velocities: Option<&Weights>,
+        options: &MachineOptions,
+    ) -> Result<Network, SpidnnError> {
+        Ok(match spec.numeric() {
+            NumericMode::F32 => {
+                Network::SpidnnF32(SpidnnNetwork::resume(spec, weights, velocities, options)?)
+            }
+            NumericMode::Fixed => {
+                Network::SpidnnFixed(SpidnnNetwork::resume(spec, weights, velocities, options)?)
+            }
+        })
+    }
+
     /// The options of the candidate plan that trains the batch `(x, y)` fastest, with every
-    /// candidate's trial ([`crate::machine::choose`]).
+    /// candidate's trial ([`crate::machine::choose`]; the project's mapping only: the
+    /// baseline has one cut).
     pub fn fastest(
         spec: &ModelSpec,
         (weights, velocities): (&Weights, Option<&Weights>),
@@ -110,55 +172,79 @@ impl Network {
         }
     }
 
+    /// Which mapping the network runs.
+    pub fn mapping_kind(&self) -> MappingKind {
+        match self {
+            Network::F32(_) | Network::Fixed(_) => MappingKind::Blocks,
+            Network::SpidnnF32(_) | Network::SpidnnFixed(_) => MappingKind::Spidnn,
+        }
+    }
+
     /// The optimiser's state: the momentum velocities as `f32`, named and shaped as the
     /// weights (`None` without momentum).
     pub fn velocities(&self) -> Option<Weights> {
-        on_either!(self, on => on.velocity_weights())
+        on_any!(self, on => on.velocity_weights())
     }
 
     pub fn spec(&self) -> &ModelSpec {
-        on_either!(self, on => on.spec())
+        on_any!(self, on => on.spec())
     }
 
-    /// Copies of the network on the machine, each taking a share of every batch.
+    /// Copies of the network on the machine, each taking a share of every batch (the
+    /// baseline runs one).
     pub fn replicas(&self) -> usize {
-        on_either!(self, on => on.replicas())
+        match self {
+            Network::F32(on) => on.replicas(),
+            Network::Fixed(on) => on.replicas(),
+            Network::SpidnnF32(_) | Network::SpidnnFixed(_) => 1,
+        }
     }
 
     pub fn report(&self) -> MachineReport {
-        on_either!(self, on => on.report())
+        on_any!(self, on => on.report())
     }
 
-    /// The batches run again after the fabric lost packets of theirs.
+    /// The batches run again after the fabric lost packets of theirs. The baseline never
+    /// runs a batch again (a lost packet stalls it, as in the thesis), so it has none.
     pub fn retries(&self) -> Retries {
-        on_either!(self, on => on.retries())
+        match self {
+            Network::F32(on) => on.retries(),
+            Network::Fixed(on) => on.retries(),
+            Network::SpidnnF32(_) | Network::SpidnnFixed(_) => Retries::default(),
+        }
     }
 
     /// Every router's load so far, in the machine's chip order.
     pub fn chip_loads(&self) -> Vec<spinn_model::ChipLoad> {
-        on_either!(self, on => on.chip_loads())
+        on_any!(self, on => on.chip_loads())
     }
 
     /// Every link's busy cycles so far.
     pub fn link_loads(&self) -> Option<Vec<spinn_model::LinkLoad>> {
-        on_either!(self, on => on.link_loads())
+        on_any!(self, on => on.link_loads())
     }
 
-    pub fn plan(&self) -> &crate::machine::Plan {
-        on_either!(self, on => on.plan())
+    /// How the graph was cut into groups, tiles and blocks (`None` for the baseline, which
+    /// puts one neuron on each core and has no plan).
+    pub fn plan(&self) -> Option<&crate::machine::Plan> {
+        match self {
+            Network::F32(on) => Some(on.plan()),
+            Network::Fixed(on) => Some(on.plan()),
+            Network::SpidnnF32(_) | Network::SpidnnFixed(_) => None,
+        }
     }
 
     pub fn mapping(&self) -> &spinn_toolchain::Mapping {
-        on_either!(self, on => on.mapping())
+        on_any!(self, on => on.mapping())
     }
 
     pub fn stray_packets(&self) -> u64 {
-        on_either!(self, on => on.stray_packets())
+        on_any!(self, on => on.stray_packets())
     }
 
     /// The weights as `f32` (exact from s16.15 for |w| < 256).
     pub fn weights(&self) -> Weights {
-        on_either!(self, on => on.weights())
+        on_any!(self, on => on.weights())
     }
 
     /// The parameters exactly as the cores hold them.
@@ -166,64 +252,50 @@ impl Network {
         match self {
             Network::F32(on) => ParameterValues::F32(on.parameters()),
             Network::Fixed(on) => ParameterValues::Fixed(on.parameters()),
+            Network::SpidnnF32(on) => ParameterValues::F32(on.parameters()),
+            Network::SpidnnFixed(on) => ParameterValues::Fixed(on.parameters()),
         }
     }
 
     pub fn train_batch(&mut self, x: &[&[f32]], y: &[&[f32]]) -> Result<Outcome, MachineError> {
-        Ok(match self {
-            Network::F32(on) => to_f32::<F32>(on.train_batch(x, y)?),
-            Network::Fixed(on) => to_f32::<Fixed>(on.train_batch(x, y)?),
-        })
+        Ok(on_any!(self, on, A => to_f32::<A>(on.train_batch(x, y)?)))
     }
 
     /// Writes the training set into the feeder chips' SDRAM (see
-    /// [`OnMachine::load_training_set`]).
+    /// [`OnMachine::load_training_set`] and [`SpidnnNetwork::load_training_set`]).
     pub fn load_training_set(
         &mut self,
         x: &[&[f32]],
         y: &[&[f32]],
     ) -> Result<DataLoad, MachineError> {
-        on_either!(self, on => on.load_training_set(x, y))
+        on_any!(self, on => on.load_training_set(x, y))
     }
 
     /// The busiest core and its busy router cycles (see [`OnMachine::busiest_core`]).
     pub fn busiest_core(&self) -> Option<(String, u64)> {
-        on_either!(self, on => on.busiest_core())
+        on_any!(self, on => on.busiest_core())
     }
 
     /// What writing the training set on the machine cost, if one is there.
     pub fn data_load(&self) -> Option<DataLoad> {
-        on_either!(self, on => on.data_load())
+        on_any!(self, on => on.data_load())
     }
 
     /// One SGD step on samples `indices` of the training set on the machine.
     pub fn train_resident(&mut self, indices: &[usize]) -> Result<Outcome, MachineError> {
-        Ok(match self {
-            Network::F32(on) => to_f32::<F32>(on.train_resident(indices)?),
-            Network::Fixed(on) => to_f32::<Fixed>(on.train_resident(indices)?),
-        })
+        Ok(on_any!(self, on, A => to_f32::<A>(on.train_resident(indices)?)))
     }
 
     pub fn evaluate_batch(&mut self, x: &[&[f32]], y: &[&[f32]]) -> Result<Outcome, MachineError> {
-        Ok(match self {
-            Network::F32(on) => to_f32::<F32>(on.evaluate_batch(x, y)?),
-            Network::Fixed(on) => to_f32::<Fixed>(on.evaluate_batch(x, y)?),
-        })
+        Ok(on_any!(self, on, A => to_f32::<A>(on.evaluate_batch(x, y)?)))
     }
 
     pub fn predict_batch(&mut self, x: &[&[f32]]) -> Result<Vec<Vec<f32>>, MachineError> {
-        Ok(match self {
-            Network::F32(on) => on
-                .predict_batch(x)?
-                .into_iter()
-                .map(|o| o.into_iter().map(<F32 as Arith>::to_f32).collect())
-                .collect(),
-            Network::Fixed(on) => on
-                .predict_batch(x)?
-                .into_iter()
-                .map(|o| o.into_iter().map(<Fixed as Arith>::to_f32).collect())
-                .collect(),
-        })
+        Ok(on_any!(self, on, A => on
+            .predict_batch(x)?
+            .into_iter()
+            .map(|o| o.into_iter().map(<A as Arith>::to_f32).collect())
+            .collect()))
     }
 }
 

@@ -398,7 +398,7 @@ impl FedBatch {
 }
 
 /// What the host writes into a feeder chip's SDRAM for a training set.
-const TRAINING_SET: &str = "training set";
+pub(crate) const TRAINING_SET: &str = "training set";
 
 /// Batches run again on a freshly loaded machine because the fabric lost packets of theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -520,7 +520,7 @@ fn place_slice<V: Copy>(
 }
 
 /// A batch of `samples` checked against the `capacity` of the loss core's recording.
-fn check_batch_size(samples: usize, capacity: usize) -> Result<(), MachineError> {
+pub(crate) fn check_batch_size(samples: usize, capacity: usize) -> Result<(), MachineError> {
     if samples == 0 {
         return Err(MachineError::EmptyBatch);
     }

@@ -24,7 +24,8 @@ use super::cores::{Operand, Params, Trainable, Violation, START_BATCH};
 use super::memory::{Dtcm, MemoryModel};
 use super::ports::{InPort, InPorts, Mode, OutPort, PortKind};
 use super::session::{
-    BatchOutcome, MachineError, MachineOptions, PacketLosses, Parameters, Waiting, RECORDED_SAMPLES,
+    check_batch_size, BatchOutcome, DataLoad, MachineError, MachineOptions, PacketLosses,
+    Parameters, Waiting, RECORDED_SAMPLES, TRAINING_SET,
 };
 use crate::graph::NodeId;
 use crate::model::{LayerWeights, ModelSpec, NumericMode, Weights};
@@ -584,6 +585,11 @@ pub struct SpidnnNetwork<A: Arith> {
     names: Vec<String>,
     batch_limit_cycles: u64,
     record_capacity: usize,
+    /// Bytes one sample takes in SDRAM, its inputs and labels (the memory model's).
+    sample_bytes: u64,
+    costs: spinn_runtime::CostTable,
+    /// The training set in the feeder chip's SDRAM, and what writing it cost.
+    resident: Option<(Arc<[FedSample]>, DataLoad)>,
     _mode: std::marker::PhantomData<A>,
 }
 
@@ -593,6 +599,17 @@ impl<A: Arith> SpidnnNetwork<A> {
     pub fn new(
         spec: &ModelSpec,
         weights: &Weights,
+        options: &MachineOptions,
+    ) -> Result<SpidnnNetwork<A>, SpidnnError> {
+        SpidnnNetwork::resume(spec, weights, None, options)
+    }
+
+    /// As [`SpidnnNetwork::new`], with the optimiser's momentum velocities of a checkpoint
+    /// (`None`: zero, as at the start), so training continues exactly where it stopped.
+    pub fn resume(
+        spec: &ModelSpec,
+        weights: &Weights,
+        velocities: Option<&Weights>,
         options: &MachineOptions,
     ) -> Result<SpidnnNetwork<A>, SpidnnError> {
         if spec.numeric() != A::MODE {
@@ -605,16 +622,21 @@ impl<A: Arith> SpidnnNetwork<A> {
         if spec.numeric() == NumericMode::Fixed {
             // s16.15 would saturate such a value silently; the numeric contract refuses it.
             let bound = super::arith::from_fixed(crate::model::FIXED_MAX_ABS);
-            if let Some((layer, array, index, value)) = crate::model::first_beyond(weights, bound) {
-                return Err(MachineError::BeyondFixedBound {
-                    what: "weights",
-                    layer,
-                    array,
-                    index,
-                    value,
-                    bound,
+            let given = [("weights", Some(weights)), ("velocities", velocities)];
+            for (what, values) in given {
+                if let Some((layer, array, index, value)) =
+                    values.and_then(|w| crate::model::first_beyond(w, bound))
+                {
+                    return Err(MachineError::BeyondFixedBound {
+                        what,
+                        layer,
+                        array,
+                        index,
+                        value,
+                        bound,
+                    }
+                    .into());
                 }
-                .into());
             }
         }
         let layers = dense_layers(spec)?;
@@ -654,7 +676,15 @@ impl<A: Arith> SpidnnNetwork<A> {
             .vertices()
             .map(|(_, v)| v.name.clone())
             .collect();
-        let apps = build_apps::<A>(spec, weights, &layers, &layout, &mapping, &memory, options);
+        let apps = build_apps::<A>(
+            spec,
+            (weights, velocities),
+            &layers,
+            &layout,
+            &mapping,
+            &memory,
+            options,
+        );
         let machine = load(
             &options.topology,
             &layout.builder.graph,
@@ -673,6 +703,9 @@ impl<A: Arith> SpidnnNetwork<A> {
             names,
             batch_limit_cycles: options.batch_limit_cycles,
             record_capacity,
+            sample_bytes: memory.sample_bytes,
+            costs: options.machine.costs.clone(),
+            resident: None,
             _mode: std::marker::PhantomData,
         })
     }
@@ -695,6 +728,91 @@ impl<A: Arith> SpidnnNetwork<A> {
         self.machine.report()
     }
 
+    /// Every router's load so far, in the machine's chip order.
+    pub fn chip_loads(&self) -> Vec<spinn_model::ChipLoad> {
+        self.machine.chip_loads()
+    }
+
+    /// Every link's busy cycles so far (the fast model keeps them).
+    pub fn link_loads(&self) -> Option<Vec<spinn_model::LinkLoad>> {
+        self.machine.link_loads()
+    }
+
+    /// The core that has spent the most machine time in handlers and callbacks, and those
+    /// router cycles (ties: the first vertex name), as [`super::OnMachine::busiest_core`].
+    pub fn busiest_core(&self) -> Option<(String, u64)> {
+        self.names
+            .iter()
+            .filter_map(|v| Some((v, self.machine.core_stats(v)?.busy_cycles)))
+            .max_by_key(|&(v, busy)| (busy, std::cmp::Reverse(v)))
+            .map(|(v, busy)| (v.clone(), busy))
+    }
+
+    /// Writes the training set `(x, y)` into the SDRAM of the feeder's chip, replacing the
+    /// one written before; returns what the write cost. The samples are checked as a batch's
+    /// are, without the batch-size limit. A set larger than the chip's SDRAM is a
+    /// [`MachineError::Memory`] and leaves no training set on the machine.
+    pub fn load_training_set(
+        &mut self,
+        x: &[&[f32]],
+        y: &[&[f32]],
+    ) -> Result<DataLoad, MachineError> {
+        let set: Arc<[FedSample]> = Arc::from(super::session::fed_samples::<A>(
+            &self.spec,
+            usize::MAX,
+            x,
+            Some(y),
+        )?);
+        let bytes_per_chip = set.len() as u64 * self.sample_bytes;
+        let chip = self
+            .machine
+            .chip_of(&self.names[self.layout.feeder.index()])
+            .expect("invariant: the feeder is on the machine");
+        if let Err(error) = self
+            .machine
+            .write_host_data(chip, TRAINING_SET, bytes_per_chip)
+        {
+            self.resident = None;
+            return Err(error.into());
+        }
+        let load = DataLoad {
+            samples: set.len(),
+            bytes_per_chip,
+            chips: 1,
+            host_link_seconds: self.costs.host_write_seconds(bytes_per_chip),
+        };
+        self.resident = Some((set, load));
+        Ok(load)
+    }
+
+    /// What writing the training set on the machine cost, if one is there.
+    pub fn data_load(&self) -> Option<DataLoad> {
+        self.resident.as_ref().map(|(_, load)| *load)
+    }
+
+    /// One SGD step on the samples `indices` of the training set on the machine (in batch
+    /// order): the same step as [`SpidnnNetwork::train_batch`] on those samples, with only
+    /// the indices passed to the feeder.
+    pub fn train_resident(
+        &mut self,
+        indices: &[usize],
+    ) -> Result<BatchOutcome<A::Value>, MachineError> {
+        let (set, _) = self.resident.as_ref().ok_or(MachineError::NoTrainingSet)?;
+        check_batch_size(indices.len(), self.record_capacity)?;
+        if let Some(&index) = indices.iter().find(|&&i| i >= set.len()) {
+            return Err(MachineError::SampleIndex {
+                index,
+                samples: set.len(),
+            });
+        }
+        let set = set.clone();
+        self.run_batch(
+            Mode::Train,
+            set,
+            indices.iter().map(|&i| i as u32).collect(),
+        )
+    }
+
     /// One SGD step on the batch `(x, y)`; returns its mean loss before the update and the
     /// outputs it was computed from.
     pub fn train_batch(
@@ -703,7 +821,7 @@ impl<A: Arith> SpidnnNetwork<A> {
         y: &[&[f32]],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let samples = self.samples(x, Some(y))?;
-        self.run_batch(Mode::Train, samples)
+        self.run_streamed(Mode::Train, samples)
     }
 
     /// The mean loss and outputs of `(x, y)` without training.
@@ -713,13 +831,13 @@ impl<A: Arith> SpidnnNetwork<A> {
         y: &[&[f32]],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
         let samples = self.samples(x, Some(y))?;
-        self.run_batch(Mode::Evaluate, samples)
+        self.run_streamed(Mode::Evaluate, samples)
     }
 
     /// The outputs for `x`.
     pub fn predict_batch(&mut self, x: &[&[f32]]) -> Result<Vec<Vec<A::Value>>, MachineError> {
         let samples = self.samples(x, None)?;
-        Ok(self.run_batch(Mode::Predict, samples)?.outputs)
+        Ok(self.run_streamed(Mode::Predict, samples)?.outputs)
     }
 
     /// Every dense layer's kernel (Keras layout) and bias as the neurons hold them.
@@ -734,12 +852,20 @@ impl<A: Arith> SpidnnNetwork<A> {
         self.gather(NeuronCore::velocities)
     }
 
+    /// The velocities as `f32`, named and shaped as the weights (for a checkpoint).
+    pub fn velocity_weights(&self) -> Option<Weights> {
+        self.velocities().map(|v| self.as_weights(v))
+    }
+
     /// The weights as `f32` (exact from s16.15 for |w| < 256).
     pub fn weights(&self) -> Weights {
+        self.as_weights(self.parameters())
+    }
+
+    fn as_weights(&self, parameters: Vec<Parameters<A::Value>>) -> Weights {
         let shapes = self.spec.weight_shapes();
         Weights {
-            layers: self
-                .parameters()
+            layers: parameters
                 .into_iter()
                 .zip(shapes)
                 .map(|(p, (name, kernel_shape, _))| LayerWeights {
@@ -846,20 +972,32 @@ impl<A: Arith> SpidnnNetwork<A> {
         super::session::fed_samples::<A>(&self.spec, self.record_capacity, x, y)
     }
 
-    /// Streams one batch through the machine in `mode`, one sample at a time, and waits for
-    /// it. (The project's mapping runs a batch that lost packets again; the baseline, like
-    /// the thesis, stalls: the watchdog then names what each core waits for.)
-    fn run_batch(
+    /// A batch the host streams: its samples, in order.
+    fn run_streamed(
         &mut self,
         mode: Mode,
         samples: Vec<FedSample>,
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
-        let n = samples.len();
+        let order = (0..samples.len() as u32).collect();
+        self.run_batch(mode, Arc::from(samples), order)
+    }
+
+    /// Runs the samples `order` of `set` through the machine in `mode`, one sample at a
+    /// time, and waits for them. (The project's mapping runs a batch that lost packets again;
+    /// the baseline, like the thesis, stalls: the watchdog then names what each core waits
+    /// for.)
+    fn run_batch(
+        &mut self,
+        mode: Mode,
+        set: Arc<[FedSample]>,
+        order: Vec<u32>,
+    ) -> Result<BatchOutcome<A::Value>, MachineError> {
+        let n = order.len();
         let feeder = self.name(self.layout.feeder).to_string();
         self.machine
             .app_mut::<Feeder>(&feeder)
             .expect("invariant: the feeder vertex runs a Feeder")
-            .load(mode, Arc::from(samples), (0..n as u32).collect(), n as u32);
+            .load(mode, set, order, n as u32);
         self.machine.raise_user_event(&feeder, START_BATCH, 0);
         let results = key_base(&self.mapping, self.layout.results.partition);
         let mut words: [Option<u32>; 2] = [None, None];
@@ -958,7 +1096,7 @@ fn name_violation(layer: &Layer, j: usize, violation: &Violation) -> MachineErro
 /// The program of every vertex, wired with the allocated keys.
 fn build_apps<A: Arith>(
     spec: &ModelSpec,
-    weights: &Weights,
+    (weights, velocities): (&Weights, Option<&Weights>),
     layers: &[Layer],
     layout: &Layout,
     mapping: &Mapping,
@@ -1025,7 +1163,18 @@ fn build_apps<A: Arith>(
                     .map(A::from_f32)
                     .collect::<Vec<_>>()
             };
-            let params = Params::<A>::new(column(&w.kernel, &w.bias), momentum);
+            // A checkpoint's velocities continue its momentum; without them (or without
+            // momentum) they start at zero as the reference's do.
+            let velocity = velocities
+                .filter(|_| momentum)
+                .and_then(|v| v.layer(&layer.name))
+                .map(|v| column(&v.kernel, &v.bias));
+            let params = match velocity {
+                Some(velocity) => {
+                    Params::<A>::with_velocity(column(&w.kernel, &w.bias), Some(velocity))
+                }
+                None => Params::<A>::new(column(&w.kernel, &w.bias), momentum),
+            };
             let ports = &layout.ports[l][j];
             let shape = NeuronShape {
                 index: j as u32,
