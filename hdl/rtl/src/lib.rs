@@ -10,6 +10,7 @@ pub mod drive;
 pub mod fabric;
 pub mod router;
 pub mod stepper;
+pub mod tcam_drive;
 pub mod verilog;
 
 pub use config::{ConfigError, RouterConfig, TableKind};

@@ -3,6 +3,8 @@
 //! Data flows `InputArbiter` → lookup register → (`RegisterTable` or `BankedTable`,
 //! `P2pTable`, `RouteDecision`) → `OutputStage` → outputs; `DiagnosticCounters` count events.
 //! `router_top` wires them into [`MulticastRouter`] and [`BankedMulticastRouter`].
+//! [`TcamTable`] (built from [`TcamBank`]s) is a third multicast table, one lookup per cycle,
+//! exported standalone (`config::tcam_verilog`); no router top uses it yet.
 
 mod arbiter;
 mod banked_table;
@@ -12,6 +14,8 @@ mod p2p_table;
 mod register_table;
 mod route_decision;
 mod router_top;
+mod tcam_bank;
+mod tcam_table;
 
 pub use arbiter::{InputArbiter, N_ARBITER_INPUTS};
 pub use banked_table::BankedTable;
@@ -21,3 +25,5 @@ pub use p2p_table::P2pTable;
 pub use register_table::RegisterTable;
 pub use route_decision::RouteDecision;
 pub use router_top::{BankedMulticastRouter, MulticastRouter, RouterParams};
+pub use tcam_bank::{TcamBank, BANK_ENTRIES, CHUNKS, CHUNK_BITS};
+pub use tcam_table::{TcamTable, TCAM_LOOKUP_LATENCY, TCAM_WRITE_CYCLES};
