@@ -520,7 +520,7 @@ fn place_slice<V: Copy>(
 }
 
 /// A batch of `samples` checked against the `capacity` of the loss core's recording.
-pub(crate) fn check_batch_size(samples: usize, capacity: usize) -> Result<(), MachineError> {
+fn check_batch_size(samples: usize, capacity: usize) -> Result<(), MachineError> {
     if samples == 0 {
         return Err(MachineError::EmptyBatch);
     }
@@ -528,6 +528,24 @@ pub(crate) fn check_batch_size(samples: usize, capacity: usize) -> Result<(), Ma
         return Err(MachineError::BatchTooLarge { samples, capacity });
     }
     Ok(())
+}
+
+/// The training set on the machine, for a batch of its samples `indices` checked against it
+/// and against the loss core's recording `capacity`.
+pub(crate) fn resident_batch<'a>(
+    resident: &'a Option<(Arc<[FedSample]>, DataLoad)>,
+    indices: &[usize],
+    capacity: usize,
+) -> Result<&'a Arc<[FedSample]>, MachineError> {
+    let (set, _) = resident.as_ref().ok_or(MachineError::NoTrainingSet)?;
+    check_batch_size(indices.len(), capacity)?;
+    if let Some(&index) = indices.iter().find(|&&i| i >= set.len()) {
+        return Err(MachineError::SampleIndex {
+            index,
+            samples: set.len(),
+        });
+    }
+    Ok(set)
 }
 
 /// A batch's inputs and labels checked against `spec` (shape, count within `capacity`) and
@@ -1144,14 +1162,7 @@ impl<A: Arith> OnMachine<A> {
         &mut self,
         indices: &[usize],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
-        let (set, _) = self.resident.as_ref().ok_or(MachineError::NoTrainingSet)?;
-        check_batch_size(indices.len(), self.record_capacity)?;
-        if let Some(&index) = indices.iter().find(|&&i| i >= set.len()) {
-            return Err(MachineError::SampleIndex {
-                index,
-                samples: set.len(),
-            });
-        }
+        let set = resident_batch(&self.resident, indices, self.record_capacity)?;
         let batch = FedBatch {
             set: set.clone(),
             order: indices.iter().map(|&i| i as u32).collect(),

@@ -24,8 +24,8 @@ use super::cores::{Operand, Params, Trainable, Violation, START_BATCH};
 use super::memory::{Dtcm, MemoryModel};
 use super::ports::{InPort, InPorts, Mode, OutPort, PortKind};
 use super::session::{
-    check_batch_size, BatchOutcome, DataLoad, MachineError, MachineOptions, PacketLosses,
-    Parameters, Waiting, RECORDED_SAMPLES, TRAINING_SET,
+    resident_batch, BatchOutcome, DataLoad, MachineError, MachineOptions, PacketLosses, Parameters,
+    Waiting, RECORDED_SAMPLES, TRAINING_SET,
 };
 use crate::graph::NodeId;
 use crate::model::{LayerWeights, ModelSpec, NumericMode, Weights};
@@ -797,14 +797,7 @@ impl<A: Arith> SpidnnNetwork<A> {
         &mut self,
         indices: &[usize],
     ) -> Result<BatchOutcome<A::Value>, MachineError> {
-        let (set, _) = self.resident.as_ref().ok_or(MachineError::NoTrainingSet)?;
-        check_batch_size(indices.len(), self.record_capacity)?;
-        if let Some(&index) = indices.iter().find(|&&i| i >= set.len()) {
-            return Err(MachineError::SampleIndex {
-                index,
-                samples: set.len(),
-            });
-        }
+        let set = resident_batch(&self.resident, indices, self.record_capacity)?;
         let set = set.clone();
         self.run_batch(
             Mode::Train,
