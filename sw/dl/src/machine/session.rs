@@ -398,7 +398,7 @@ impl FedBatch {
 }
 
 /// What the host writes into a feeder chip's SDRAM for a training set.
-pub(crate) const TRAINING_SET: &str = "training set";
+const TRAINING_SET: &str = "training set";
 
 /// Batches run again on a freshly loaded machine because the fabric lost packets of theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -519,6 +519,41 @@ fn place_slice<V: Copy>(
     }
 }
 
+/// A network's starting point checked against the machine's arithmetic `A`: the model's
+/// numeric mode is `A`'s, and in s16.15 no weight or velocity lies beyond the format's range.
+pub(crate) fn check_start<A: Arith>(
+    spec: &ModelSpec,
+    weights: &Weights,
+    velocities: Option<&Weights>,
+) -> Result<(), MachineError> {
+    if spec.numeric() != A::MODE {
+        return Err(MachineError::NumericMode {
+            model: spec.numeric().name(),
+            machine: A::MODE.name(),
+        });
+    }
+    if spec.numeric() == crate::model::NumericMode::Fixed {
+        // s16.15 would saturate such a value silently; the numeric contract refuses it.
+        let bound = super::arith::from_fixed(crate::model::FIXED_MAX_ABS);
+        let given = [("weights", Some(weights)), ("velocities", velocities)];
+        for (what, values) in given {
+            if let Some((layer, array, index, value)) =
+                values.and_then(|w| crate::model::first_beyond(w, bound))
+            {
+                return Err(MachineError::BeyondFixedBound {
+                    what,
+                    layer,
+                    array,
+                    index,
+                    value,
+                    bound,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A batch of `samples` checked against the `capacity` of the loss core's recording.
 fn check_batch_size(samples: usize, capacity: usize) -> Result<(), MachineError> {
     if samples == 0 {
@@ -609,31 +644,7 @@ impl<A: Arith> OnMachine<A> {
         velocities: Option<&Weights>,
         options: &MachineOptions,
     ) -> Result<OnMachine<A>, MachineError> {
-        if spec.numeric() != A::MODE {
-            return Err(MachineError::NumericMode {
-                model: spec.numeric().name(),
-                machine: A::MODE.name(),
-            });
-        }
-        if spec.numeric() == crate::model::NumericMode::Fixed {
-            // s16.15 would saturate such a value silently; the numeric contract refuses it.
-            let bound = super::arith::from_fixed(crate::model::FIXED_MAX_ABS);
-            let given = [("weights", Some(weights)), ("velocities", velocities)];
-            for (what, values) in given {
-                if let Some((layer, array, index, value)) =
-                    values.and_then(|w| crate::model::first_beyond(w, bound))
-                {
-                    return Err(MachineError::BeyondFixedBound {
-                        what,
-                        layer,
-                        array,
-                        index,
-                        value,
-                        bound,
-                    });
-                }
-            }
-        }
+        check_start::<A>(spec, weights, velocities)?;
         let Mapped {
             plan,
             layout,
@@ -844,7 +855,12 @@ impl<A: Arith> OnMachine<A> {
         // A program reload leaves SDRAM as it was on a real board; in the model the fresh
         // machine's budgets are charged with the training set again, at no host-link cost.
         if let Some((_, load)) = &self.resident {
-            write_training_set(&mut fresh, &self.layout, &self.names, load.bytes_per_chip)?;
+            write_training_set(
+                &mut fresh,
+                feeder_names(&self.layout, &self.names),
+                load.samples,
+                load.bytes_per_chip,
+            )?;
         }
         let retired = Retired {
             report: self.report(),
@@ -1136,16 +1152,13 @@ impl<A: Arith> OnMachine<A> {
         let set: Arc<[FedSample]> =
             Arc::from(fed_samples::<A>(&self.spec, usize::MAX, x, Some(y))?);
         let bytes_per_chip = set.len() as u64 * self.plan.memory.sample_bytes;
-        let written =
-            write_training_set(&mut self.machine, &self.layout, &self.names, bytes_per_chip)
-                .inspect_err(|_| self.resident = None)?;
-        let costs = &self.options.machine.costs;
-        let load = DataLoad {
-            samples: set.len(),
+        let load = write_training_set(
+            &mut self.machine,
+            feeder_names(&self.layout, &self.names),
+            set.len(),
             bytes_per_chip,
-            chips: written,
-            host_link_seconds: written as f64 * costs.host_write_seconds(bytes_per_chip),
-        };
+        )
+        .inspect_err(|_| self.resident = None)?;
         self.resident = Some((set, load));
         Ok(load)
     }
@@ -1353,31 +1366,46 @@ impl<A: Arith> OnMachine<A> {
 /// momentum velocities).
 /// Writes a training set of `bytes` into the SDRAM of every chip that holds one of the
 /// layout's feeders (once per chip); returns how many chips the host wrote.
-fn write_training_set(
-    machine: &mut Machine,
-    layout: &Layout,
-    names: &[String],
-    bytes: u64,
-) -> Result<usize, MachineError> {
-    let chips: std::collections::BTreeSet<usize> = layout
+/// The vertex names of every replica's feeder, from the machine graph's `names`.
+fn feeder_names<'a>(layout: &'a Layout, names: &'a [String]) -> impl Iterator<Item = &'a str> {
+    layout
         .replicas
         .iter()
-        .map(|replica| {
+        .map(|replica| names[replica.feeder.index()].as_str())
+}
+
+/// Writes a training set of `samples`, `bytes_per_chip` bytes, into the SDRAM of every chip
+/// that holds one of the vertices `feeders`, once per chip; returns what the writes cost over
+/// the host link. On failure no chip keeps part of the set.
+pub(crate) fn write_training_set<'a>(
+    machine: &mut Machine,
+    feeders: impl IntoIterator<Item = &'a str>,
+    samples: usize,
+    bytes_per_chip: u64,
+) -> Result<DataLoad, MachineError> {
+    let chips: std::collections::BTreeSet<usize> = feeders
+        .into_iter()
+        .map(|feeder| {
             machine
-                .chip_of(&names[replica.feeder.index()])
+                .chip_of(feeder)
                 .expect("invariant: every feeder is on the machine")
         })
         .collect();
     for &chip in &chips {
-        if let Err(error) = machine.write_host_data(chip, TRAINING_SET, bytes) {
-            // No chip keeps part of a set that is not on the machine.
+        if let Err(error) = machine.write_host_data(chip, TRAINING_SET, bytes_per_chip) {
             for &written in chips.iter().take_while(|&&c| c != chip) {
                 machine.free_host_data(written);
             }
             return Err(error.into());
         }
     }
-    Ok(chips.len())
+    let costs = &machine.config().costs;
+    Ok(DataLoad {
+        samples,
+        bytes_per_chip,
+        chips: chips.len(),
+        host_link_seconds: chips.len() as f64 * costs.host_write_seconds(bytes_per_chip),
+    })
 }
 
 fn load_programs<A: Arith>(

@@ -24,11 +24,11 @@ use super::cores::{Operand, Params, Trainable, Violation, START_BATCH};
 use super::memory::{Dtcm, MemoryModel};
 use super::ports::{InPort, InPorts, Mode, OutPort, PortKind};
 use super::session::{
-    resident_batch, BatchOutcome, DataLoad, MachineError, MachineOptions, PacketLosses, Parameters,
-    Waiting, RECORDED_SAMPLES, TRAINING_SET,
+    check_start, resident_batch, write_training_set, BatchOutcome, DataLoad, MachineError,
+    MachineOptions, PacketLosses, Parameters, Waiting, RECORDED_SAMPLES,
 };
 use crate::graph::NodeId;
-use crate::model::{LayerWeights, ModelSpec, NumericMode, Weights};
+use crate::model::{LayerWeights, ModelSpec, Weights};
 use crate::ops::{Activation, Op};
 use neuron::{NeuronCore, NeuronShape, NeuronWiring, OutputDelta, STREAM_INPUTS, STREAM_SIBLINGS};
 use spinn_arch::{ChipCoord, CoreId, CORES_PER_CHIP};
@@ -587,7 +587,6 @@ pub struct SpidnnNetwork<A: Arith> {
     record_capacity: usize,
     /// Bytes one sample takes in SDRAM, its inputs and labels (the memory model's).
     sample_bytes: u64,
-    costs: spinn_runtime::CostTable,
     /// The training set in the feeder chip's SDRAM, and what writing it cost.
     resident: Option<(Arc<[FedSample]>, DataLoad)>,
     _mode: std::marker::PhantomData<A>,
@@ -612,33 +611,7 @@ impl<A: Arith> SpidnnNetwork<A> {
         velocities: Option<&Weights>,
         options: &MachineOptions,
     ) -> Result<SpidnnNetwork<A>, SpidnnError> {
-        if spec.numeric() != A::MODE {
-            return Err(MachineError::NumericMode {
-                model: spec.numeric().name(),
-                machine: A::MODE.name(),
-            }
-            .into());
-        }
-        if spec.numeric() == NumericMode::Fixed {
-            // s16.15 would saturate such a value silently; the numeric contract refuses it.
-            let bound = super::arith::from_fixed(crate::model::FIXED_MAX_ABS);
-            let given = [("weights", Some(weights)), ("velocities", velocities)];
-            for (what, values) in given {
-                if let Some((layer, array, index, value)) =
-                    values.and_then(|w| crate::model::first_beyond(w, bound))
-                {
-                    return Err(MachineError::BeyondFixedBound {
-                        what,
-                        layer,
-                        array,
-                        index,
-                        value,
-                        bound,
-                    }
-                    .into());
-                }
-            }
-        }
+        check_start::<A>(spec, weights, velocities)?;
         let layers = dense_layers(spec)?;
         let neurons: usize = layers.iter().map(|l| l.units).sum();
         let available = application_cores(&options.topology);
@@ -704,7 +677,6 @@ impl<A: Arith> SpidnnNetwork<A> {
             batch_limit_cycles: options.batch_limit_cycles,
             record_capacity,
             sample_bytes: memory.sample_bytes,
-            costs: options.machine.costs.clone(),
             resident: None,
             _mode: std::marker::PhantomData,
         })
@@ -764,23 +736,9 @@ impl<A: Arith> SpidnnNetwork<A> {
             Some(y),
         )?);
         let bytes_per_chip = set.len() as u64 * self.sample_bytes;
-        let chip = self
-            .machine
-            .chip_of(&self.names[self.layout.feeder.index()])
-            .expect("invariant: the feeder is on the machine");
-        if let Err(error) = self
-            .machine
-            .write_host_data(chip, TRAINING_SET, bytes_per_chip)
-        {
-            self.resident = None;
-            return Err(error.into());
-        }
-        let load = DataLoad {
-            samples: set.len(),
-            bytes_per_chip,
-            chips: 1,
-            host_link_seconds: self.costs.host_write_seconds(bytes_per_chip),
-        };
+        let feeder = self.names[self.layout.feeder.index()].as_str();
+        let load = write_training_set(&mut self.machine, [feeder], set.len(), bytes_per_chip)
+            .inspect_err(|_| self.resident = None)?;
         self.resident = Some((set, load));
         Ok(load)
     }
