@@ -362,6 +362,19 @@ impl Router {
         self.dump.status
     }
 
+    /// Reads a word from each cache line a step touches (the registers, the wait limits, the
+    /// dump registers, the counters and the P2P routes), so that a caller can fetch many
+    /// routers' lines at once before stepping them one by one.
+    #[inline(always)]
+    pub(crate) fn warm(&self) -> u32 {
+        self.stage.held as u32
+            ^ self.lookup.is_some() as u32
+            ^ self.wait1.0
+            ^ self.dump.status
+            ^ self.counters[N_COUNTERS - 1]
+            ^ matches!(self.p2p, P2pRoutes::Table(_)) as u32
+    }
+
     /// No packet anywhere in the router: stepping it with no offers changes nothing.
     pub fn is_idle(&self) -> bool {
         self.lookup.is_none() && !self.stage.held
