@@ -1525,6 +1525,20 @@ impl Fabric {
             let c = chip as usize;
             sum ^= self.chips[c].link_offers as u32 ^ self.routers[c].warm();
         }
+        // A packet arriving on a link mostly goes straight on (a shortest route takes one
+        // direction, then another): the output opposite its input is the link it is sent on.
+        for &chip in active {
+            let state = &self.chips[chip as usize];
+            let mut offers = state.link_offers;
+            while offers != 0 {
+                let input = offers.trailing_zeros() as usize;
+                offers &= offers - 1;
+                let straight = (input + 3) % LINKS_PER_CHIP;
+                if state.out_present >> straight & 1 == 1 {
+                    sum ^= self.links[state.out_link(straight) as usize].busy;
+                }
+            }
+        }
         std::hint::black_box(sum);
     }
 
