@@ -660,7 +660,17 @@ impl Machine {
                 return StopReason::HostRequest;
             }
             if self.jobs.is_empty() && self.engine.is_quiet() {
-                return StopReason::Quiescent;
+                // The machine is done when its last handler returns, not when its last packet
+                // lands: the time a core still computes is machine time too.
+                let finished = self.cores_busy_until();
+                if finished <= now {
+                    return StopReason::Quiescent;
+                }
+                if now >= limit {
+                    return StopReason::TimeLimit;
+                }
+                self.engine.skip_to(finished.min(limit));
+                continue;
             }
             if now >= limit {
                 return StopReason::TimeLimit;
@@ -681,6 +691,15 @@ impl Machine {
             }
             self.events = events;
         }
+    }
+
+    /// The cycle by which every core has returned from its handlers and callbacks.
+    fn cores_busy_until(&self) -> u64 {
+        self.cores
+            .iter()
+            .map(|c| c.isr_busy_until.max(c.task_busy_until))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether `events` are all deliveries of one cycle whose receive handlers, scheduled the
@@ -1092,6 +1111,21 @@ impl Machine {
         self.by_vertex
             .get(vertex)
             .map(|&i| self.cores[i as usize].stats)
+    }
+
+    /// Of the cores loaded with the given vertices, the one that has spent the most machine
+    /// time in handlers and callbacks, and those router cycles; ties go to the first name in
+    /// name order. Names not loaded here are skipped. Its share of the machine time says how
+    /// close a mapping runs to its slowest core's pace.
+    pub fn busiest_of<'a>(
+        &self,
+        vertices: impl IntoIterator<Item = &'a String>,
+    ) -> Option<(String, u64)> {
+        vertices
+            .into_iter()
+            .filter_map(|v| Some((v, self.core_stats(v)?.busy_cycles)))
+            .max_by_key(|&(v, busy)| (busy, std::cmp::Reverse(v)))
+            .map(|(v, busy)| (v.clone(), busy))
     }
 }
 

@@ -272,3 +272,80 @@ fn host_data_takes_a_chips_sdram_once_and_is_refused_beyond_it() {
         .write_host_data(chip, "training set", spinn_runtime::SDRAM_BYTES)
         .expect("the whole SDRAM fits");
 }
+
+/// Computes for `cycles` core cycles in its start callback and sends nothing.
+struct Thinker {
+    cycles: u64,
+}
+
+impl Application for Thinker {
+    fn callbacks(&self) -> Callbacks {
+        Callbacks {
+            packet: None,
+            timer: None,
+            user: None,
+        }
+    }
+    fn start(&mut self, ctx: &mut Context) -> Result<(), spinn_runtime::MemoryError> {
+        ctx.charge_cycles(self.cycles);
+        Ok(())
+    }
+    fn on_event(&mut self, _: &mut Context, _: Event) {}
+}
+
+/// Machine time runs until the last handler returns, not until the last packet lands: a core
+/// never busy for longer than the machine has run, also when it computes after the fabric
+/// has gone quiet (its last receive handler, or here its start callback).
+#[test]
+fn machine_time_includes_the_last_handlers_compute() {
+    let load = || {
+        let programs = vec![CoreProgram {
+            chip: chip0(),
+            core: core(3),
+            vertex: "thinker".into(),
+            app: Box::new(Thinker { cycles: 300_000 }),
+        }];
+        Machine::new(
+            Topology::spinn3(),
+            &BTreeMap::new(),
+            programs,
+            MachineConfig::spinnaker(),
+        )
+        .expect("loads")
+    };
+    let mut machine = load();
+    assert_eq!(machine.run(u64::MAX / 2), StopReason::Quiescent);
+    let busy = machine.core_stats("thinker").expect("loaded").busy_cycles;
+    assert!(busy > 0);
+    assert_eq!(
+        machine.report().cycles,
+        busy,
+        "the run ends as the callback returns"
+    );
+    // A run limited to less than the compute stops at its limit, and the next one finishes.
+    let mut machine = load();
+    assert_eq!(machine.run(busy / 2), StopReason::TimeLimit);
+    assert_eq!(machine.report().cycles, busy / 2);
+    assert_eq!(machine.run(u64::MAX / 2), StopReason::Quiescent);
+    assert_eq!(machine.report().cycles, busy);
+
+    // A slow last receive handler: the machine has run at least as long as the receiver
+    // has been busy.
+    let mut machine = pipe(
+        3,
+        ChipCoord::new(1, 0),
+        receiver(Priority::NonQueueable, 2_000),
+        MachineConfig::spinnaker(),
+    )
+    .expect("loads");
+    assert_eq!(machine.run(100_000_000), StopReason::Quiescent);
+    let busy = machine.core_stats("receiver").expect("loaded").busy_cycles;
+    let last = machine.app::<Receiver>("receiver").expect("r").got[2].2;
+    let cycles = machine.report().cycles;
+    assert!(cycles >= busy, "busy {busy} of {cycles} cycles");
+    // 2,000 core cycles at 200 MHz are 1,330 router cycles at 133 MHz.
+    assert!(
+        cycles >= last + 1_330,
+        "last handler at {last} of {cycles} cycles"
+    );
+}

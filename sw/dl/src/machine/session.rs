@@ -1324,11 +1324,7 @@ impl<A: Arith> OnMachine<A> {
     /// the count again). Its share of the machine time says how close the mapping runs to
     /// its slowest core's pace.
     pub fn busiest_core(&self) -> Option<(String, u64)> {
-        self.names
-            .iter()
-            .filter_map(|v| Some((v, self.machine.core_stats(v)?.busy_cycles)))
-            .max_by_key(|&(v, busy)| (busy, std::cmp::Reverse(v)))
-            .map(|(v, busy)| (v.clone(), busy))
+        self.machine.busiest_of(&self.names)
     }
 
     /// Packets the DNN cores received on keys they do not listen to (0 when the tables are

@@ -713,11 +713,7 @@ impl<A: Arith> SpidnnNetwork<A> {
     /// The core that has spent the most machine time in handlers and callbacks, and those
     /// router cycles (ties: the first vertex name), as [`super::OnMachine::busiest_core`].
     pub fn busiest_core(&self) -> Option<(String, u64)> {
-        self.names
-            .iter()
-            .filter_map(|v| Some((v, self.machine.core_stats(v)?.busy_cycles)))
-            .max_by_key(|&(v, busy)| (busy, std::cmp::Reverse(v)))
-            .map(|(v, busy)| (v.clone(), busy))
+        self.machine.busiest_of(&self.names)
     }
 
     /// Writes the training set `(x, y)` into the SDRAM of the feeder's chip, replacing the
