@@ -167,15 +167,18 @@ fn timer_ticks_every_period_until_the_core_exits() {
     assert!((machine.report().seconds - 0.005).abs() < 1e-4);
 }
 
+/// For applications that do all their work in their start callback.
+const NO_CALLBACKS: Callbacks = Callbacks {
+    packet: None,
+    timer: None,
+    user: None,
+};
+
 struct Hungry;
 
 impl Application for Hungry {
     fn callbacks(&self) -> Callbacks {
-        Callbacks {
-            packet: None,
-            timer: None,
-            user: None,
-        }
+        NO_CALLBACKS
     }
     fn start(&mut self, ctx: &mut Context) -> Result<(), spinn_runtime::MemoryError> {
         ctx.alloc_dtcm("weights", 40_000)?;
@@ -280,11 +283,7 @@ struct Thinker {
 
 impl Application for Thinker {
     fn callbacks(&self) -> Callbacks {
-        Callbacks {
-            packet: None,
-            timer: None,
-            user: None,
-        }
+        NO_CALLBACKS
     }
     fn start(&mut self, ctx: &mut Context) -> Result<(), spinn_runtime::MemoryError> {
         ctx.charge_cycles(self.cycles);
