@@ -21,7 +21,7 @@ use spinn_model::traffic::{coord_bits, next_hops, p2p_table, run_traffic, Patter
 use spinn_model::LinkTiming;
 use spinn_rtl::config::{FabricConfig, FabricKind};
 use spinn_rtl::RouterParams;
-use spinn_verif::bench::peak_memory_mb;
+use spinn_verif::bench::{peak_memory_mb, verdict};
 use spinn_verif::fabric_equivalence::{run_model, run_rtl, FabricScenario, Injection};
 use std::time::Instant;
 
@@ -46,8 +46,7 @@ fn speed(name: &str, machine: &Machine, rate: f64, cycles: u64, target: Option<f
         .expect("three runs");
     let ns = r.host_seconds * 1e9 / r.router_traversals.max(1) as f64;
     let verdict = target.map_or(String::new(), |t| {
-        let met = if ns <= t { "met" } else { "NOT met" };
-        format!("   (target <= {t:.0} ns: {met})")
+        format!("   (target <= {t:.0} ns: {})", verdict(ns, t))
     });
     println!(
         "{name:<12} rate {rate:<6.4} {:>7.1} M router-cycles/s {:>7.3} M traversals/s {:>8.0} ns/traversal   accepted {:.4} of {:.4}{verdict}",

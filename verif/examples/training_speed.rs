@@ -17,7 +17,7 @@
 use spinn_dl::machine::MachineOptions;
 use spinn_dl::train::Silent;
 use spinn_dl::{DataSource, ModelFile, ModelSpec, NumericMode};
-use spinn_verif::bench::peak_memory_mb;
+use spinn_verif::bench::{peak_memory_mb, verdict};
 use spinn_verif::training::{train, TrainingRun};
 use std::path::Path;
 
@@ -103,13 +103,4 @@ fn main() {
         }
     }
     println!("peak memory: {:.0} MB", peak_memory_mb());
-}
-
-/// `met` when `value` is within `limit`, as the benchmark's lines print a target.
-fn verdict(value: f64, limit: f64) -> &'static str {
-    if value <= limit {
-        "met"
-    } else {
-        "NOT met"
-    }
 }

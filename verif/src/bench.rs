@@ -16,3 +16,13 @@ pub fn peak_memory_mb() -> f64 {
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// How a benchmark line marks a figure against its target: `met` when `value` is at most
+/// `limit`, `NOT met` otherwise (capitals, so a miss stands out in a long line).
+pub fn verdict(value: f64, limit: f64) -> &'static str {
+    if value <= limit {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
