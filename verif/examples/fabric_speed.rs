@@ -45,11 +45,11 @@ fn speed(name: &str, machine: &Machine, rate: f64, cycles: u64, target: Option<f
         .min_by(|a, b| a.host_seconds.total_cmp(&b.host_seconds))
         .expect("three runs");
     let ns = r.host_seconds * 1e9 / r.router_traversals.max(1) as f64;
-    let verdict = target.map_or(String::new(), |t| {
+    let against_target = target.map_or(String::new(), |t| {
         format!("   (target <= {t:.0} ns: {})", verdict(ns, t))
     });
     println!(
-        "{name:<12} rate {rate:<6.4} {:>7.1} M router-cycles/s {:>7.3} M traversals/s {:>8.0} ns/traversal   accepted {:.4} of {:.4}{verdict}",
+        "{name:<12} rate {rate:<6.4} {:>7.1} M router-cycles/s {:>7.3} M traversals/s {:>8.0} ns/traversal   accepted {:.4} of {:.4}{against_target}",
         r.router_cycles as f64 / r.host_seconds / 1e6,
         r.router_traversals as f64 / r.host_seconds / 1e6,
         ns,
