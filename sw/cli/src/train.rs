@@ -400,15 +400,13 @@ pub fn run(args: &TrainArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         // The baseline has one cut: nothing to choose.
         (MappingKind::Spidnn, _) | (MappingKind::Blocks, PlanGoal::FewestCores) => Vec::new(),
         (MappingKind::Blocks, PlanGoal::Fastest) => {
-            // Timed on the first batch in data order, so a resumed run chooses the same.
-            let first: Vec<usize> =
-                (0..optimizer.batch_size().min(data.train.n_samples())).collect();
-            let labels = spinn_dl::train::one_hot(&data.train, &first);
-            let x: Vec<&[f32]> = first.iter().map(|&i| data.train.sample(i)).collect();
-            let y: Vec<&[f32]> = labels.iter().map(Vec::as_slice).collect();
-            let (chosen, trials) =
-                Network::fastest(&spec, (&weights, velocities.as_ref()), &options, (&x, &y))
-                    .context("choosing the plan (timing its candidates on the first batch)")?;
+            let (chosen, trials) = Network::fastest_on_first_batch(
+                &spec,
+                (&weights, velocities.as_ref()),
+                &options,
+                &data.train,
+            )
+            .context("choosing the plan (timing its candidates on the first batch)")?;
             options = chosen;
             trials
         }

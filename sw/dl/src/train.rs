@@ -172,6 +172,22 @@ impl Network {
         }
     }
 
+    /// [`Network::fastest`] timed on the first training batch of `train` in data order (not
+    /// shuffled), so that a run and its resumption choose the same plan: what `spinn train`
+    /// does under `--plan fastest`, its default.
+    pub fn fastest_on_first_batch(
+        spec: &ModelSpec,
+        start: (&Weights, Option<&Weights>),
+        options: &MachineOptions,
+        train: &Dataset,
+    ) -> Result<(MachineOptions, Vec<crate::machine::Trial>), MachineError> {
+        let first: Vec<usize> = (0..spec.optimizer().batch_size().min(train.n_samples())).collect();
+        let labels = one_hot(train, &first);
+        let x: Vec<&[f32]> = first.iter().map(|&i| train.sample(i)).collect();
+        let y: Vec<&[f32]> = labels.iter().map(Vec::as_slice).collect();
+        Network::fastest(spec, start, options, (&x, &y))
+    }
+
     /// Which mapping the network runs.
     pub fn mapping_kind(&self) -> MappingKind {
         match self {
