@@ -219,9 +219,9 @@ struct MaskGroup {
     /// [`NO_ENTRY`] marks an empty slot.
     slots: Box<[(u32, u32)]>,
     /// `1 << (bits + FILTER_EXTRA_BITS)` bits, one per value of a key's hash's top bits, set
-    /// for the group's keys: a key whose bit is clear is in no slot. The filters of a table are a few hundred bytes
-    /// that stay in cache, where each probe of a slot is a likely miss, so a lookup probes
-    /// about one group instead of every group.
+    /// for the group's keys: a key whose bit is clear is in no slot. The filters of a table
+    /// are a few hundred bytes that stay in cache, where each probe of a slot is a likely
+    /// miss, so a lookup probes about one group instead of every group.
     filter: Box<[u64]>,
 }
 
