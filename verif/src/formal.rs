@@ -200,8 +200,8 @@ impl Mutant {
             ),
             Mutant::DecisionNotHeld => ("if (decided$q) begin", "if (1'b0) begin"),
             Mutant::WaitOneLonger => (
-                "expire = blocked & ~infinite & (wait_count$q >= limit);",
-                "expire = blocked & ~infinite & (wait_count$q > limit);",
+                "expire = blocked & ~infinite & (wait_count$q >= phase_limit);",
+                "expire = blocked & ~infinite & (wait_count$q > phase_limit);",
             ),
         }
     }

@@ -170,31 +170,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     localparam  target_p2p = 3'b10;
     localparam  target_fixed_route = 3'b11;
     localparam  target_dump_clear = 3'b100;
-    localparam  reinject_port = 5'b11000;
-    localparam  port_number$0 = 5'b0;
-    localparam  port_number$1 = 5'b1;
-    localparam  port_number$2 = 5'b10;
-    localparam  port_number$3 = 5'b11;
-    localparam  port_number$4 = 5'b100;
-    localparam  port_number$5 = 5'b101;
-    localparam  port_number$6 = 5'b110;
-    localparam  port_number$7 = 5'b111;
-    localparam  port_number$8 = 5'b1000;
-    localparam  port_number$9 = 5'b1001;
-    localparam  port_number$10 = 5'b1010;
-    localparam  port_number$11 = 5'b1011;
-    localparam  port_number$12 = 5'b1100;
-    localparam  port_number$13 = 5'b1101;
-    localparam  port_number$14 = 5'b1110;
-    localparam  port_number$15 = 5'b1111;
-    localparam  port_number$16 = 5'b10000;
-    localparam  port_number$17 = 5'b10001;
-    localparam  port_number$18 = 5'b10010;
-    localparam  port_number$19 = 5'b10011;
-    localparam  port_number$20 = 5'b10100;
-    localparam  port_number$21 = 5'b10101;
-    localparam  port_number$22 = 5'b10110;
-    localparam  port_number$23 = 5'b10111;
+    localparam  link_and_core_inputs = 25'hffffff;
+    localparam  no_packet = 72'h0;
     localparam  no_outputs = 24'h0;
     localparam  output_bit$0 = 24'h1;
     localparam  output_bit$1 = 24'h2;
@@ -255,6 +232,7 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  arbiter$advance;
     wire  arbiter$grant_valid;
     wire  [4:0] arbiter$grant;
+    wire  [24:0] arbiter$grant_one_hot;
     reg  mc_table$clock;
     reg  mc_table$write_enable;
     reg  [15:0] mc_table$write_index;
@@ -297,6 +275,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  [5:0] stage$in_er_last;
     reg  [7:0] stage$wait1;
     reg  [7:0] stage$wait2;
+    reg  [7:0] stage$wait1_next;
+    reg  [7:0] stage$wait2_next;
     wire  [23:0] stage$out_valid;
     reg  [23:0] stage$out_ready;
     wire  [71:0] stage$link_packet$0;
@@ -367,6 +347,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
     reg  decided_counts$clock;
     
     // Local signals
+    reg  [31:0] control_next;
+    reg  link_or_core_granted;
     reg  [71:0] selected_packet;
     reg  [4:0] selected_source;
     reg  [23:0] selected_override;
@@ -416,7 +398,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         .request$24(arbiter$request$24),
         .advance(arbiter$advance),
         .grant_valid(arbiter$grant_valid),
-        .grant(arbiter$grant)
+        .grant(arbiter$grant),
+        .grant_one_hot(arbiter$grant_one_hot)
     );
     top$mc_table mc_table(
         .clock(mc_table$clock),
@@ -467,6 +450,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         .in_er_last(stage$in_er_last),
         .wait1(stage$wait1),
         .wait2(stage$wait2),
+        .wait1_next(stage$wait1_next),
+        .wait2_next(stage$wait2_next),
         .out_valid(stage$out_valid),
         .out_ready(stage$out_ready),
         .link_packet$0(stage$link_packet$0),
@@ -605,9 +590,14 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         p2p$write_enable = cfg_write & (cfg_target == target_p2p);
         p2p$write_index = cfg_index;
         p2p$write_code = cfg_data[(32'h0)+:(3)];
+        control_next = control$q;
         if (cfg_write & (cfg_target == target_control)) begin
-            control$d = cfg_data;
+            control_next = cfg_data;
         end
+        if (reset) begin
+            control_next = boot_control;
+        end
+        control$d = control_next;
         if (cfg_write & (cfg_target == target_fixed_route)) begin
             fixed_route$d = cfg_data[(32'h0)+:(24)];
         end
@@ -637,128 +627,86 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         arbiter$request$22 = core_in_valid$16;
         arbiter$request$23 = core_in_valid$17;
         arbiter$request$24 = reinject_valid;
-        selected_packet = reinject_packet;
-        selected_source = reinject_source;
-        selected_override = reinject_route;
-        if (arbiter$grant == port_number$0) begin
-            selected_packet = link_in_packet$0;
-            selected_source = port_number$0;
-            selected_override = no_outputs;
+        link_or_core_granted = |(arbiter$grant_one_hot & link_and_core_inputs);
+        selected_packet = no_packet;
+        if (arbiter$grant_one_hot[0]) begin
+            selected_packet = selected_packet | link_in_packet$0;
         end
-        if (arbiter$grant == port_number$1) begin
-            selected_packet = link_in_packet$1;
-            selected_source = port_number$1;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[1]) begin
+            selected_packet = selected_packet | link_in_packet$1;
         end
-        if (arbiter$grant == port_number$2) begin
-            selected_packet = link_in_packet$2;
-            selected_source = port_number$2;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[2]) begin
+            selected_packet = selected_packet | link_in_packet$2;
         end
-        if (arbiter$grant == port_number$3) begin
-            selected_packet = link_in_packet$3;
-            selected_source = port_number$3;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[3]) begin
+            selected_packet = selected_packet | link_in_packet$3;
         end
-        if (arbiter$grant == port_number$4) begin
-            selected_packet = link_in_packet$4;
-            selected_source = port_number$4;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[4]) begin
+            selected_packet = selected_packet | link_in_packet$4;
         end
-        if (arbiter$grant == port_number$5) begin
-            selected_packet = link_in_packet$5;
-            selected_source = port_number$5;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[5]) begin
+            selected_packet = selected_packet | link_in_packet$5;
         end
-        if (arbiter$grant == port_number$6) begin
-            selected_packet = core_in_packet$0;
-            selected_source = port_number$6;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[0 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$0;
         end
-        if (arbiter$grant == port_number$7) begin
-            selected_packet = core_in_packet$1;
-            selected_source = port_number$7;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[1 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$1;
         end
-        if (arbiter$grant == port_number$8) begin
-            selected_packet = core_in_packet$2;
-            selected_source = port_number$8;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[2 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$2;
         end
-        if (arbiter$grant == port_number$9) begin
-            selected_packet = core_in_packet$3;
-            selected_source = port_number$9;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[3 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$3;
         end
-        if (arbiter$grant == port_number$10) begin
-            selected_packet = core_in_packet$4;
-            selected_source = port_number$10;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[4 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$4;
         end
-        if (arbiter$grant == port_number$11) begin
-            selected_packet = core_in_packet$5;
-            selected_source = port_number$11;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[5 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$5;
         end
-        if (arbiter$grant == port_number$12) begin
-            selected_packet = core_in_packet$6;
-            selected_source = port_number$12;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[6 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$6;
         end
-        if (arbiter$grant == port_number$13) begin
-            selected_packet = core_in_packet$7;
-            selected_source = port_number$13;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[7 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$7;
         end
-        if (arbiter$grant == port_number$14) begin
-            selected_packet = core_in_packet$8;
-            selected_source = port_number$14;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[8 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$8;
         end
-        if (arbiter$grant == port_number$15) begin
-            selected_packet = core_in_packet$9;
-            selected_source = port_number$15;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[9 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$9;
         end
-        if (arbiter$grant == port_number$16) begin
-            selected_packet = core_in_packet$10;
-            selected_source = port_number$16;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[10 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$10;
         end
-        if (arbiter$grant == port_number$17) begin
-            selected_packet = core_in_packet$11;
-            selected_source = port_number$17;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[11 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$11;
         end
-        if (arbiter$grant == port_number$18) begin
-            selected_packet = core_in_packet$12;
-            selected_source = port_number$18;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[12 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$12;
         end
-        if (arbiter$grant == port_number$19) begin
-            selected_packet = core_in_packet$13;
-            selected_source = port_number$19;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[13 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$13;
         end
-        if (arbiter$grant == port_number$20) begin
-            selected_packet = core_in_packet$14;
-            selected_source = port_number$20;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[14 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$14;
         end
-        if (arbiter$grant == port_number$21) begin
-            selected_packet = core_in_packet$15;
-            selected_source = port_number$21;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[15 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$15;
         end
-        if (arbiter$grant == port_number$22) begin
-            selected_packet = core_in_packet$16;
-            selected_source = port_number$22;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[16 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$16;
         end
-        if (arbiter$grant == port_number$23) begin
-            selected_packet = core_in_packet$17;
-            selected_source = port_number$23;
-            selected_override = no_outputs;
+        if (arbiter$grant_one_hot[17 + 32'h6]) begin
+            selected_packet = selected_packet | core_in_packet$17;
+        end
+        selected_source = arbiter$grant;
+        selected_override = no_outputs;
+        if (~link_or_core_granted) begin
+            selected_packet = reinject_packet;
+            selected_source = reinject_source;
+            selected_override = reinject_route;
         end
         out_ready_vector = no_outputs;
         if (link_out_ready$0) begin
@@ -884,31 +832,31 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
             lookup_source$d = selected_source;
             lookup_override$d = selected_override;
         end
-        link_in_ready$0 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$0);
-        link_in_ready$1 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$1);
-        link_in_ready$2 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$2);
-        link_in_ready$3 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$3);
-        link_in_ready$4 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$4);
-        link_in_ready$5 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$5);
-        core_in_ready$0 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$6);
-        core_in_ready$1 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$7);
-        core_in_ready$2 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$8);
-        core_in_ready$3 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$9);
-        core_in_ready$4 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$10);
-        core_in_ready$5 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$11);
-        core_in_ready$6 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$12);
-        core_in_ready$7 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$13);
-        core_in_ready$8 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$14);
-        core_in_ready$9 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$15);
-        core_in_ready$10 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$16);
-        core_in_ready$11 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$17);
-        core_in_ready$12 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$18);
-        core_in_ready$13 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$19);
-        core_in_ready$14 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$20);
-        core_in_ready$15 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$21);
-        core_in_ready$16 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$22);
-        core_in_ready$17 = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == port_number$23);
-        reinject_ready = lookup_can_accept & arbiter$grant_valid & (arbiter$grant == reinject_port);
+        link_in_ready$0 = lookup_can_accept & arbiter$grant_one_hot[0];
+        link_in_ready$1 = lookup_can_accept & arbiter$grant_one_hot[1];
+        link_in_ready$2 = lookup_can_accept & arbiter$grant_one_hot[2];
+        link_in_ready$3 = lookup_can_accept & arbiter$grant_one_hot[3];
+        link_in_ready$4 = lookup_can_accept & arbiter$grant_one_hot[4];
+        link_in_ready$5 = lookup_can_accept & arbiter$grant_one_hot[5];
+        core_in_ready$0 = lookup_can_accept & arbiter$grant_one_hot[0 + 32'h6];
+        core_in_ready$1 = lookup_can_accept & arbiter$grant_one_hot[1 + 32'h6];
+        core_in_ready$2 = lookup_can_accept & arbiter$grant_one_hot[2 + 32'h6];
+        core_in_ready$3 = lookup_can_accept & arbiter$grant_one_hot[3 + 32'h6];
+        core_in_ready$4 = lookup_can_accept & arbiter$grant_one_hot[4 + 32'h6];
+        core_in_ready$5 = lookup_can_accept & arbiter$grant_one_hot[5 + 32'h6];
+        core_in_ready$6 = lookup_can_accept & arbiter$grant_one_hot[6 + 32'h6];
+        core_in_ready$7 = lookup_can_accept & arbiter$grant_one_hot[7 + 32'h6];
+        core_in_ready$8 = lookup_can_accept & arbiter$grant_one_hot[8 + 32'h6];
+        core_in_ready$9 = lookup_can_accept & arbiter$grant_one_hot[9 + 32'h6];
+        core_in_ready$10 = lookup_can_accept & arbiter$grant_one_hot[10 + 32'h6];
+        core_in_ready$11 = lookup_can_accept & arbiter$grant_one_hot[11 + 32'h6];
+        core_in_ready$12 = lookup_can_accept & arbiter$grant_one_hot[12 + 32'h6];
+        core_in_ready$13 = lookup_can_accept & arbiter$grant_one_hot[13 + 32'h6];
+        core_in_ready$14 = lookup_can_accept & arbiter$grant_one_hot[14 + 32'h6];
+        core_in_ready$15 = lookup_can_accept & arbiter$grant_one_hot[15 + 32'h6];
+        core_in_ready$16 = lookup_can_accept & arbiter$grant_one_hot[16 + 32'h6];
+        core_in_ready$17 = lookup_can_accept & arbiter$grant_one_hot[17 + 32'h6];
+        reinject_ready = lookup_can_accept & arbiter$grant_one_hot[32'h18];
         stage_enter = lookup_valid$q & table_ready & ~lookup_drop & ~early_done;
         stage$in_valid = stage_enter;
         stage$in_packet = decision$out_packet;
@@ -918,6 +866,8 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         stage$in_er_last = decision$er_last;
         stage$wait1 = control$q[(32'h10)+:(8)];
         stage$wait2 = control$q[(32'h18)+:(8)];
+        stage$wait1_next = control_next[(32'h10)+:(8)];
+        stage$wait2_next = control_next[(32'h18)+:(8)];
         link_out_valid$0 = stage$out_valid[0] | early_offer[0];
         link_out_packet$0 = stage$link_packet$0;
         if (early_offer[0]) begin
@@ -1013,7 +963,6 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
         dump_interrupt = stage$dump_status[32'h1f] & control$q[32'h2];
         output_stage_empty = ~stage$busy;
         if (reset) begin
-            control$d = boot_control;
             fixed_route$d = no_outputs;
             lookup_valid$d = 1'b0;
             lookup_sent$d = no_outputs;
@@ -1025,7 +974,7 @@ module spinn_router(clock,reset,link_in_valid$0,link_in_valid$1,link_in_valid$2,
 endmodule // top
 
 
-module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4,request$5,request$6,request$7,request$8,request$9,request$10,request$11,request$12,request$13,request$14,request$15,request$16,request$17,request$18,request$19,request$20,request$21,request$22,request$23,request$24,advance,grant_valid,grant);
+module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4,request$5,request$6,request$7,request$8,request$9,request$10,request$11,request$12,request$13,request$14,request$15,request$16,request$17,request$18,request$19,request$20,request$21,request$22,request$23,request$24,advance,grant_valid,grant,grant_one_hot);
     
     // Module arguments
     input wire  clock;
@@ -1058,6 +1007,7 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
     input wire  advance;
     output reg  grant_valid;
     output reg  [4:0] grant;
+    output reg  [24:0] grant_one_hot;
     
     // Constant declarations
     localparam  port_number$0 = 5'b0;
@@ -1085,300 +1035,414 @@ module top$arbiter(clock,reset,request$0,request$1,request$2,request$3,request$4
     localparam  port_number$22 = 5'b10110;
     localparam  port_number$23 = 5'b10111;
     localparam  port_number$24 = 5'b11000;
-    localparam  last_link = 5'b101;
-    localparam  last_port = 5'b11000;
-    localparam  port_step = 5'b1;
+    localparam  input_bit$0 = 25'h1;
+    localparam  input_bit$1 = 25'h2;
+    localparam  input_bit$2 = 25'h4;
+    localparam  input_bit$3 = 25'h8;
+    localparam  input_bit$4 = 25'h10;
+    localparam  input_bit$5 = 25'h20;
+    localparam  input_bit$6 = 25'h40;
+    localparam  input_bit$7 = 25'h80;
+    localparam  input_bit$8 = 25'h100;
+    localparam  input_bit$9 = 25'h200;
+    localparam  input_bit$10 = 25'h400;
+    localparam  input_bit$11 = 25'h800;
+    localparam  input_bit$12 = 25'h1000;
+    localparam  input_bit$13 = 25'h2000;
+    localparam  input_bit$14 = 25'h4000;
+    localparam  input_bit$15 = 25'h8000;
+    localparam  input_bit$16 = 25'h10000;
+    localparam  input_bit$17 = 25'h20000;
+    localparam  input_bit$18 = 25'h40000;
+    localparam  input_bit$19 = 25'h80000;
+    localparam  input_bit$20 = 25'h100000;
+    localparam  input_bit$21 = 25'h200000;
+    localparam  input_bit$22 = 25'h400000;
+    localparam  input_bit$23 = 25'h800000;
+    localparam  input_bit$24 = 25'h1000000;
+    localparam  link_inputs = 25'h3f;
+    localparam  local_inputs = 25'h1ffffc0;
+    localparam  no_inputs = 25'h0;
+    localparam  inputs_below$0 = 25'h0;
+    localparam  inputs_below$1 = 25'h1;
+    localparam  inputs_below$2 = 25'h3;
+    localparam  inputs_below$3 = 25'h7;
+    localparam  inputs_below$4 = 25'hf;
+    localparam  inputs_below$5 = 25'h1f;
+    localparam  inputs_below$6 = 25'h3f;
+    localparam  inputs_below$7 = 25'h7f;
+    localparam  inputs_below$8 = 25'hff;
+    localparam  inputs_below$9 = 25'h1ff;
+    localparam  inputs_below$10 = 25'h3ff;
+    localparam  inputs_below$11 = 25'h7ff;
+    localparam  inputs_below$12 = 25'hfff;
+    localparam  inputs_below$13 = 25'h1fff;
+    localparam  inputs_below$14 = 25'h3fff;
+    localparam  inputs_below$15 = 25'h7fff;
+    localparam  inputs_below$16 = 25'hffff;
+    localparam  inputs_below$17 = 25'h1ffff;
+    localparam  inputs_below$18 = 25'h3ffff;
+    localparam  inputs_below$19 = 25'h7ffff;
+    localparam  inputs_below$20 = 25'hfffff;
+    localparam  inputs_below$21 = 25'h1fffff;
+    localparam  inputs_below$22 = 25'h3fffff;
+    localparam  inputs_below$23 = 25'h7fffff;
+    localparam  inputs_below$24 = 25'hffffff;
     
     // Stub signals
-    reg  [4:0] link_pointer$d;
-    wire  [4:0] link_pointer$q;
-    reg  link_pointer$clock;
-    reg  [4:0] local_pointer$d;
-    wire  [4:0] local_pointer$q;
-    reg  local_pointer$clock;
+    reg  [24:0] link_mask$d;
+    wire  [24:0] link_mask$q;
+    reg  link_mask$clock;
+    reg  [24:0] local_mask$d;
+    wire  [24:0] local_mask$q;
+    reg  local_mask$clock;
     
     // Local signals
-    reg  found;
-    reg  [4:0] found_port;
+    reg  [24:0] requests;
+    reg  [24:0] link_candidates;
+    reg  [24:0] local_candidates;
+    reg  [24:0] candidates;
+    reg  [24:0] chosen;
+    reg  [4:0] chosen_port;
+    reg  [24:0] after_chosen;
     
     // Sub module instances
-    top$arbiter$link_pointer link_pointer(
-        .d(link_pointer$d),
-        .q(link_pointer$q),
-        .clock(link_pointer$clock)
+    top$arbiter$link_mask link_mask(
+        .d(link_mask$d),
+        .q(link_mask$q),
+        .clock(link_mask$clock)
     );
-    top$arbiter$local_pointer local_pointer(
-        .d(local_pointer$d),
-        .q(local_pointer$q),
-        .clock(local_pointer$clock)
+    top$arbiter$local_mask local_mask(
+        .d(local_mask$d),
+        .q(local_mask$q),
+        .clock(local_mask$clock)
     );
     
     // Update code
     always @(*) begin
-        link_pointer$clock = clock;
-        local_pointer$clock = clock;
-        link_pointer$d = link_pointer$q;
-        local_pointer$d = local_pointer$q;
-        found = 1'b0;
-        found_port = port_number$0;
-        if (~found & request$0 & (link_pointer$q <= port_number$0)) begin
-            found = 1'b1;
-            found_port = port_number$0;
+        link_mask$clock = clock;
+        local_mask$clock = clock;
+        link_mask$d = link_mask$q;
+        local_mask$d = local_mask$q;
+        requests = no_inputs;
+        if (request$0) begin
+            requests = requests | input_bit$0;
         end
-        if (~found & request$1 & (link_pointer$q <= port_number$1)) begin
-            found = 1'b1;
-            found_port = port_number$1;
+        if (request$1) begin
+            requests = requests | input_bit$1;
         end
-        if (~found & request$2 & (link_pointer$q <= port_number$2)) begin
-            found = 1'b1;
-            found_port = port_number$2;
+        if (request$2) begin
+            requests = requests | input_bit$2;
         end
-        if (~found & request$3 & (link_pointer$q <= port_number$3)) begin
-            found = 1'b1;
-            found_port = port_number$3;
+        if (request$3) begin
+            requests = requests | input_bit$3;
         end
-        if (~found & request$4 & (link_pointer$q <= port_number$4)) begin
-            found = 1'b1;
-            found_port = port_number$4;
+        if (request$4) begin
+            requests = requests | input_bit$4;
         end
-        if (~found & request$5 & (link_pointer$q <= port_number$5)) begin
-            found = 1'b1;
-            found_port = port_number$5;
+        if (request$5) begin
+            requests = requests | input_bit$5;
         end
-        if (~found & request$0) begin
-            found = 1'b1;
-            found_port = port_number$0;
+        if (request$6) begin
+            requests = requests | input_bit$6;
         end
-        if (~found & request$1) begin
-            found = 1'b1;
-            found_port = port_number$1;
+        if (request$7) begin
+            requests = requests | input_bit$7;
         end
-        if (~found & request$2) begin
-            found = 1'b1;
-            found_port = port_number$2;
+        if (request$8) begin
+            requests = requests | input_bit$8;
         end
-        if (~found & request$3) begin
-            found = 1'b1;
-            found_port = port_number$3;
+        if (request$9) begin
+            requests = requests | input_bit$9;
         end
-        if (~found & request$4) begin
-            found = 1'b1;
-            found_port = port_number$4;
+        if (request$10) begin
+            requests = requests | input_bit$10;
         end
-        if (~found & request$5) begin
-            found = 1'b1;
-            found_port = port_number$5;
+        if (request$11) begin
+            requests = requests | input_bit$11;
         end
-        if (~found & request$6 & (local_pointer$q <= port_number$6)) begin
-            found = 1'b1;
-            found_port = port_number$6;
+        if (request$12) begin
+            requests = requests | input_bit$12;
         end
-        if (~found & request$7 & (local_pointer$q <= port_number$7)) begin
-            found = 1'b1;
-            found_port = port_number$7;
+        if (request$13) begin
+            requests = requests | input_bit$13;
         end
-        if (~found & request$8 & (local_pointer$q <= port_number$8)) begin
-            found = 1'b1;
-            found_port = port_number$8;
+        if (request$14) begin
+            requests = requests | input_bit$14;
         end
-        if (~found & request$9 & (local_pointer$q <= port_number$9)) begin
-            found = 1'b1;
-            found_port = port_number$9;
+        if (request$15) begin
+            requests = requests | input_bit$15;
         end
-        if (~found & request$10 & (local_pointer$q <= port_number$10)) begin
-            found = 1'b1;
-            found_port = port_number$10;
+        if (request$16) begin
+            requests = requests | input_bit$16;
         end
-        if (~found & request$11 & (local_pointer$q <= port_number$11)) begin
-            found = 1'b1;
-            found_port = port_number$11;
+        if (request$17) begin
+            requests = requests | input_bit$17;
         end
-        if (~found & request$12 & (local_pointer$q <= port_number$12)) begin
-            found = 1'b1;
-            found_port = port_number$12;
+        if (request$18) begin
+            requests = requests | input_bit$18;
         end
-        if (~found & request$13 & (local_pointer$q <= port_number$13)) begin
-            found = 1'b1;
-            found_port = port_number$13;
+        if (request$19) begin
+            requests = requests | input_bit$19;
         end
-        if (~found & request$14 & (local_pointer$q <= port_number$14)) begin
-            found = 1'b1;
-            found_port = port_number$14;
+        if (request$20) begin
+            requests = requests | input_bit$20;
         end
-        if (~found & request$15 & (local_pointer$q <= port_number$15)) begin
-            found = 1'b1;
-            found_port = port_number$15;
+        if (request$21) begin
+            requests = requests | input_bit$21;
         end
-        if (~found & request$16 & (local_pointer$q <= port_number$16)) begin
-            found = 1'b1;
-            found_port = port_number$16;
+        if (request$22) begin
+            requests = requests | input_bit$22;
         end
-        if (~found & request$17 & (local_pointer$q <= port_number$17)) begin
-            found = 1'b1;
-            found_port = port_number$17;
+        if (request$23) begin
+            requests = requests | input_bit$23;
         end
-        if (~found & request$18 & (local_pointer$q <= port_number$18)) begin
-            found = 1'b1;
-            found_port = port_number$18;
+        if (request$24) begin
+            requests = requests | input_bit$24;
         end
-        if (~found & request$19 & (local_pointer$q <= port_number$19)) begin
-            found = 1'b1;
-            found_port = port_number$19;
+        link_candidates = requests & link_inputs;
+        if (|(requests & link_mask$q)) begin
+            link_candidates = requests & link_mask$q;
         end
-        if (~found & request$20 & (local_pointer$q <= port_number$20)) begin
-            found = 1'b1;
-            found_port = port_number$20;
+        local_candidates = requests & local_inputs;
+        if (|(requests & local_mask$q)) begin
+            local_candidates = requests & local_mask$q;
         end
-        if (~found & request$21 & (local_pointer$q <= port_number$21)) begin
-            found = 1'b1;
-            found_port = port_number$21;
+        candidates = local_candidates;
+        if (|(requests & link_inputs)) begin
+            candidates = link_candidates;
         end
-        if (~found & request$22 & (local_pointer$q <= port_number$22)) begin
-            found = 1'b1;
-            found_port = port_number$22;
+        chosen = no_inputs;
+        chosen_port = port_number$0;
+        if (candidates[0] & ~|(candidates & inputs_below$0)) begin
+            chosen = chosen | input_bit$0;
+            chosen_port = chosen_port | port_number$0;
         end
-        if (~found & request$23 & (local_pointer$q <= port_number$23)) begin
-            found = 1'b1;
-            found_port = port_number$23;
+        if (candidates[1] & ~|(candidates & inputs_below$1)) begin
+            chosen = chosen | input_bit$1;
+            chosen_port = chosen_port | port_number$1;
         end
-        if (~found & request$24 & (local_pointer$q <= port_number$24)) begin
-            found = 1'b1;
-            found_port = port_number$24;
+        if (candidates[2] & ~|(candidates & inputs_below$2)) begin
+            chosen = chosen | input_bit$2;
+            chosen_port = chosen_port | port_number$2;
         end
-        if (~found & request$6) begin
-            found = 1'b1;
-            found_port = port_number$6;
+        if (candidates[3] & ~|(candidates & inputs_below$3)) begin
+            chosen = chosen | input_bit$3;
+            chosen_port = chosen_port | port_number$3;
         end
-        if (~found & request$7) begin
-            found = 1'b1;
-            found_port = port_number$7;
+        if (candidates[4] & ~|(candidates & inputs_below$4)) begin
+            chosen = chosen | input_bit$4;
+            chosen_port = chosen_port | port_number$4;
         end
-        if (~found & request$8) begin
-            found = 1'b1;
-            found_port = port_number$8;
+        if (candidates[5] & ~|(candidates & inputs_below$5)) begin
+            chosen = chosen | input_bit$5;
+            chosen_port = chosen_port | port_number$5;
         end
-        if (~found & request$9) begin
-            found = 1'b1;
-            found_port = port_number$9;
+        if (candidates[6] & ~|(candidates & inputs_below$6)) begin
+            chosen = chosen | input_bit$6;
+            chosen_port = chosen_port | port_number$6;
         end
-        if (~found & request$10) begin
-            found = 1'b1;
-            found_port = port_number$10;
+        if (candidates[7] & ~|(candidates & inputs_below$7)) begin
+            chosen = chosen | input_bit$7;
+            chosen_port = chosen_port | port_number$7;
         end
-        if (~found & request$11) begin
-            found = 1'b1;
-            found_port = port_number$11;
+        if (candidates[8] & ~|(candidates & inputs_below$8)) begin
+            chosen = chosen | input_bit$8;
+            chosen_port = chosen_port | port_number$8;
         end
-        if (~found & request$12) begin
-            found = 1'b1;
-            found_port = port_number$12;
+        if (candidates[9] & ~|(candidates & inputs_below$9)) begin
+            chosen = chosen | input_bit$9;
+            chosen_port = chosen_port | port_number$9;
         end
-        if (~found & request$13) begin
-            found = 1'b1;
-            found_port = port_number$13;
+        if (candidates[10] & ~|(candidates & inputs_below$10)) begin
+            chosen = chosen | input_bit$10;
+            chosen_port = chosen_port | port_number$10;
         end
-        if (~found & request$14) begin
-            found = 1'b1;
-            found_port = port_number$14;
+        if (candidates[11] & ~|(candidates & inputs_below$11)) begin
+            chosen = chosen | input_bit$11;
+            chosen_port = chosen_port | port_number$11;
         end
-        if (~found & request$15) begin
-            found = 1'b1;
-            found_port = port_number$15;
+        if (candidates[12] & ~|(candidates & inputs_below$12)) begin
+            chosen = chosen | input_bit$12;
+            chosen_port = chosen_port | port_number$12;
         end
-        if (~found & request$16) begin
-            found = 1'b1;
-            found_port = port_number$16;
+        if (candidates[13] & ~|(candidates & inputs_below$13)) begin
+            chosen = chosen | input_bit$13;
+            chosen_port = chosen_port | port_number$13;
         end
-        if (~found & request$17) begin
-            found = 1'b1;
-            found_port = port_number$17;
+        if (candidates[14] & ~|(candidates & inputs_below$14)) begin
+            chosen = chosen | input_bit$14;
+            chosen_port = chosen_port | port_number$14;
         end
-        if (~found & request$18) begin
-            found = 1'b1;
-            found_port = port_number$18;
+        if (candidates[15] & ~|(candidates & inputs_below$15)) begin
+            chosen = chosen | input_bit$15;
+            chosen_port = chosen_port | port_number$15;
         end
-        if (~found & request$19) begin
-            found = 1'b1;
-            found_port = port_number$19;
+        if (candidates[16] & ~|(candidates & inputs_below$16)) begin
+            chosen = chosen | input_bit$16;
+            chosen_port = chosen_port | port_number$16;
         end
-        if (~found & request$20) begin
-            found = 1'b1;
-            found_port = port_number$20;
+        if (candidates[17] & ~|(candidates & inputs_below$17)) begin
+            chosen = chosen | input_bit$17;
+            chosen_port = chosen_port | port_number$17;
         end
-        if (~found & request$21) begin
-            found = 1'b1;
-            found_port = port_number$21;
+        if (candidates[18] & ~|(candidates & inputs_below$18)) begin
+            chosen = chosen | input_bit$18;
+            chosen_port = chosen_port | port_number$18;
         end
-        if (~found & request$22) begin
-            found = 1'b1;
-            found_port = port_number$22;
+        if (candidates[19] & ~|(candidates & inputs_below$19)) begin
+            chosen = chosen | input_bit$19;
+            chosen_port = chosen_port | port_number$19;
         end
-        if (~found & request$23) begin
-            found = 1'b1;
-            found_port = port_number$23;
+        if (candidates[20] & ~|(candidates & inputs_below$20)) begin
+            chosen = chosen | input_bit$20;
+            chosen_port = chosen_port | port_number$20;
         end
-        if (~found & request$24) begin
-            found = 1'b1;
-            found_port = port_number$24;
+        if (candidates[21] & ~|(candidates & inputs_below$21)) begin
+            chosen = chosen | input_bit$21;
+            chosen_port = chosen_port | port_number$21;
         end
-        grant_valid = found;
-        grant = found_port;
-        if (advance & found) begin
-            if (found_port <= last_link) begin
-                link_pointer$d = found_port + port_step;
-            end
-            else if (found_port == last_port) begin
-                local_pointer$d = port_number$0;
+        if (candidates[22] & ~|(candidates & inputs_below$22)) begin
+            chosen = chosen | input_bit$22;
+            chosen_port = chosen_port | port_number$22;
+        end
+        if (candidates[23] & ~|(candidates & inputs_below$23)) begin
+            chosen = chosen | input_bit$23;
+            chosen_port = chosen_port | port_number$23;
+        end
+        if (candidates[24] & ~|(candidates & inputs_below$24)) begin
+            chosen = chosen | input_bit$24;
+            chosen_port = chosen_port | port_number$24;
+        end
+        after_chosen = no_inputs;
+        if (|(chosen & inputs_below$1)) begin
+            after_chosen = after_chosen | input_bit$1;
+        end
+        if (|(chosen & inputs_below$2)) begin
+            after_chosen = after_chosen | input_bit$2;
+        end
+        if (|(chosen & inputs_below$3)) begin
+            after_chosen = after_chosen | input_bit$3;
+        end
+        if (|(chosen & inputs_below$4)) begin
+            after_chosen = after_chosen | input_bit$4;
+        end
+        if (|(chosen & inputs_below$5)) begin
+            after_chosen = after_chosen | input_bit$5;
+        end
+        if (|(chosen & inputs_below$6)) begin
+            after_chosen = after_chosen | input_bit$6;
+        end
+        if (|(chosen & inputs_below$7)) begin
+            after_chosen = after_chosen | input_bit$7;
+        end
+        if (|(chosen & inputs_below$8)) begin
+            after_chosen = after_chosen | input_bit$8;
+        end
+        if (|(chosen & inputs_below$9)) begin
+            after_chosen = after_chosen | input_bit$9;
+        end
+        if (|(chosen & inputs_below$10)) begin
+            after_chosen = after_chosen | input_bit$10;
+        end
+        if (|(chosen & inputs_below$11)) begin
+            after_chosen = after_chosen | input_bit$11;
+        end
+        if (|(chosen & inputs_below$12)) begin
+            after_chosen = after_chosen | input_bit$12;
+        end
+        if (|(chosen & inputs_below$13)) begin
+            after_chosen = after_chosen | input_bit$13;
+        end
+        if (|(chosen & inputs_below$14)) begin
+            after_chosen = after_chosen | input_bit$14;
+        end
+        if (|(chosen & inputs_below$15)) begin
+            after_chosen = after_chosen | input_bit$15;
+        end
+        if (|(chosen & inputs_below$16)) begin
+            after_chosen = after_chosen | input_bit$16;
+        end
+        if (|(chosen & inputs_below$17)) begin
+            after_chosen = after_chosen | input_bit$17;
+        end
+        if (|(chosen & inputs_below$18)) begin
+            after_chosen = after_chosen | input_bit$18;
+        end
+        if (|(chosen & inputs_below$19)) begin
+            after_chosen = after_chosen | input_bit$19;
+        end
+        if (|(chosen & inputs_below$20)) begin
+            after_chosen = after_chosen | input_bit$20;
+        end
+        if (|(chosen & inputs_below$21)) begin
+            after_chosen = after_chosen | input_bit$21;
+        end
+        if (|(chosen & inputs_below$22)) begin
+            after_chosen = after_chosen | input_bit$22;
+        end
+        if (|(chosen & inputs_below$23)) begin
+            after_chosen = after_chosen | input_bit$23;
+        end
+        if (|(chosen & inputs_below$24)) begin
+            after_chosen = after_chosen | input_bit$24;
+        end
+        grant_valid = |requests;
+        grant = chosen_port;
+        grant_one_hot = chosen;
+        if (advance & |requests) begin
+            if (|(chosen & link_inputs)) begin
+                link_mask$d = after_chosen & link_inputs;
             end
             else begin
-                local_pointer$d = found_port + port_step;
+                local_mask$d = after_chosen;
             end
         end
         if (reset) begin
-            link_pointer$d = port_number$0;
-            local_pointer$d = port_number$0;
+            link_mask$d = link_inputs;
+            local_mask$d = local_inputs;
         end
     end
     
 endmodule // top$arbiter
 
 
-module top$arbiter$link_pointer(d,q,clock);
+module top$arbiter$link_mask(d,q,clock);
     
     // Module arguments
-    input wire  [4:0] d;
-    output reg  [4:0] q;
+    input wire  [24:0] d;
+    output reg  [24:0] q;
     input wire  clock;
     
     // Update code (custom)
     initial begin
-       q = 5'h0;
+       q = 25'h0;
     end
     
     always @(posedge clock) begin
        q <= d;
     end
           
-endmodule // top$arbiter$link_pointer
+endmodule // top$arbiter$link_mask
 
 
-module top$arbiter$local_pointer(d,q,clock);
+module top$arbiter$local_mask(d,q,clock);
     
     // Module arguments
-    input wire  [4:0] d;
-    output reg  [4:0] q;
+    input wire  [24:0] d;
+    output reg  [24:0] q;
     input wire  clock;
     
     // Update code (custom)
     initial begin
-       q = 5'h0;
+       q = 25'h0;
     end
     
     always @(posedge clock) begin
        q <= d;
     end
           
-endmodule // top$arbiter$local_pointer
+endmodule // top$arbiter$local_mask
 
 
 module top$control(d,q,clock);
@@ -2257,6 +2321,40 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
     output reg  [23:0] route;
     
     // Constant declarations
+    localparam  first_entry = 16'h1;
+    localparam  entry_number$0 = 8'h0;
+    localparam  entry_number$1 = 8'h1;
+    localparam  entry_number$2 = 8'h2;
+    localparam  entry_number$3 = 8'h3;
+    localparam  entry_number$4 = 8'h4;
+    localparam  entry_number$5 = 8'h5;
+    localparam  entry_number$6 = 8'h6;
+    localparam  entry_number$7 = 8'h7;
+    localparam  entry_number$8 = 8'h8;
+    localparam  entry_number$9 = 8'h9;
+    localparam  entry_number$10 = 8'ha;
+    localparam  entry_number$11 = 8'hb;
+    localparam  entry_number$12 = 8'hc;
+    localparam  entry_number$13 = 8'hd;
+    localparam  entry_number$14 = 8'he;
+    localparam  entry_number$15 = 8'hf;
+    localparam  shift_below$0 = 8'h10;
+    localparam  shift_below$1 = 8'hf;
+    localparam  shift_below$2 = 8'he;
+    localparam  shift_below$3 = 8'hd;
+    localparam  shift_below$4 = 8'hc;
+    localparam  shift_below$5 = 8'hb;
+    localparam  shift_below$6 = 8'ha;
+    localparam  shift_below$7 = 8'h9;
+    localparam  shift_below$8 = 8'h8;
+    localparam  shift_below$9 = 8'h7;
+    localparam  shift_below$10 = 8'h6;
+    localparam  shift_below$11 = 8'h5;
+    localparam  shift_below$12 = 8'h4;
+    localparam  shift_below$13 = 8'h3;
+    localparam  shift_below$14 = 8'h2;
+    localparam  shift_below$15 = 8'h1;
+    localparam  no_entries = 16'h0;
     localparam  no_route = 24'h0;
     
     // Stub signals
@@ -2406,7 +2504,7 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
     reg  entry_route$15$clock;
     
     // Local signals
-    reg  found;
+    reg  [15:0] matched;
     reg  [23:0] found_route;
     
     // Sub module instances
@@ -2653,8 +2751,7 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
     
     // Update code
     always @(*) begin
-        found = 1'b0;
-        found_route = no_route;
+        matched = no_entries;
         key_complement$0$clock = clock;
         mask$0$clock = clock;
         entry_route$0$clock = clock;
@@ -2666,9 +2763,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$0$d = write_mask;
             entry_route$0$d = write_route;
         end
-        if (~found & ((lookup_key & mask$0$q) == ~key_complement$0$q)) begin
-            found = 1'b1;
-            found_route = entry_route$0$q;
+        if ((lookup_key & mask$0$q) == ~key_complement$0$q) begin
+            matched = matched | (first_entry << entry_number$0);
         end
         key_complement$1$clock = clock;
         mask$1$clock = clock;
@@ -2681,9 +2777,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$1$d = write_mask;
             entry_route$1$d = write_route;
         end
-        if (~found & ((lookup_key & mask$1$q) == ~key_complement$1$q)) begin
-            found = 1'b1;
-            found_route = entry_route$1$q;
+        if ((lookup_key & mask$1$q) == ~key_complement$1$q) begin
+            matched = matched | (first_entry << entry_number$1);
         end
         key_complement$2$clock = clock;
         mask$2$clock = clock;
@@ -2696,9 +2791,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$2$d = write_mask;
             entry_route$2$d = write_route;
         end
-        if (~found & ((lookup_key & mask$2$q) == ~key_complement$2$q)) begin
-            found = 1'b1;
-            found_route = entry_route$2$q;
+        if ((lookup_key & mask$2$q) == ~key_complement$2$q) begin
+            matched = matched | (first_entry << entry_number$2);
         end
         key_complement$3$clock = clock;
         mask$3$clock = clock;
@@ -2711,9 +2805,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$3$d = write_mask;
             entry_route$3$d = write_route;
         end
-        if (~found & ((lookup_key & mask$3$q) == ~key_complement$3$q)) begin
-            found = 1'b1;
-            found_route = entry_route$3$q;
+        if ((lookup_key & mask$3$q) == ~key_complement$3$q) begin
+            matched = matched | (first_entry << entry_number$3);
         end
         key_complement$4$clock = clock;
         mask$4$clock = clock;
@@ -2726,9 +2819,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$4$d = write_mask;
             entry_route$4$d = write_route;
         end
-        if (~found & ((lookup_key & mask$4$q) == ~key_complement$4$q)) begin
-            found = 1'b1;
-            found_route = entry_route$4$q;
+        if ((lookup_key & mask$4$q) == ~key_complement$4$q) begin
+            matched = matched | (first_entry << entry_number$4);
         end
         key_complement$5$clock = clock;
         mask$5$clock = clock;
@@ -2741,9 +2833,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$5$d = write_mask;
             entry_route$5$d = write_route;
         end
-        if (~found & ((lookup_key & mask$5$q) == ~key_complement$5$q)) begin
-            found = 1'b1;
-            found_route = entry_route$5$q;
+        if ((lookup_key & mask$5$q) == ~key_complement$5$q) begin
+            matched = matched | (first_entry << entry_number$5);
         end
         key_complement$6$clock = clock;
         mask$6$clock = clock;
@@ -2756,9 +2847,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$6$d = write_mask;
             entry_route$6$d = write_route;
         end
-        if (~found & ((lookup_key & mask$6$q) == ~key_complement$6$q)) begin
-            found = 1'b1;
-            found_route = entry_route$6$q;
+        if ((lookup_key & mask$6$q) == ~key_complement$6$q) begin
+            matched = matched | (first_entry << entry_number$6);
         end
         key_complement$7$clock = clock;
         mask$7$clock = clock;
@@ -2771,9 +2861,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$7$d = write_mask;
             entry_route$7$d = write_route;
         end
-        if (~found & ((lookup_key & mask$7$q) == ~key_complement$7$q)) begin
-            found = 1'b1;
-            found_route = entry_route$7$q;
+        if ((lookup_key & mask$7$q) == ~key_complement$7$q) begin
+            matched = matched | (first_entry << entry_number$7);
         end
         key_complement$8$clock = clock;
         mask$8$clock = clock;
@@ -2786,9 +2875,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$8$d = write_mask;
             entry_route$8$d = write_route;
         end
-        if (~found & ((lookup_key & mask$8$q) == ~key_complement$8$q)) begin
-            found = 1'b1;
-            found_route = entry_route$8$q;
+        if ((lookup_key & mask$8$q) == ~key_complement$8$q) begin
+            matched = matched | (first_entry << entry_number$8);
         end
         key_complement$9$clock = clock;
         mask$9$clock = clock;
@@ -2801,9 +2889,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$9$d = write_mask;
             entry_route$9$d = write_route;
         end
-        if (~found & ((lookup_key & mask$9$q) == ~key_complement$9$q)) begin
-            found = 1'b1;
-            found_route = entry_route$9$q;
+        if ((lookup_key & mask$9$q) == ~key_complement$9$q) begin
+            matched = matched | (first_entry << entry_number$9);
         end
         key_complement$10$clock = clock;
         mask$10$clock = clock;
@@ -2816,9 +2903,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$10$d = write_mask;
             entry_route$10$d = write_route;
         end
-        if (~found & ((lookup_key & mask$10$q) == ~key_complement$10$q)) begin
-            found = 1'b1;
-            found_route = entry_route$10$q;
+        if ((lookup_key & mask$10$q) == ~key_complement$10$q) begin
+            matched = matched | (first_entry << entry_number$10);
         end
         key_complement$11$clock = clock;
         mask$11$clock = clock;
@@ -2831,9 +2917,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$11$d = write_mask;
             entry_route$11$d = write_route;
         end
-        if (~found & ((lookup_key & mask$11$q) == ~key_complement$11$q)) begin
-            found = 1'b1;
-            found_route = entry_route$11$q;
+        if ((lookup_key & mask$11$q) == ~key_complement$11$q) begin
+            matched = matched | (first_entry << entry_number$11);
         end
         key_complement$12$clock = clock;
         mask$12$clock = clock;
@@ -2846,9 +2931,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$12$d = write_mask;
             entry_route$12$d = write_route;
         end
-        if (~found & ((lookup_key & mask$12$q) == ~key_complement$12$q)) begin
-            found = 1'b1;
-            found_route = entry_route$12$q;
+        if ((lookup_key & mask$12$q) == ~key_complement$12$q) begin
+            matched = matched | (first_entry << entry_number$12);
         end
         key_complement$13$clock = clock;
         mask$13$clock = clock;
@@ -2861,9 +2945,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$13$d = write_mask;
             entry_route$13$d = write_route;
         end
-        if (~found & ((lookup_key & mask$13$q) == ~key_complement$13$q)) begin
-            found = 1'b1;
-            found_route = entry_route$13$q;
+        if ((lookup_key & mask$13$q) == ~key_complement$13$q) begin
+            matched = matched | (first_entry << entry_number$13);
         end
         key_complement$14$clock = clock;
         mask$14$clock = clock;
@@ -2876,9 +2959,8 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$14$d = write_mask;
             entry_route$14$d = write_route;
         end
-        if (~found & ((lookup_key & mask$14$q) == ~key_complement$14$q)) begin
-            found = 1'b1;
-            found_route = entry_route$14$q;
+        if ((lookup_key & mask$14$q) == ~key_complement$14$q) begin
+            matched = matched | (first_entry << entry_number$14);
         end
         key_complement$15$clock = clock;
         mask$15$clock = clock;
@@ -2891,12 +2973,60 @@ module top$mc_table(clock,write_enable,write_index,write_key,write_mask,write_ro
             mask$15$d = write_mask;
             entry_route$15$d = write_route;
         end
-        if (~found & ((lookup_key & mask$15$q) == ~key_complement$15$q)) begin
-            found = 1'b1;
-            found_route = entry_route$15$q;
+        if ((lookup_key & mask$15$q) == ~key_complement$15$q) begin
+            matched = matched | (first_entry << entry_number$15);
+        end
+        found_route = no_route;
+        if (matched[0] & ~|(matched << shift_below$0)) begin
+            found_route = found_route | entry_route$0$q;
+        end
+        if (matched[1] & ~|(matched << shift_below$1)) begin
+            found_route = found_route | entry_route$1$q;
+        end
+        if (matched[2] & ~|(matched << shift_below$2)) begin
+            found_route = found_route | entry_route$2$q;
+        end
+        if (matched[3] & ~|(matched << shift_below$3)) begin
+            found_route = found_route | entry_route$3$q;
+        end
+        if (matched[4] & ~|(matched << shift_below$4)) begin
+            found_route = found_route | entry_route$4$q;
+        end
+        if (matched[5] & ~|(matched << shift_below$5)) begin
+            found_route = found_route | entry_route$5$q;
+        end
+        if (matched[6] & ~|(matched << shift_below$6)) begin
+            found_route = found_route | entry_route$6$q;
+        end
+        if (matched[7] & ~|(matched << shift_below$7)) begin
+            found_route = found_route | entry_route$7$q;
+        end
+        if (matched[8] & ~|(matched << shift_below$8)) begin
+            found_route = found_route | entry_route$8$q;
+        end
+        if (matched[9] & ~|(matched << shift_below$9)) begin
+            found_route = found_route | entry_route$9$q;
+        end
+        if (matched[10] & ~|(matched << shift_below$10)) begin
+            found_route = found_route | entry_route$10$q;
+        end
+        if (matched[11] & ~|(matched << shift_below$11)) begin
+            found_route = found_route | entry_route$11$q;
+        end
+        if (matched[12] & ~|(matched << shift_below$12)) begin
+            found_route = found_route | entry_route$12$q;
+        end
+        if (matched[13] & ~|(matched << shift_below$13)) begin
+            found_route = found_route | entry_route$13$q;
+        end
+        if (matched[14] & ~|(matched << shift_below$14)) begin
+            found_route = found_route | entry_route$14$q;
+        end
+        if (matched[15] & ~|(matched << shift_below$15)) begin
+            found_route = found_route | entry_route$15$q;
         end
         result_valid = lookup_valid & ~reset;
-        hit = found;
+        hit = |matched;
         route = found_route;
     end
     
@@ -3829,6 +3959,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
     localparam  drop_code = 3'b110;
     localparam  coord_mask = 16'h7;
     localparam  coord_bits = 16'h3;
+    localparam  no_code = 3'b0;
     
     // Stub signals
     reg  [2:0] stored$0$d;
@@ -4026,6 +4157,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
     
     // Local signals
     reg  [15:0] read_index;
+    reg  [2:0] read_stored;
     
     // Sub module instances
     top$p2p$stored$0 stored$0(
@@ -4352,14 +4484,14 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
     // Update code
     always @(*) begin
         read_index = (((read_chip >> 32'h8) & coord_mask) << coord_bits) | (read_chip & coord_mask);
-        read_code = drop_code;
+        read_stored = no_code;
         stored$0$clock = clock;
         stored$0$d = stored$0$q;
         if (write_enable & (write_index == 0)) begin
             stored$0$d = write_code ^ drop_code;
         end
         if (read_index == 0) begin
-            read_code = stored$0$q ^ drop_code;
+            read_stored = read_stored | stored$0$q;
         end
         stored$1$clock = clock;
         stored$1$d = stored$1$q;
@@ -4367,7 +4499,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$1$d = write_code ^ drop_code;
         end
         if (read_index == 1) begin
-            read_code = stored$1$q ^ drop_code;
+            read_stored = read_stored | stored$1$q;
         end
         stored$2$clock = clock;
         stored$2$d = stored$2$q;
@@ -4375,7 +4507,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$2$d = write_code ^ drop_code;
         end
         if (read_index == 2) begin
-            read_code = stored$2$q ^ drop_code;
+            read_stored = read_stored | stored$2$q;
         end
         stored$3$clock = clock;
         stored$3$d = stored$3$q;
@@ -4383,7 +4515,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$3$d = write_code ^ drop_code;
         end
         if (read_index == 3) begin
-            read_code = stored$3$q ^ drop_code;
+            read_stored = read_stored | stored$3$q;
         end
         stored$4$clock = clock;
         stored$4$d = stored$4$q;
@@ -4391,7 +4523,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$4$d = write_code ^ drop_code;
         end
         if (read_index == 4) begin
-            read_code = stored$4$q ^ drop_code;
+            read_stored = read_stored | stored$4$q;
         end
         stored$5$clock = clock;
         stored$5$d = stored$5$q;
@@ -4399,7 +4531,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$5$d = write_code ^ drop_code;
         end
         if (read_index == 5) begin
-            read_code = stored$5$q ^ drop_code;
+            read_stored = read_stored | stored$5$q;
         end
         stored$6$clock = clock;
         stored$6$d = stored$6$q;
@@ -4407,7 +4539,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$6$d = write_code ^ drop_code;
         end
         if (read_index == 6) begin
-            read_code = stored$6$q ^ drop_code;
+            read_stored = read_stored | stored$6$q;
         end
         stored$7$clock = clock;
         stored$7$d = stored$7$q;
@@ -4415,7 +4547,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$7$d = write_code ^ drop_code;
         end
         if (read_index == 7) begin
-            read_code = stored$7$q ^ drop_code;
+            read_stored = read_stored | stored$7$q;
         end
         stored$8$clock = clock;
         stored$8$d = stored$8$q;
@@ -4423,7 +4555,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$8$d = write_code ^ drop_code;
         end
         if (read_index == 8) begin
-            read_code = stored$8$q ^ drop_code;
+            read_stored = read_stored | stored$8$q;
         end
         stored$9$clock = clock;
         stored$9$d = stored$9$q;
@@ -4431,7 +4563,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$9$d = write_code ^ drop_code;
         end
         if (read_index == 9) begin
-            read_code = stored$9$q ^ drop_code;
+            read_stored = read_stored | stored$9$q;
         end
         stored$10$clock = clock;
         stored$10$d = stored$10$q;
@@ -4439,7 +4571,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$10$d = write_code ^ drop_code;
         end
         if (read_index == 10) begin
-            read_code = stored$10$q ^ drop_code;
+            read_stored = read_stored | stored$10$q;
         end
         stored$11$clock = clock;
         stored$11$d = stored$11$q;
@@ -4447,7 +4579,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$11$d = write_code ^ drop_code;
         end
         if (read_index == 11) begin
-            read_code = stored$11$q ^ drop_code;
+            read_stored = read_stored | stored$11$q;
         end
         stored$12$clock = clock;
         stored$12$d = stored$12$q;
@@ -4455,7 +4587,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$12$d = write_code ^ drop_code;
         end
         if (read_index == 12) begin
-            read_code = stored$12$q ^ drop_code;
+            read_stored = read_stored | stored$12$q;
         end
         stored$13$clock = clock;
         stored$13$d = stored$13$q;
@@ -4463,7 +4595,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$13$d = write_code ^ drop_code;
         end
         if (read_index == 13) begin
-            read_code = stored$13$q ^ drop_code;
+            read_stored = read_stored | stored$13$q;
         end
         stored$14$clock = clock;
         stored$14$d = stored$14$q;
@@ -4471,7 +4603,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$14$d = write_code ^ drop_code;
         end
         if (read_index == 14) begin
-            read_code = stored$14$q ^ drop_code;
+            read_stored = read_stored | stored$14$q;
         end
         stored$15$clock = clock;
         stored$15$d = stored$15$q;
@@ -4479,7 +4611,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$15$d = write_code ^ drop_code;
         end
         if (read_index == 15) begin
-            read_code = stored$15$q ^ drop_code;
+            read_stored = read_stored | stored$15$q;
         end
         stored$16$clock = clock;
         stored$16$d = stored$16$q;
@@ -4487,7 +4619,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$16$d = write_code ^ drop_code;
         end
         if (read_index == 16) begin
-            read_code = stored$16$q ^ drop_code;
+            read_stored = read_stored | stored$16$q;
         end
         stored$17$clock = clock;
         stored$17$d = stored$17$q;
@@ -4495,7 +4627,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$17$d = write_code ^ drop_code;
         end
         if (read_index == 17) begin
-            read_code = stored$17$q ^ drop_code;
+            read_stored = read_stored | stored$17$q;
         end
         stored$18$clock = clock;
         stored$18$d = stored$18$q;
@@ -4503,7 +4635,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$18$d = write_code ^ drop_code;
         end
         if (read_index == 18) begin
-            read_code = stored$18$q ^ drop_code;
+            read_stored = read_stored | stored$18$q;
         end
         stored$19$clock = clock;
         stored$19$d = stored$19$q;
@@ -4511,7 +4643,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$19$d = write_code ^ drop_code;
         end
         if (read_index == 19) begin
-            read_code = stored$19$q ^ drop_code;
+            read_stored = read_stored | stored$19$q;
         end
         stored$20$clock = clock;
         stored$20$d = stored$20$q;
@@ -4519,7 +4651,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$20$d = write_code ^ drop_code;
         end
         if (read_index == 20) begin
-            read_code = stored$20$q ^ drop_code;
+            read_stored = read_stored | stored$20$q;
         end
         stored$21$clock = clock;
         stored$21$d = stored$21$q;
@@ -4527,7 +4659,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$21$d = write_code ^ drop_code;
         end
         if (read_index == 21) begin
-            read_code = stored$21$q ^ drop_code;
+            read_stored = read_stored | stored$21$q;
         end
         stored$22$clock = clock;
         stored$22$d = stored$22$q;
@@ -4535,7 +4667,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$22$d = write_code ^ drop_code;
         end
         if (read_index == 22) begin
-            read_code = stored$22$q ^ drop_code;
+            read_stored = read_stored | stored$22$q;
         end
         stored$23$clock = clock;
         stored$23$d = stored$23$q;
@@ -4543,7 +4675,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$23$d = write_code ^ drop_code;
         end
         if (read_index == 23) begin
-            read_code = stored$23$q ^ drop_code;
+            read_stored = read_stored | stored$23$q;
         end
         stored$24$clock = clock;
         stored$24$d = stored$24$q;
@@ -4551,7 +4683,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$24$d = write_code ^ drop_code;
         end
         if (read_index == 24) begin
-            read_code = stored$24$q ^ drop_code;
+            read_stored = read_stored | stored$24$q;
         end
         stored$25$clock = clock;
         stored$25$d = stored$25$q;
@@ -4559,7 +4691,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$25$d = write_code ^ drop_code;
         end
         if (read_index == 25) begin
-            read_code = stored$25$q ^ drop_code;
+            read_stored = read_stored | stored$25$q;
         end
         stored$26$clock = clock;
         stored$26$d = stored$26$q;
@@ -4567,7 +4699,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$26$d = write_code ^ drop_code;
         end
         if (read_index == 26) begin
-            read_code = stored$26$q ^ drop_code;
+            read_stored = read_stored | stored$26$q;
         end
         stored$27$clock = clock;
         stored$27$d = stored$27$q;
@@ -4575,7 +4707,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$27$d = write_code ^ drop_code;
         end
         if (read_index == 27) begin
-            read_code = stored$27$q ^ drop_code;
+            read_stored = read_stored | stored$27$q;
         end
         stored$28$clock = clock;
         stored$28$d = stored$28$q;
@@ -4583,7 +4715,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$28$d = write_code ^ drop_code;
         end
         if (read_index == 28) begin
-            read_code = stored$28$q ^ drop_code;
+            read_stored = read_stored | stored$28$q;
         end
         stored$29$clock = clock;
         stored$29$d = stored$29$q;
@@ -4591,7 +4723,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$29$d = write_code ^ drop_code;
         end
         if (read_index == 29) begin
-            read_code = stored$29$q ^ drop_code;
+            read_stored = read_stored | stored$29$q;
         end
         stored$30$clock = clock;
         stored$30$d = stored$30$q;
@@ -4599,7 +4731,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$30$d = write_code ^ drop_code;
         end
         if (read_index == 30) begin
-            read_code = stored$30$q ^ drop_code;
+            read_stored = read_stored | stored$30$q;
         end
         stored$31$clock = clock;
         stored$31$d = stored$31$q;
@@ -4607,7 +4739,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$31$d = write_code ^ drop_code;
         end
         if (read_index == 31) begin
-            read_code = stored$31$q ^ drop_code;
+            read_stored = read_stored | stored$31$q;
         end
         stored$32$clock = clock;
         stored$32$d = stored$32$q;
@@ -4615,7 +4747,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$32$d = write_code ^ drop_code;
         end
         if (read_index == 32) begin
-            read_code = stored$32$q ^ drop_code;
+            read_stored = read_stored | stored$32$q;
         end
         stored$33$clock = clock;
         stored$33$d = stored$33$q;
@@ -4623,7 +4755,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$33$d = write_code ^ drop_code;
         end
         if (read_index == 33) begin
-            read_code = stored$33$q ^ drop_code;
+            read_stored = read_stored | stored$33$q;
         end
         stored$34$clock = clock;
         stored$34$d = stored$34$q;
@@ -4631,7 +4763,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$34$d = write_code ^ drop_code;
         end
         if (read_index == 34) begin
-            read_code = stored$34$q ^ drop_code;
+            read_stored = read_stored | stored$34$q;
         end
         stored$35$clock = clock;
         stored$35$d = stored$35$q;
@@ -4639,7 +4771,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$35$d = write_code ^ drop_code;
         end
         if (read_index == 35) begin
-            read_code = stored$35$q ^ drop_code;
+            read_stored = read_stored | stored$35$q;
         end
         stored$36$clock = clock;
         stored$36$d = stored$36$q;
@@ -4647,7 +4779,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$36$d = write_code ^ drop_code;
         end
         if (read_index == 36) begin
-            read_code = stored$36$q ^ drop_code;
+            read_stored = read_stored | stored$36$q;
         end
         stored$37$clock = clock;
         stored$37$d = stored$37$q;
@@ -4655,7 +4787,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$37$d = write_code ^ drop_code;
         end
         if (read_index == 37) begin
-            read_code = stored$37$q ^ drop_code;
+            read_stored = read_stored | stored$37$q;
         end
         stored$38$clock = clock;
         stored$38$d = stored$38$q;
@@ -4663,7 +4795,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$38$d = write_code ^ drop_code;
         end
         if (read_index == 38) begin
-            read_code = stored$38$q ^ drop_code;
+            read_stored = read_stored | stored$38$q;
         end
         stored$39$clock = clock;
         stored$39$d = stored$39$q;
@@ -4671,7 +4803,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$39$d = write_code ^ drop_code;
         end
         if (read_index == 39) begin
-            read_code = stored$39$q ^ drop_code;
+            read_stored = read_stored | stored$39$q;
         end
         stored$40$clock = clock;
         stored$40$d = stored$40$q;
@@ -4679,7 +4811,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$40$d = write_code ^ drop_code;
         end
         if (read_index == 40) begin
-            read_code = stored$40$q ^ drop_code;
+            read_stored = read_stored | stored$40$q;
         end
         stored$41$clock = clock;
         stored$41$d = stored$41$q;
@@ -4687,7 +4819,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$41$d = write_code ^ drop_code;
         end
         if (read_index == 41) begin
-            read_code = stored$41$q ^ drop_code;
+            read_stored = read_stored | stored$41$q;
         end
         stored$42$clock = clock;
         stored$42$d = stored$42$q;
@@ -4695,7 +4827,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$42$d = write_code ^ drop_code;
         end
         if (read_index == 42) begin
-            read_code = stored$42$q ^ drop_code;
+            read_stored = read_stored | stored$42$q;
         end
         stored$43$clock = clock;
         stored$43$d = stored$43$q;
@@ -4703,7 +4835,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$43$d = write_code ^ drop_code;
         end
         if (read_index == 43) begin
-            read_code = stored$43$q ^ drop_code;
+            read_stored = read_stored | stored$43$q;
         end
         stored$44$clock = clock;
         stored$44$d = stored$44$q;
@@ -4711,7 +4843,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$44$d = write_code ^ drop_code;
         end
         if (read_index == 44) begin
-            read_code = stored$44$q ^ drop_code;
+            read_stored = read_stored | stored$44$q;
         end
         stored$45$clock = clock;
         stored$45$d = stored$45$q;
@@ -4719,7 +4851,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$45$d = write_code ^ drop_code;
         end
         if (read_index == 45) begin
-            read_code = stored$45$q ^ drop_code;
+            read_stored = read_stored | stored$45$q;
         end
         stored$46$clock = clock;
         stored$46$d = stored$46$q;
@@ -4727,7 +4859,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$46$d = write_code ^ drop_code;
         end
         if (read_index == 46) begin
-            read_code = stored$46$q ^ drop_code;
+            read_stored = read_stored | stored$46$q;
         end
         stored$47$clock = clock;
         stored$47$d = stored$47$q;
@@ -4735,7 +4867,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$47$d = write_code ^ drop_code;
         end
         if (read_index == 47) begin
-            read_code = stored$47$q ^ drop_code;
+            read_stored = read_stored | stored$47$q;
         end
         stored$48$clock = clock;
         stored$48$d = stored$48$q;
@@ -4743,7 +4875,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$48$d = write_code ^ drop_code;
         end
         if (read_index == 48) begin
-            read_code = stored$48$q ^ drop_code;
+            read_stored = read_stored | stored$48$q;
         end
         stored$49$clock = clock;
         stored$49$d = stored$49$q;
@@ -4751,7 +4883,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$49$d = write_code ^ drop_code;
         end
         if (read_index == 49) begin
-            read_code = stored$49$q ^ drop_code;
+            read_stored = read_stored | stored$49$q;
         end
         stored$50$clock = clock;
         stored$50$d = stored$50$q;
@@ -4759,7 +4891,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$50$d = write_code ^ drop_code;
         end
         if (read_index == 50) begin
-            read_code = stored$50$q ^ drop_code;
+            read_stored = read_stored | stored$50$q;
         end
         stored$51$clock = clock;
         stored$51$d = stored$51$q;
@@ -4767,7 +4899,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$51$d = write_code ^ drop_code;
         end
         if (read_index == 51) begin
-            read_code = stored$51$q ^ drop_code;
+            read_stored = read_stored | stored$51$q;
         end
         stored$52$clock = clock;
         stored$52$d = stored$52$q;
@@ -4775,7 +4907,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$52$d = write_code ^ drop_code;
         end
         if (read_index == 52) begin
-            read_code = stored$52$q ^ drop_code;
+            read_stored = read_stored | stored$52$q;
         end
         stored$53$clock = clock;
         stored$53$d = stored$53$q;
@@ -4783,7 +4915,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$53$d = write_code ^ drop_code;
         end
         if (read_index == 53) begin
-            read_code = stored$53$q ^ drop_code;
+            read_stored = read_stored | stored$53$q;
         end
         stored$54$clock = clock;
         stored$54$d = stored$54$q;
@@ -4791,7 +4923,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$54$d = write_code ^ drop_code;
         end
         if (read_index == 54) begin
-            read_code = stored$54$q ^ drop_code;
+            read_stored = read_stored | stored$54$q;
         end
         stored$55$clock = clock;
         stored$55$d = stored$55$q;
@@ -4799,7 +4931,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$55$d = write_code ^ drop_code;
         end
         if (read_index == 55) begin
-            read_code = stored$55$q ^ drop_code;
+            read_stored = read_stored | stored$55$q;
         end
         stored$56$clock = clock;
         stored$56$d = stored$56$q;
@@ -4807,7 +4939,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$56$d = write_code ^ drop_code;
         end
         if (read_index == 56) begin
-            read_code = stored$56$q ^ drop_code;
+            read_stored = read_stored | stored$56$q;
         end
         stored$57$clock = clock;
         stored$57$d = stored$57$q;
@@ -4815,7 +4947,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$57$d = write_code ^ drop_code;
         end
         if (read_index == 57) begin
-            read_code = stored$57$q ^ drop_code;
+            read_stored = read_stored | stored$57$q;
         end
         stored$58$clock = clock;
         stored$58$d = stored$58$q;
@@ -4823,7 +4955,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$58$d = write_code ^ drop_code;
         end
         if (read_index == 58) begin
-            read_code = stored$58$q ^ drop_code;
+            read_stored = read_stored | stored$58$q;
         end
         stored$59$clock = clock;
         stored$59$d = stored$59$q;
@@ -4831,7 +4963,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$59$d = write_code ^ drop_code;
         end
         if (read_index == 59) begin
-            read_code = stored$59$q ^ drop_code;
+            read_stored = read_stored | stored$59$q;
         end
         stored$60$clock = clock;
         stored$60$d = stored$60$q;
@@ -4839,7 +4971,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$60$d = write_code ^ drop_code;
         end
         if (read_index == 60) begin
-            read_code = stored$60$q ^ drop_code;
+            read_stored = read_stored | stored$60$q;
         end
         stored$61$clock = clock;
         stored$61$d = stored$61$q;
@@ -4847,7 +4979,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$61$d = write_code ^ drop_code;
         end
         if (read_index == 61) begin
-            read_code = stored$61$q ^ drop_code;
+            read_stored = read_stored | stored$61$q;
         end
         stored$62$clock = clock;
         stored$62$d = stored$62$q;
@@ -4855,7 +4987,7 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$62$d = write_code ^ drop_code;
         end
         if (read_index == 62) begin
-            read_code = stored$62$q ^ drop_code;
+            read_stored = read_stored | stored$62$q;
         end
         stored$63$clock = clock;
         stored$63$d = stored$63$q;
@@ -4863,8 +4995,9 @@ module top$p2p(clock,write_enable,write_index,write_code,read_chip,read_code);
             stored$63$d = write_code ^ drop_code;
         end
         if (read_index == 63) begin
-            read_code = stored$63$q ^ drop_code;
+            read_stored = read_stored | stored$63$q;
         end
+        read_code = read_stored ^ drop_code;
     end
     
 endmodule // top$p2p
@@ -6086,7 +6219,7 @@ module top$p2p$stored$9(d,q,clock);
 endmodule // top$p2p$stored$9
 
 
-module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_er_last,wait1,wait2,out_valid,out_ready,link_packet$0,link_packet$1,link_packet$2,link_packet$3,link_packet$4,link_packet$5,core_packet,dump_clear,dump_header,dump_key,dump_payload,dump_outputs,dump_status,events,busy);
+module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_er_last,wait1,wait2,wait1_next,wait2_next,out_valid,out_ready,link_packet$0,link_packet$1,link_packet$2,link_packet$3,link_packet$4,link_packet$5,core_packet,dump_clear,dump_header,dump_key,dump_payload,dump_outputs,dump_status,events,busy);
     
     // Module arguments
     input wire  clock;
@@ -6099,6 +6232,8 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     input wire  [5:0] in_er_last;
     input wire  [7:0] wait1;
     input wire  [7:0] wait2;
+    input wire  [7:0] wait1_next;
+    input wire  [7:0] wait2_next;
     output reg  [23:0] out_valid;
     input wire  [23:0] out_ready;
     output reg  [71:0] link_packet$0;
@@ -6164,6 +6299,12 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     reg  [19:0] wait_count$d;
     wire  [19:0] wait_count$q;
     reg  wait_count$clock;
+    reg  [19:0] limit1$d;
+    wire  [19:0] limit1$q;
+    reg  limit1$clock;
+    reg  [19:0] limit2$d;
+    wire  [19:0] limit2$q;
+    reg  limit2$clock;
     reg  [15:0] dumped_header$d;
     wire  [15:0] dumped_header$q;
     reg  dumped_header$clock;
@@ -6182,10 +6323,12 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     
     // Local signals
     reg  [7:0] wait_setting;
-    reg  [19:0] mantissa;
-    reg  [19:0] exponent;
-    reg  [19:0] limit;
     reg  infinite;
+    reg  [19:0] mantissa1;
+    reg  [19:0] exponent1;
+    reg  [19:0] mantissa2;
+    reg  [19:0] exponent2;
+    reg  [19:0] phase_limit;
     reg  [23:0] remaining;
     reg  [5:0] remaining_links;
     reg  [5:0] rotated;
@@ -6240,6 +6383,16 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         .q(wait_count$q),
         .clock(wait_count$clock)
     );
+    top$stage$limit1 limit1(
+        .d(limit1$d),
+        .q(limit1$q),
+        .clock(limit1$clock)
+    );
+    top$stage$limit2 limit2(
+        .d(limit2$d),
+        .q(limit2$q),
+        .clock(limit2$clock)
+    );
     top$stage$dumped_header dumped_header(
         .d(dumped_header$d),
         .q(dumped_header$q),
@@ -6276,6 +6429,8 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         er_last$clock = clock;
         in_wait2$clock = clock;
         wait_count$clock = clock;
+        limit1$clock = clock;
+        limit2$clock = clock;
         dumped_header$clock = clock;
         dumped_key$clock = clock;
         dumped_payload$clock = clock;
@@ -6289,6 +6444,8 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         er_last$d = er_last$q;
         in_wait2$d = in_wait2$q;
         wait_count$d = wait_count$q;
+        limit1$d = limit1$q;
+        limit2$d = limit2$q;
         dumped_header$d = dumped_header$q;
         dumped_key$d = dumped_key$q;
         dumped_payload$d = dumped_payload$q;
@@ -6298,16 +6455,26 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         if (in_wait2$q) begin
             wait_setting = wait2;
         end
-        mantissa = ((wait_setting[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
-        exponent = ((wait_setting[(32'h4)+:(4)]) & 20'hfffff);
-        limit = mantissa << exponent;
-        if (exponent <= four) begin
-            limit = (mantissa << exponent) - sixteen;
-        end
         infinite = wait_setting == never;
+        phase_limit = limit1$q;
+        if (in_wait2$q) begin
+            phase_limit = limit2$q;
+        end
+        mantissa1 = ((wait1_next[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
+        exponent1 = ((wait1_next[(32'h4)+:(4)]) & 20'hfffff);
+        limit1$d = mantissa1 << exponent1;
+        if (exponent1 <= four) begin
+            limit1$d = (mantissa1 << exponent1) - sixteen;
+        end
+        mantissa2 = ((wait2_next[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
+        exponent2 = ((wait2_next[(32'h4)+:(4)]) & 20'hfffff);
+        limit2$d = mantissa2 << exponent2;
+        if (exponent2 <= four) begin
+            limit2$d = (mantissa2 << exponent2) - sixteen;
+        end
         remaining = pending$q & ~out_ready;
         blocked = held$q & |remaining;
-        expire = blocked & ~infinite & (wait_count$q >= limit);
+        expire = blocked & ~infinite & (wait_count$q >= phase_limit);
         finishing = held$q & (~|remaining | (expire & in_wait2$q));
         in_ready = ~held$q | finishing;
         out_valid = no_outputs;
@@ -6599,6 +6766,44 @@ module top$stage$in_wait2(d,q,clock);
     end
           
 endmodule // top$stage$in_wait2
+
+
+module top$stage$limit1(d,q,clock);
+    
+    // Module arguments
+    input wire  [19:0] d;
+    output reg  [19:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 20'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$limit1
+
+
+module top$stage$limit2(d,q,clock);
+    
+    // Module arguments
+    input wire  [19:0] d;
+    output reg  [19:0] q;
+    input wire  clock;
+    
+    // Update code (custom)
+    initial begin
+       q = 20'h0;
+    end
+    
+    always @(posedge clock) begin
+       q <= d;
+    end
+          
+endmodule // top$stage$limit2
 
 
 module top$stage$packet(d,q,clock);

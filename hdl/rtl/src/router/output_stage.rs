@@ -54,6 +54,9 @@ pub struct OutputStage {
     // Control register fields
     pub wait1: Signal<In, Bits<8>>,
     pub wait2: Signal<In, Bits<8>>,
+    // The same fields as they will be next cycle (after this edge's configuration write).
+    pub wait1_next: Signal<In, Bits<8>>,
+    pub wait2_next: Signal<In, Bits<8>>,
     // Outputs
     pub out_valid: Signal<Out, Bits<24>>,
     pub out_ready: Signal<In, Bits<24>>,
@@ -77,6 +80,12 @@ pub struct OutputStage {
     er_last: DFF<Bits<6>>,
     in_wait2: DFF<Bit>,
     wait_count: DFF<Bits<20>>,
+    // The wait1 and wait2 limits in cycles, ((M + 16) << E) − (E <= 4 ? 16 : 0), registered
+    // from the settings' next values so that they always equal the limits of `wait1` and
+    // `wait2`, with the shifter off the path from `out_ready` to `in_ready`. Settings 0 (the
+    // power-up value) give limit 0, the registers' power-up value.
+    limit1: DFF<Bits<20>>,
+    limit2: DFF<Bits<20>>,
     dumped_header: DFF<Bits<16>>,
     dumped_key: DFF<Bits<32>>,
     dumped_payload: DFF<Bits<32>>,
@@ -107,10 +116,12 @@ pub struct OutputStage {
     count_emergency_routed: Constant<Bits<12>>,
     count_dump_overflow: Constant<Bits<12>>,
     wait_setting: Signal<Local, Bits<8>>,
-    mantissa: Signal<Local, Bits<20>>,
-    exponent: Signal<Local, Bits<20>>,
-    limit: Signal<Local, Bits<20>>,
     infinite: Signal<Local, Bit>,
+    mantissa1: Signal<Local, Bits<20>>,
+    exponent1: Signal<Local, Bits<20>>,
+    mantissa2: Signal<Local, Bits<20>>,
+    exponent2: Signal<Local, Bits<20>>,
+    phase_limit: Signal<Local, Bits<20>>,
     remaining: Signal<Local, Bits<24>>,
     remaining_links: Signal<Local, Bits<6>>,
     rotated: Signal<Local, Bits<6>>,
@@ -138,6 +149,8 @@ impl OutputStage {
             in_er_last: Default::default(),
             wait1: Default::default(),
             wait2: Default::default(),
+            wait1_next: Default::default(),
+            wait2_next: Default::default(),
             out_valid: Default::default(),
             out_ready: Default::default(),
             link_packet: Default::default(),
@@ -158,6 +171,8 @@ impl OutputStage {
             er_last: Default::default(),
             in_wait2: Default::default(),
             wait_count: Default::default(),
+            limit1: Default::default(),
+            limit2: Default::default(),
             dumped_header: Default::default(),
             dumped_key: Default::default(),
             dumped_payload: Default::default(),
@@ -188,10 +203,12 @@ impl OutputStage {
             ),
             count_dump_overflow: Constant::new((1u64 << Counter::DumpOverflow.index()).into()),
             wait_setting: Default::default(),
-            mantissa: Default::default(),
-            exponent: Default::default(),
-            limit: Default::default(),
             infinite: Default::default(),
+            mantissa1: Default::default(),
+            exponent1: Default::default(),
+            mantissa2: Default::default(),
+            exponent2: Default::default(),
+            phase_limit: Default::default(),
             remaining: Default::default(),
             remaining_links: Default::default(),
             rotated: Default::default(),
@@ -222,31 +239,47 @@ impl Logic for OutputStage {
             er_last,
             in_wait2,
             wait_count,
+            limit1,
+            limit2,
             dumped_header,
             dumped_key,
             dumped_payload,
             dumped_outputs,
             status
         );
-        // Wait limit of the current phase: ((M + 16) << E) − (E <= 4 ? 16 : 0).
+        // The current phase's setting: 0xFF never expires.
         self.wait_setting.next = self.wait1.val();
         if self.in_wait2.q.val() {
             self.wait_setting.next = self.wait2.val();
         }
-        self.mantissa.next =
-            bit_cast::<20, 4>(self.wait_setting.val().get_bits::<4>(0)) + self.sixteen.val();
-        self.exponent.next = bit_cast::<20, 4>(self.wait_setting.val().get_bits::<4>(4));
-        self.limit.next = self.mantissa.val() << self.exponent.val();
-        if self.exponent.val() <= self.four.val() {
-            self.limit.next = (self.mantissa.val() << self.exponent.val()) - self.sixteen.val();
-        }
         self.infinite.next = self.wait_setting.val() == self.never.val();
+        self.phase_limit.next = self.limit1.q.val();
+        if self.in_wait2.q.val() {
+            self.phase_limit.next = self.limit2.q.val();
+        }
+        // Next cycle's limits.
+        self.mantissa1.next =
+            bit_cast::<20, 4>(self.wait1_next.val().get_bits::<4>(0)) + self.sixteen.val();
+        self.exponent1.next = bit_cast::<20, 4>(self.wait1_next.val().get_bits::<4>(4));
+        self.limit1.d.next = self.mantissa1.val() << self.exponent1.val();
+        if self.exponent1.val() <= self.four.val() {
+            self.limit1.d.next =
+                (self.mantissa1.val() << self.exponent1.val()) - self.sixteen.val();
+        }
+        self.mantissa2.next =
+            bit_cast::<20, 4>(self.wait2_next.val().get_bits::<4>(0)) + self.sixteen.val();
+        self.exponent2.next = bit_cast::<20, 4>(self.wait2_next.val().get_bits::<4>(4));
+        self.limit2.d.next = self.mantissa2.val() << self.exponent2.val();
+        if self.exponent2.val() <= self.four.val() {
+            self.limit2.d.next =
+                (self.mantissa2.val() << self.exponent2.val()) - self.sixteen.val();
+        }
         // This cycle's handshakes.
         self.remaining.next = self.pending.q.val() & !self.out_ready.val();
         self.blocked.next = self.held.q.val() & self.remaining.val().any();
         self.expire.next = self.blocked.val()
             & !self.infinite.val()
-            & (self.wait_count.q.val() >= self.limit.val());
+            & (self.wait_count.q.val() >= self.phase_limit.val());
         self.finishing.next = self.held.q.val()
             & (!self.remaining.val().any() | (self.expire.val() & self.in_wait2.q.val()));
         self.in_ready.next = !self.held.q.val() | self.finishing.val();

@@ -28,6 +28,10 @@ pub struct P2pTable<const ENTRIES: usize> {
     coord_mask: Constant<Bits<16>>,
     coord_bits: Constant<Bits<16>>,
     read_index: Signal<Local, Bits<16>>,
+    // The OR of the stored codes of the entries read (exactly one): a balanced tree, where a
+    // compare-and-mux per entry was a chain as long as the table.
+    read_stored: Signal<Local, Bits<3>>,
+    no_code: Constant<Bits<3>>,
 }
 
 impl<const ENTRIES: usize> Default for P2pTable<ENTRIES> {
@@ -50,6 +54,8 @@ impl<const ENTRIES: usize> Default for P2pTable<ENTRIES> {
             coord_mask: Constant::new(((1u64 << coord_bits) - 1).into()),
             coord_bits: Constant::new((coord_bits as u64).into()),
             read_index: Default::default(),
+            read_stored: Default::default(),
+            no_code: Constant::new(0.into()),
         }
     }
 }
@@ -60,7 +66,7 @@ impl<const ENTRIES: usize> Logic for P2pTable<ENTRIES> {
         self.read_index.next = (((self.read_chip.val() >> 8) & self.coord_mask.val())
             << self.coord_bits.val())
             | (self.read_chip.val() & self.coord_mask.val());
-        self.read_code.next = self.drop_code.val();
+        self.read_stored.next = self.no_code.val();
         for e in 0..ENTRIES {
             self.stored[e].clock.next = self.clock.val();
             self.stored[e].d.next = self.stored[e].q.val();
@@ -68,8 +74,9 @@ impl<const ENTRIES: usize> Logic for P2pTable<ENTRIES> {
                 self.stored[e].d.next = self.write_code.val() ^ self.drop_code.val();
             }
             if self.read_index.val().index() == e {
-                self.read_code.next = self.stored[e].q.val() ^ self.drop_code.val();
+                self.read_stored.next = self.read_stored.val() | self.stored[e].q.val();
             }
         }
+        self.read_code.next = self.read_stored.val() ^ self.drop_code.val();
     }
 }

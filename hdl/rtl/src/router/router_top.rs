@@ -147,8 +147,9 @@ macro_rules! define_router {
             target_p2p: Constant<Bits<3>>,
             target_fixed_route: Constant<Bits<3>>,
             target_dump_clear: Constant<Bits<3>>,
-            reinject_port: Constant<Bits<5>>,
-            port_number: [Constant<Bits<5>>; 24],
+            link_and_core_inputs: Constant<Bits<25>>,
+            // A width-exact zero packet.
+            no_packet: Constant<Bits<72>>,
             // A width-exact zero: rust-hdl emits the literal `0` 32 bits wide (a Verilator
             // WIDTH warning).
             no_outputs: Constant<Bits<24>>,
@@ -158,6 +159,10 @@ macro_rules! define_router {
             link_outputs: Constant<Bits<24>>,
             core_outputs: Constant<Bits<24>>,
             mark_last_hop: Constant<Bits<72>>,
+            // The control register's next value, which the output stage's wait limits are
+            // computed from a cycle ahead.
+            control_next: Signal<Local, Bits<32>>,
+            link_or_core_granted: Signal<Local, Bit>,
             selected_packet: Signal<Local, Bits<72>>,
             selected_source: Signal<Local, Bits<5>>,
             selected_override: Signal<Local, Bits<24>>,
@@ -239,13 +244,15 @@ macro_rules! define_router {
                     target_p2p: Constant::new(2.into()),
                     target_fixed_route: Constant::new(3.into()),
                     target_dump_clear: Constant::new(4.into()),
-                    reinject_port: Constant::new(24.into()),
-                    port_number: std::array::from_fn(|i| Constant::new((i as u64).into())),
+                    link_and_core_inputs: Constant::new(((1u64 << 24) - 1).into()),
+                    no_packet: Constant::new(0.into()),
                     no_outputs: Constant::new(0.into()),
                     output_bit: std::array::from_fn(|o| Constant::new((1u64 << o).into())),
                     link_outputs: Constant::new(0x3f.into()),
                     core_outputs: Constant::new(0xff_ffc0.into()),
                     mark_last_hop: Constant::new(0x30.into()),
+                    control_next: Default::default(),
+                    link_or_core_granted: Default::default(),
                     selected_packet: Default::default(),
                     selected_source: Default::default(),
                     selected_override: Default::default(),
@@ -305,9 +312,14 @@ macro_rules! define_router {
                     self.cfg_write.val() & (self.cfg_target.val() == self.target_p2p.val());
                 self.p2p.write_index.next = self.cfg_index.val();
                 self.p2p.write_code.next = self.cfg_data.val().get_bits::<3>(0);
+                self.control_next.next = self.control.q.val();
                 if self.cfg_write.val() & (self.cfg_target.val() == self.target_control.val()) {
-                    self.control.d.next = self.cfg_data.val();
+                    self.control_next.next = self.cfg_data.val();
                 }
+                if self.reset.val() {
+                    self.control_next.next = self.boot_control.val();
+                }
+                self.control.d.next = self.control_next.val();
                 if self.cfg_write.val() & (self.cfg_target.val() == self.target_fixed_route.val()) {
                     self.fixed_route.d.next = self.cfg_data.val().get_bits::<24>(0);
                 }
@@ -321,22 +333,30 @@ macro_rules! define_router {
                     self.arbiter.request[c + 6].next = self.core_in_valid[c].val();
                 }
                 self.arbiter.request[24].next = self.reinject_valid.val();
-                self.selected_packet.next = self.reinject_packet.val();
-                self.selected_source.next = self.reinject_source.val();
-                self.selected_override.next = self.reinject_route.val();
+                // The granted packet, selected by AND-OR on the one-hot grant (a balanced tree,
+                // where a compare-and-mux per input was a chain); the re-injection port's
+                // unless a link or core is granted.
+                self.link_or_core_granted.next =
+                    (self.arbiter.grant_one_hot.val() & self.link_and_core_inputs.val()).any();
+                self.selected_packet.next = self.no_packet.val();
                 for l in 0..6 {
-                    if self.arbiter.grant.val() == self.port_number[l].val() {
-                        self.selected_packet.next = self.link_in_packet[l].val();
-                        self.selected_source.next = self.port_number[l].val();
-                        self.selected_override.next = self.no_outputs.val();
+                    if self.arbiter.grant_one_hot.val().get_bit(l) {
+                        self.selected_packet.next =
+                            self.selected_packet.val() | self.link_in_packet[l].val();
                     }
                 }
                 for c in 0..18 {
-                    if self.arbiter.grant.val() == self.port_number[c + 6].val() {
-                        self.selected_packet.next = self.core_in_packet[c].val();
-                        self.selected_source.next = self.port_number[c + 6].val();
-                        self.selected_override.next = self.no_outputs.val();
+                    if self.arbiter.grant_one_hot.val().get_bit(c + 6) {
+                        self.selected_packet.next =
+                            self.selected_packet.val() | self.core_in_packet[c].val();
                     }
+                }
+                self.selected_source.next = self.arbiter.grant.val();
+                self.selected_override.next = self.no_outputs.val();
+                if !self.link_or_core_granted.val() {
+                    self.selected_packet.next = self.reinject_packet.val();
+                    self.selected_source.next = self.reinject_source.val();
+                    self.selected_override.next = self.reinject_route.val();
                 }
                 // Which outputs are ready.
                 self.out_ready_vector.next = self.no_outputs.val();
@@ -424,18 +444,15 @@ macro_rules! define_router {
                     self.lookup_override.d.next = self.selected_override.val();
                 }
                 for l in 0..6 {
-                    self.link_in_ready[l].next = self.lookup_can_accept.val()
-                        & self.arbiter.grant_valid.val()
-                        & (self.arbiter.grant.val() == self.port_number[l].val());
+                    self.link_in_ready[l].next =
+                        self.lookup_can_accept.val() & self.arbiter.grant_one_hot.val().get_bit(l);
                 }
                 for c in 0..18 {
                     self.core_in_ready[c].next = self.lookup_can_accept.val()
-                        & self.arbiter.grant_valid.val()
-                        & (self.arbiter.grant.val() == self.port_number[c + 6].val());
+                        & self.arbiter.grant_one_hot.val().get_bit(c + 6);
                 }
-                self.reinject_ready.next = self.lookup_can_accept.val()
-                    & self.arbiter.grant_valid.val()
-                    & (self.arbiter.grant.val() == self.reinject_port.val());
+                self.reinject_ready.next =
+                    self.lookup_can_accept.val() & self.arbiter.grant_one_hot.val().get_bit(24);
                 // Output stage.
                 self.stage_enter.next = self.lookup_valid.q.val()
                     & self.table_ready.val()
@@ -450,6 +467,8 @@ macro_rules! define_router {
                 self.stage.in_er_last.next = self.decision.er_last.val();
                 self.stage.wait1.next = self.control.q.val().get_bits::<8>(16);
                 self.stage.wait2.next = self.control.q.val().get_bits::<8>(24);
+                self.stage.wait1_next.next = self.control_next.val().get_bits::<8>(16);
+                self.stage.wait2_next.next = self.control_next.val().get_bits::<8>(24);
                 for l in 0..6 {
                     self.link_out_valid[l].next =
                         self.stage.out_valid.val().get_bit(l) | self.early_offer.val().get_bit(l);
@@ -488,7 +507,6 @@ macro_rules! define_router {
                     self.stage.dump_status.val().get_bit(31) & self.control.q.val().get_bit(2);
                 self.output_stage_empty.next = !self.stage.busy.val();
                 if self.reset.val() {
-                    self.control.d.next = self.boot_control.val();
                     self.fixed_route.d.next = self.no_outputs.val();
                     self.lookup_valid.d.next = false;
                     self.lookup_sent.d.next = self.no_outputs.val();
