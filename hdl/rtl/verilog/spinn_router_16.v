@@ -6255,8 +6255,6 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     // Constant declarations
     localparam  rotate_clockwise = 1'b1;
     localparam  never = 8'hff;
-    localparam  sixteen = 20'h10;
-    localparam  four = 20'h4;
     localparam  core_outputs = 24'hffffc0;
     localparam  mark_first_hop = 72'h21;
     localparam  mark_last_hop = 72'h30;
@@ -6320,14 +6318,14 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
     reg  [31:0] status$d;
     wire  [31:0] status$q;
     reg  status$clock;
+    reg  [7:0] next_limit1$setting;
+    wire  [19:0] next_limit1$limit;
+    reg  [7:0] next_limit2$setting;
+    wire  [19:0] next_limit2$limit;
     
     // Local signals
     reg  [7:0] wait_setting;
     reg  infinite;
-    reg  [19:0] mantissa1;
-    reg  [19:0] exponent1;
-    reg  [19:0] mantissa2;
-    reg  [19:0] exponent2;
     reg  [19:0] phase_limit;
     reg  [23:0] remaining;
     reg  [5:0] remaining_links;
@@ -6418,6 +6416,14 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         .q(status$q),
         .clock(status$clock)
     );
+    top$stage$next_limit1 next_limit1(
+        .setting(next_limit1$setting),
+        .limit(next_limit1$limit)
+    );
+    top$stage$next_limit2 next_limit2(
+        .setting(next_limit2$setting),
+        .limit(next_limit2$limit)
+    );
     
     // Update code
     always @(*) begin
@@ -6460,18 +6466,10 @@ module top$stage(clock,reset,in_valid,in_ready,in_packet,in_source,in_route,in_e
         if (in_wait2$q) begin
             phase_limit = limit2$q;
         end
-        mantissa1 = ((wait1_next[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
-        exponent1 = ((wait1_next[(32'h4)+:(4)]) & 20'hfffff);
-        limit1$d = mantissa1 << exponent1;
-        if (exponent1 <= four) begin
-            limit1$d = (mantissa1 << exponent1) - sixteen;
-        end
-        mantissa2 = ((wait2_next[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
-        exponent2 = ((wait2_next[(32'h4)+:(4)]) & 20'hfffff);
-        limit2$d = mantissa2 << exponent2;
-        if (exponent2 <= four) begin
-            limit2$d = (mantissa2 << exponent2) - sixteen;
-        end
+        next_limit1$setting = wait1_next;
+        next_limit2$setting = wait2_next;
+        limit1$d = next_limit1$limit;
+        limit2$d = next_limit2$limit;
         remaining = pending$q & ~out_ready;
         blocked = held$q & |remaining;
         expire = blocked & ~infinite & (wait_count$q >= phase_limit);
@@ -6804,6 +6802,60 @@ module top$stage$limit2(d,q,clock);
     end
           
 endmodule // top$stage$limit2
+
+
+module top$stage$next_limit1(setting,limit);
+    
+    // Module arguments
+    input wire  [7:0] setting;
+    output reg  [19:0] limit;
+    
+    // Constant declarations
+    localparam  sixteen = 20'h10;
+    localparam  four = 20'h4;
+    
+    // Local signals
+    reg  [19:0] mantissa;
+    reg  [19:0] exponent;
+    
+    // Update code
+    always @(*) begin
+        mantissa = ((setting[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
+        exponent = ((setting[(32'h4)+:(4)]) & 20'hfffff);
+        limit = mantissa << exponent;
+        if (exponent <= four) begin
+            limit = (mantissa << exponent) - sixteen;
+        end
+    end
+    
+endmodule // top$stage$next_limit1
+
+
+module top$stage$next_limit2(setting,limit);
+    
+    // Module arguments
+    input wire  [7:0] setting;
+    output reg  [19:0] limit;
+    
+    // Constant declarations
+    localparam  sixteen = 20'h10;
+    localparam  four = 20'h4;
+    
+    // Local signals
+    reg  [19:0] mantissa;
+    reg  [19:0] exponent;
+    
+    // Update code
+    always @(*) begin
+        mantissa = ((setting[(32'h0)+:(4)]) & 20'hfffff) + sixteen;
+        exponent = ((setting[(32'h4)+:(4)]) & 20'hfffff);
+        limit = mantissa << exponent;
+        if (exponent <= four) begin
+            limit = (mantissa << exponent) - sixteen;
+        end
+    end
+    
+endmodule // top$stage$next_limit2
 
 
 module top$stage$packet(d,q,clock);

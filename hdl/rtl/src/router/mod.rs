@@ -16,6 +16,7 @@ mod route_decision;
 mod router_top;
 mod tcam_bank;
 mod tcam_table;
+mod wait_limit;
 
 pub use arbiter::{InputArbiter, N_ARBITER_INPUTS};
 pub use banked_table::BankedTable;
@@ -27,3 +28,4 @@ pub use route_decision::RouteDecision;
 pub use router_top::{BankedMulticastRouter, MulticastRouter, RouterParams};
 pub use tcam_bank::{TcamBank, BANK_ENTRIES, CHUNKS, CHUNK_BITS};
 pub use tcam_table::{TcamTable, TCAM_LOOKUP_LATENCY, TCAM_WRITE_CYCLES};
+pub use wait_limit::WaitLimit;

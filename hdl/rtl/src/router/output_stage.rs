@@ -31,6 +31,7 @@
 //! and overflows, in `spinn_arch::Counter` order) and `busy`. The dump header is laid out as
 //! `spinn_arch::DumpHeader`, whose field positions the kernel takes as constants.
 
+use super::WaitLimit;
 use rust_hdl::prelude::*;
 use spinn_arch::{Counter, DumpHeader};
 
@@ -80,7 +81,7 @@ pub struct OutputStage {
     er_last: DFF<Bits<6>>,
     in_wait2: DFF<Bit>,
     wait_count: DFF<Bits<20>>,
-    // The wait1 and wait2 limits in cycles, ((M + 16) << E) − (E <= 4 ? 16 : 0), registered
+    // The wait1 and wait2 limits in cycles (`WaitLimit`), registered
     // from the settings' next values so that they always equal the limits of `wait1` and
     // `wait2`, with the shifter off the path from `out_ready` to `in_ready`. Settings 0 (the
     // power-up value) give limit 0, the registers' power-up value.
@@ -93,8 +94,6 @@ pub struct OutputStage {
     status: DFF<Bits<32>>,
     rotate_clockwise: Constant<Bit>,
     never: Constant<Bits<8>>,
-    sixteen: Constant<Bits<20>>,
-    four: Constant<Bits<20>>,
     core_outputs: Constant<Bits<24>>,
     mark_first_hop: Constant<Bits<72>>,
     mark_last_hop: Constant<Bits<72>>,
@@ -117,10 +116,8 @@ pub struct OutputStage {
     count_dump_overflow: Constant<Bits<12>>,
     wait_setting: Signal<Local, Bits<8>>,
     infinite: Signal<Local, Bit>,
-    mantissa1: Signal<Local, Bits<20>>,
-    exponent1: Signal<Local, Bits<20>>,
-    mantissa2: Signal<Local, Bits<20>>,
-    exponent2: Signal<Local, Bits<20>>,
+    next_limit1: WaitLimit,
+    next_limit2: WaitLimit,
     phase_limit: Signal<Local, Bits<20>>,
     remaining: Signal<Local, Bits<24>>,
     remaining_links: Signal<Local, Bits<6>>,
@@ -180,8 +177,6 @@ impl OutputStage {
             status: Default::default(),
             rotate_clockwise: Constant::new(rotate_clockwise),
             never: Constant::new(0xff.into()),
-            sixteen: Constant::new(16.into()),
-            four: Constant::new(4.into()),
             core_outputs: Constant::new(0xff_ffc0.into()),
             // ER = 2: set header bit 5; one more set bit flips the parity bit.
             mark_first_hop: Constant::new(0x21.into()),
@@ -204,10 +199,8 @@ impl OutputStage {
             count_dump_overflow: Constant::new((1u64 << Counter::DumpOverflow.index()).into()),
             wait_setting: Default::default(),
             infinite: Default::default(),
-            mantissa1: Default::default(),
-            exponent1: Default::default(),
-            mantissa2: Default::default(),
-            exponent2: Default::default(),
+            next_limit1: Default::default(),
+            next_limit2: Default::default(),
             phase_limit: Default::default(),
             remaining: Default::default(),
             remaining_links: Default::default(),
@@ -258,22 +251,10 @@ impl Logic for OutputStage {
             self.phase_limit.next = self.limit2.q.val();
         }
         // Next cycle's limits.
-        self.mantissa1.next =
-            bit_cast::<20, 4>(self.wait1_next.val().get_bits::<4>(0)) + self.sixteen.val();
-        self.exponent1.next = bit_cast::<20, 4>(self.wait1_next.val().get_bits::<4>(4));
-        self.limit1.d.next = self.mantissa1.val() << self.exponent1.val();
-        if self.exponent1.val() <= self.four.val() {
-            self.limit1.d.next =
-                (self.mantissa1.val() << self.exponent1.val()) - self.sixteen.val();
-        }
-        self.mantissa2.next =
-            bit_cast::<20, 4>(self.wait2_next.val().get_bits::<4>(0)) + self.sixteen.val();
-        self.exponent2.next = bit_cast::<20, 4>(self.wait2_next.val().get_bits::<4>(4));
-        self.limit2.d.next = self.mantissa2.val() << self.exponent2.val();
-        if self.exponent2.val() <= self.four.val() {
-            self.limit2.d.next =
-                (self.mantissa2.val() << self.exponent2.val()) - self.sixteen.val();
-        }
+        self.next_limit1.setting.next = self.wait1_next.val();
+        self.next_limit2.setting.next = self.wait2_next.val();
+        self.limit1.d.next = self.next_limit1.limit.val();
+        self.limit2.d.next = self.next_limit2.limit.val();
         // This cycle's handshakes.
         self.remaining.next = self.pending.q.val() & !self.out_ready.val();
         self.blocked.next = self.held.q.val() & self.remaining.val().any();
