@@ -81,10 +81,10 @@ pub struct OutputStage {
     er_last: DFF<Bits<6>>,
     in_wait2: DFF<Bit>,
     wait_count: DFF<Bits<20>>,
-    // The wait1 and wait2 limits in cycles (`WaitLimit`), registered
-    // from the settings' next values so that they always equal the limits of `wait1` and
-    // `wait2`, with the shifter off the path from `out_ready` to `in_ready`. Settings 0 (the
-    // power-up value) give limit 0, the registers' power-up value.
+    // The wait1 and wait2 limits in cycles (`WaitLimit`), registered from the settings' next
+    // values so that they always equal the limits of `wait1` and `wait2`, with the shifter off
+    // the path from `out_ready` to `in_ready`. Settings 0 (the power-up value) give limit 0,
+    // the registers' power-up value.
     limit1: DFF<Bits<20>>,
     limit2: DFF<Bits<20>>,
     dumped_header: DFF<Bits<16>>,

@@ -6,10 +6,10 @@
 //!   the entry is replaced at the clock edge; an index not below `ENTRIES` selects no entry,
 //!   so the write is ignored.
 //! * lookup: `lookup_key` (in) → `hit`, `route` (out), combinational; lowest matching index
-//!   wins, `(key & mask) == entry_key`. Every entry is compared at once, the lowest match is
-//!   isolated (`first`) and its route selected by AND-OR, so the lookup is a few logic levels
-//!   deep whatever the size (a found-flag chain was one mux level per entry, on the router's
-//!   critical path). The handshake is the one of `BankedTable`, so both
+//!   wins, `(key & mask) == entry_key`. Every entry is compared at once, an entry wins when no
+//!   entry below it matches (a reduction per entry) and the winner's route is selected by
+//!   AND-OR, so the lookup is a few logic levels deep (a found-flag chain was one mux level per
+//!   entry, on the router's critical path). The handshake is the one of `BankedTable`, so both
 //!   tables plug into the same router top: `result_valid` follows `lookup_valid` in the same
 //!   cycle (and is low during `reset`), and `result_taken` is not needed (see the lint
 //!   allow-list in `verilog.rs`).
